@@ -1,0 +1,109 @@
+"""Command line: a thin click layer. Each verb lives in ``mlflow_upgrade.commands.<verb>``, parses its
+arguments, calls the library function of the same name in :mod:`mlflow_upgrade.api` and renders the result.
+
+Verbs are imported lazily so ``mlflow-upgrade --help`` and quick commands do not pay for importing MLflow.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import sys
+
+import click
+
+from mlflow_upgrade import __version__, errors
+from mlflow_upgrade.render import MaskingFilter, print_error
+
+# verb -> (module under mlflow_upgrade.commands, attribute, one-line help). The one place verbs are registered.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "inspect": ("inspect", "inspect_command", "Report a tracking store's schema, versions, counts (read-only)."),
+    "plan": ("plan", "plan_command", "List the pending migrations with their facts, SQL and preflight."),
+    "backup": ("backup", "backup_command", "Back up a tracking or auth database, with a checksummed manifest."),
+    "restore": ("backup", "restore_command", "Restore a backup made by `mlflow-upgrade backup`."),
+    "upgrade": ("upgrade", "upgrade_command", "Preflight, back up, migrate step by step, verify."),
+    "verify": ("verify", "verify_command", "Prove pre-existing data survived an upgrade unchanged."),
+    "guard": ("guard", "guard_command", "Least-privilege SQL that stops servers from migrating a DB silently."),
+    "migrate-filestore": ("filestore", "migrate_filestore_command", "Copy a file store (./mlruns) into SQL."),
+    "codemod": ("codemod", "codemod_group", "Rewrite Python code and notebooks from MLflow 1.x/2.x to 3.x."),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [name for name in COMMANDS if _module_exists(COMMANDS[name][0])]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS or not _module_exists(COMMANDS[cmd_name][0]):
+            return None
+        module_name, attribute, _ = COMMANDS[cmd_name]
+        module = importlib.import_module(f"mlflow_upgrade.commands.{module_name}")
+        return getattr(module, attribute)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Short help from the table above: listing verbs must not import every command module.
+        rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        if not rows:
+            return
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+def _module_exists(module_name: str) -> bool:
+    return importlib.util.find_spec(f"mlflow_upgrade.commands.{module_name}") is not None
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.version_option(__version__, prog_name="mlflow-upgrade")
+@click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv for debug).")
+def cli(verbose: int) -> None:
+    """Safe upgrades for self-hosted MLflow.
+
+    Exit codes: 0 ok, 1 findings/differences, 2 usage, 3 store not found, 4 not an MLflow store,
+    5 store newer than the installed MLflow, 6 connection/driver, 7 preflight refused, 8 operation failed,
+    9 refused without an explicit flag.
+    """
+    _configure_logging(verbose)
+
+
+def _configure_logging(verbose: int) -> None:
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(MaskingFilter())
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # MLflow and Alembic log every step at INFO; keep them quiet unless asked.
+    for noisy in ("alembic", "mlflow"):
+        logging.getLogger(noisy).setLevel(level if verbose >= 2 else logging.WARNING)
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        cli.main(args=argv, prog_name="mlflow-upgrade", standalone_mode=False)
+    except errors.MlflowUpgradeError as exc:
+        print_error(str(exc))
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(errors.ExitCode.USAGE)
+    except click.exceptions.Abort:
+        print_error("aborted")
+        sys.exit(130)
+    except KeyboardInterrupt:
+        print_error("interrupted")
+        sys.exit(130)
+    except Exception as exc:  # an unexpected failure still gets one masked line; traceback on request
+        if os.environ.get("MLFLOW_UPGRADE_DEBUG"):
+            raise
+        print_error(f"unexpected error: {type(exc).__name__}: {exc} (set MLFLOW_UPGRADE_DEBUG=1 for a traceback)")
+        sys.exit(errors.ExitCode.FAILED)
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

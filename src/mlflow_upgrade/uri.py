@@ -1,0 +1,197 @@
+"""Parse, classify and mask tracking-store URIs.
+
+A :class:`StoreRef` is the first object of every flow: it says which dialect a URI names, carries the URI with
+its password masked for every message and log, and opens SQLAlchemy engines that translate driver failures
+into one-line :mod:`mlflow_upgrade.errors`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import sqlalchemy
+from sqlalchemy.engine import URL, Engine, make_url
+
+from mlflow_upgrade import errors
+
+SQL_DIALECTS = ("sqlite", "postgresql", "mysql", "mssql")
+MASK = "***"
+
+# Driver modules SQLAlchemy needs per "dialect+driver"; the first importable one is chosen when the URI names
+# no driver. pymysql comes first for MySQL because it is pure Python and is what our extras install.
+_DEFAULT_DRIVERS = {
+    "postgresql": (("psycopg", "psycopg"), ("psycopg2", "psycopg2")),
+    "mysql": (("pymysql", "pymysql"), ("mysqldb", "MySQLdb")),
+    "mssql": (("pyodbc", "pyodbc"), ("pymssql", "pymssql")),
+}
+_INSTALL_HINT = {
+    "postgresql": "pip install 'mlflow-upgrade[postgres]'",
+    "mysql": "pip install 'mlflow-upgrade[mysql]'",
+    "mssql": "pip install 'mlflow-upgrade[mssql]' (and Microsoft's ODBC driver)",
+}
+
+
+def mask_uri(text: str) -> str:
+    """Replace the password of every ``scheme://user:password@host`` in ``text`` with ``***``."""
+    return re.sub(r"(?P<pre>[a-zA-Z][\w+.-]*://[^:/@\s]*:)(?P<pw>[^@\s]*)@", rf"\g<pre>{MASK}@", text)
+
+
+@dataclass(frozen=True)
+class StoreRef:
+    """A tracking store named by the user: a SQL database or a file-store directory."""
+
+    kind: str  # "sqlite", "postgresql", "mysql", "mssql" or "file"
+    uri: str  # as given (may hold a password: never print it)
+    path: Path | None = None  # sqlite database file or file-store root
+    url: URL | None = None  # SQLAlchemy URL with the driver resolved (SQL stores only)
+
+    @property
+    def masked(self) -> str:
+        return mask_uri(self.uri)
+
+    @property
+    def is_sql(self) -> bool:
+        return self.kind in SQL_DIALECTS
+
+    @property
+    def database_name(self) -> str | None:
+        return self.url.database if self.url is not None else None
+
+    def __str__(self) -> str:  # never leak the password through formatting
+        return self.masked
+
+    def __repr__(self) -> str:
+        return f"StoreRef(kind={self.kind!r}, uri={self.masked!r})"
+
+
+def parse_store_uri(text: str) -> StoreRef:
+    """Classify ``text`` as a SQL URI or a file-store path. Raises :class:`errors.UsageError` on nonsense."""
+    text = text.strip()
+    if not text:
+        raise errors.UsageError("empty store URI: give a database URI (sqlite:///mlflow.db) or a ./mlruns path")
+    scheme = urlsplit(text).scheme.lower() if "://" in text else ""
+    if scheme in ("", "file"):
+        return _file_store_ref(text)
+    base = scheme.split("+", 1)[0]
+    if base == "mysql+mariadb" or base == "mariadb":
+        base = "mysql"
+    if base not in SQL_DIALECTS:
+        raise errors.UsageError(
+            f"unsupported store URI scheme '{scheme}' in {mask_uri(text)}: use sqlite://, postgresql://, "
+            "mysql://, mssql:// or a file-store path"
+        )
+    try:
+        url = make_url(text)
+    except Exception as exc:  # SQLAlchemy's ArgumentError text may echo the URI: mask it
+        raise errors.UsageError(f"malformed database URI {mask_uri(text)}: {mask_uri(str(exc))}") from None
+    if base == "sqlite":
+        return _sqlite_ref(text, url)
+    return StoreRef(kind=base, uri=text, url=_with_driver(url, base))
+
+
+def _file_store_ref(text: str) -> StoreRef:
+    path = Path(unquote(urlsplit(text).path)) if text.startswith("file:") else Path(text)
+    return StoreRef(kind="file", uri=text, path=path.expanduser().resolve())
+
+
+def _sqlite_ref(text: str, url: URL) -> StoreRef:
+    database = url.database or ""
+    if database in ("", ":memory:") or database.startswith("file:"):
+        raise errors.UsageError(
+            f"{text}: give the SQLite database as a file path, e.g. sqlite:////abs/path/mlflow.db"
+        )
+    path = Path(database).expanduser()
+    return StoreRef(kind="sqlite", uri=text, path=path.resolve(), url=url)
+
+
+def _with_driver(url: URL, base: str) -> URL:
+    """Pick an installed driver when the URI names none (``postgresql://`` → psycopg or psycopg2)."""
+    if "+" in url.drivername:
+        return url
+    for driver, module in _DEFAULT_DRIVERS.get(base, ()):
+        if importlib.util.find_spec(module) is not None:
+            return url.set(drivername=f"{base}+{driver}")
+    return url
+
+
+def require_driver(ref: StoreRef) -> None:
+    """Raise :class:`errors.DriverMissing` naming the package to install when the URI's driver is absent."""
+    if ref.url is None or ref.kind == "sqlite":
+        return
+    driver = ref.url.get_dialect().driver
+    modules = {d: m for d, m in _DEFAULT_DRIVERS.get(ref.kind, ())}
+    module = modules.get(driver, driver)
+    if importlib.util.find_spec(module) is None:
+        raise errors.DriverMissing(
+            f"no {ref.kind} driver '{driver}' is installed for {ref.masked}: {_INSTALL_HINT[ref.kind]}"
+        )
+
+
+def sqlite_readonly_engine(path: Path) -> Engine:
+    """An engine that can never write ``path``: SQLite opens it with ``mode=ro`` (no journal, no WAL files)."""
+    uri = "file:" + str(path) + "?mode=ro"
+    return sqlalchemy.create_engine(
+        "sqlite://", creator=lambda: sqlite3.connect(uri, uri=True), poolclass=sqlalchemy.pool.NullPool
+    )
+
+
+def open_engine(ref: StoreRef, *, read_only: bool = True) -> Engine:
+    """Open ``ref`` and check that the server answers; translate every driver failure into one line."""
+    if not ref.is_sql:
+        raise errors.UsageError(f"{ref.masked} is a file store, not a database URI")
+    if ref.kind == "sqlite":
+        engine = _open_sqlite(ref, read_only=read_only)
+    else:
+        require_driver(ref)
+        engine = sqlalchemy.create_engine(ref.url, poolclass=sqlalchemy.pool.NullPool, **_connect_args(ref))
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except Exception as exc:
+        engine.dispose()
+        raise translate_db_error(ref, exc) from None
+    return engine
+
+
+def _open_sqlite(ref: StoreRef, *, read_only: bool) -> Engine:
+    assert ref.path is not None
+    if not ref.path.exists():
+        raise errors.StoreNotFound(f"SQLite database {ref.path} does not exist: check the path in {ref.masked}")
+    if ref.path.is_dir():
+        raise errors.NotAnMlflowStore(f"{ref.path} is a directory, not a SQLite database")
+    if read_only:
+        return sqlite_readonly_engine(ref.path)
+    return sqlalchemy.create_engine(f"sqlite:///{ref.path}", poolclass=sqlalchemy.pool.NullPool)
+
+
+def _connect_args(ref: StoreRef) -> dict:
+    timeout = int(os.environ.get("MLFLOW_UPGRADE_CONNECT_TIMEOUT", "10"))
+    if ref.kind == "postgresql":
+        return {"connect_args": {"connect_timeout": timeout}}
+    if ref.kind == "mysql" and ref.url is not None and ref.url.get_dialect().driver == "pymysql":
+        return {"connect_args": {"connect_timeout": timeout}}
+    return {}
+
+
+def translate_db_error(ref: StoreRef, exc: BaseException) -> errors.MlflowUpgradeError:
+    """Map a driver exception to a one-line error with the right exit code (password masked)."""
+    text = mask_uri(str(getattr(exc, "orig", None) or exc)).strip().splitlines()[0] if str(exc) else repr(exc)
+    low = text.lower()
+    where = ref.masked
+    if isinstance(exc, sqlite3.DatabaseError) or "file is not a database" in low:
+        return errors.NotAnMlflowStore(f"{ref.path} is not a SQLite database ({text})")
+    if "password authentication failed" in low or "access denied" in low:
+        return errors.ConnectionFailed(f"authentication failed for {where}: check the user name and password")
+    if "does not exist" in low and "database" in low or "unknown database" in low:
+        return errors.StoreNotFound(f"database '{ref.database_name}' does not exist on the server of {where}")
+    if any(s in low for s in ("could not connect", "connection refused", "can't connect", "timeout",
+                              "name or service not known", "could not translate host", "timed out",
+                              "no route to host")):
+        return errors.ConnectionFailed(f"cannot reach the database server of {where}: {text}")
+    return errors.ConnectionFailed(f"cannot open {where}: {text}")
