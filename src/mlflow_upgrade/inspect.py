@@ -1,0 +1,257 @@
+"""``inspect``: a strictly read-only snapshot of a tracking store.
+
+SQLite is opened with ``mode=ro``; server databases are only SELECTed from (and the transaction is rolled back);
+MLflow's own store classes are never instantiated, because MLflow 3.x migrates an old database the moment its
+store connects. File stores are only listed and read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from mlflow_upgrade import errors
+from mlflow_upgrade.counts import RowCount, count_rows
+from mlflow_upgrade.schema import (
+    AUTH,
+    STATUS_EMPTY,
+    STATUS_MLFLOW,
+    STATUS_NOT_MLFLOW,
+    STATUS_PARTIAL,
+    TRACKING,
+    SchemaState,
+    read_state,
+)
+from mlflow_upgrade.uri import StoreRef, open_engine, parse_store_uri
+
+
+@dataclass
+class PendingRevision:
+    revision: str
+    message: str
+    introduced_in: str | None
+    classification: str | None
+
+
+@dataclass
+class DatabaseReport:
+    """What one database (tracking or basic-auth) holds."""
+
+    db: str
+    dialect: str
+    uri: str  # masked
+    status: str
+    revision: str | None
+    version_table: str | None
+    written_by: str | None  # MLflow release range whose head this revision is, e.g. "1.30.0–1.30.1"
+    shipped_by: str | None  # first..last release that ships this revision (when it is no release's head)
+    installed_mlflow: str
+    installed_head: str
+    up_to_date: bool
+    pending: list[PendingRevision]
+    counts: dict[str, RowCount] = field(default_factory=dict)
+    foreign_tables: list[str] = field(default_factory=list)
+    foreign_apps: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def would_migrate(self) -> bool:
+        return bool(self.pending)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {k: v for k, v in self.__dict__.items()}
+        data["would_migrate"] = self.would_migrate
+        data["counts"] = {t: c.to_dict() for t, c in self.counts.items()}
+        return data
+
+
+@dataclass
+class Snapshot:
+    store: str  # masked URI or path
+    kind: str
+    tracking: DatabaseReport | None = None
+    filestore: Any = None  # filestore_summary.FileStoreSummary
+    auth: DatabaseReport | None = None
+    server: Any = None  # server_probe.ServerInfo
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "store": self.store,
+            "kind": self.kind,
+            "tracking": self.tracking.to_dict() if self.tracking else None,
+            "filestore": self.filestore.to_dict() if self.filestore else None,
+            "auth": self.auth.to_dict() if self.auth else None,
+            "server": self.server.to_dict() if self.server else None,
+        }
+
+
+def inspect(
+    uri: str,
+    *,
+    auth_uri: str | None = None,
+    server: str | None = None,
+    exact_counts: bool = False,
+) -> Snapshot:
+    """Read-only report on the store at ``uri`` (a database URI or a file-store path)."""
+    ref = parse_store_uri(uri)
+    snapshot = Snapshot(store=ref.masked, kind=ref.kind)
+    if ref.is_sql:
+        snapshot.tracking = inspect_database(ref, TRACKING, exact_counts=exact_counts)
+    else:
+        from mlflow_upgrade.filestore_summary import summarize_file_store
+
+        snapshot.filestore = summarize_file_store(ref)
+    if auth_uri:
+        snapshot.auth = inspect_database(parse_store_uri(auth_uri), AUTH, exact_counts=exact_counts)
+    if server:
+        from mlflow_upgrade.server_probe import probe_server
+
+        snapshot.server = probe_server(server)
+    return snapshot
+
+
+def inspect_database(ref: StoreRef, db: str, *, exact_counts: bool = False) -> DatabaseReport:
+    if not ref.is_sql:
+        raise errors.UsageError(f"{ref.masked} is not a database URI: the {db} store must be a SQL database")
+    engine = open_engine(ref, read_only=True)
+    try:
+        with engine.connect() as conn:
+            state = read_state(conn, db)
+            _refuse_unusable(ref, state)
+            report = _describe(ref, state)
+            report.counts = count_rows(conn, ref.kind, _count_tables(state), exact=exact_counts)
+            conn.rollback()
+    except errors.MlflowUpgradeError:
+        raise
+    except Exception as exc:
+        from mlflow_upgrade.uri import translate_db_error
+
+        raise translate_db_error(ref, exc) from None
+    finally:
+        engine.dispose()
+    return report
+
+
+def _refuse_unusable(ref: StoreRef, state: SchemaState) -> None:
+    """Bad input gets one clear line: empty, foreign, half-created or too-new schemas."""
+    what = "basic-auth database" if state.db == AUTH else "MLflow tracking database"
+    if state.status == STATUS_EMPTY:
+        raise errors.NotAnMlflowStore(
+            f"{ref.masked} is empty: it holds no {what} (MLflow creates the schema when a server first connects)"
+        )
+    if state.status == STATUS_NOT_MLFLOW:
+        apps = f" (it looks like {', '.join(state.foreign_apps)}'s)" if state.foreign_apps else ""
+        raise errors.NotAnMlflowStore(
+            f"{ref.masked} is not an {what}: none of its {len(state.tables)} tables are MLflow's{apps}"
+        )
+    if state.status == STATUS_PARTIAL and state.db == TRACKING:
+        raise errors.NotAnMlflowStore(
+            f"{ref.masked} holds a half-created MLflow schema ({_partial_note(state)}): restore it from a backup, "
+            "or drop it and let MLflow create it again"
+        )
+    from mlflow_upgrade.catalog import load_catalog, newer_than_installed
+
+    catalog = load_catalog()
+    if (
+        state.revision
+        and not catalog.is_known(state.db, state.revision)
+        and newer_than_installed(state.db, state.revision)
+    ):
+        if state.foreign_apps or not _looks_like_alembic_rev(state.revision):
+            owner = ", ".join(state.foreign_apps) or "another application"
+            raise errors.NotAnMlflowStore(
+                f"{ref.masked}: {state.version_table} holds revision '{state.revision}', which is not MLflow's "
+                f"({owner} shares the table name): give MLflow and {owner} separate databases"
+            )
+        raise errors.StoreTooNew(
+            f"{ref.masked} is at revision '{state.revision}', unknown to the installed MLflow and to the catalog: "
+            "it was written by a newer MLflow; upgrade mlflow (and mlflow-upgrade) before touching it"
+        )
+    if state.revision and newer_than_installed(state.db, state.revision):
+        releases = catalog.releases_shipping(state.db, state.revision)
+        need = releases[0] if releases else "a newer release"
+        raise errors.StoreTooNew(
+            f"{ref.masked} is at revision '{state.revision}' written by MLflow {need} or later, newer than the "
+            f"installed MLflow {_installed_version()}: run `pip install 'mlflow>={need}'` first (never downgrade)"
+        )
+
+
+def _looks_like_alembic_rev(rev: str) -> bool:
+    return len(rev) == 12 and all(c in "0123456789abcdef" for c in rev)
+
+
+def _describe(ref: StoreRef, state: SchemaState) -> DatabaseReport:
+    from mlflow_upgrade.catalog import installed_head, load_catalog, pending_revisions
+
+    catalog = load_catalog()
+    head = installed_head(state.db)
+    notes: list[str] = []
+    pending: list[PendingRevision] = []
+    written_by = shipped_by = None
+    if state.status == STATUS_PARTIAL:
+        notes.append(_partial_note(state))
+    if state.revision:
+        written_by = catalog.release_range(state.db, state.revision)
+        if written_by is None:
+            shipped = catalog.releases_shipping(state.db, state.revision)
+            shipped_by = f"{shipped[0]}–{shipped[-1]}" if shipped else None
+            notes.append(
+                f"revision {state.revision} is no release's head: an upgrade stopped part way "
+                "(run `mlflow-upgrade upgrade` to finish it)"
+            )
+        pending = [
+            PendingRevision(r.revision, r.message, r.introduced_in, r.classification)
+            for r in pending_revisions(state.db, state.revision)
+        ]
+    elif state.status == STATUS_PARTIAL and state.db == AUTH:
+        pending = [
+            PendingRevision(r.revision, r.message, r.introduced_in, r.classification)
+            for r in pending_revisions(state.db, None)
+        ]
+    if state.extra_version_rows:
+        notes.append(
+            f"{state.version_table} holds several rows: {', '.join([state.revision or '', *state.extra_version_rows])}"
+        )
+    if state.foreign_tables:
+        notes.append(
+            f"{len(state.foreign_tables)} tables belong to other applications: {', '.join(state.foreign_tables[:8])}"
+            + (" …" if len(state.foreign_tables) > 8 else "")
+        )
+    return DatabaseReport(
+        db=state.db,
+        dialect=ref.kind,
+        uri=ref.masked,
+        status=state.status,
+        revision=state.revision,
+        version_table=state.version_table,
+        written_by=written_by,
+        shipped_by=shipped_by,
+        installed_mlflow=_installed_version(),
+        installed_head=head,
+        up_to_date=state.revision == head,
+        pending=pending,
+        foreign_tables=state.foreign_tables,
+        foreign_apps=state.foreign_apps,
+        notes=notes,
+    )
+
+
+def _partial_note(state: SchemaState) -> str:
+    if state.db == AUTH and state.version_table is None:
+        return "basic-auth tables without alembic_version_auth: written by MLflow < 3.6 (MLflow stamps it on upgrade)"
+    return f"half-created schema: MLflow tables present but no revision in {state.version_table or 'alembic_version'}"
+
+
+def _count_tables(state: SchemaState) -> list[str]:
+    from mlflow_upgrade.counts import MAIN_TABLES
+
+    return [t for t in MAIN_TABLES[state.db] if t in state.tables]
+
+
+def _installed_version() -> str:
+    from importlib.metadata import version
+
+    return version("mlflow")
+
+
+__all__ = ["STATUS_MLFLOW", "DatabaseReport", "PendingRevision", "Snapshot", "inspect", "inspect_database"]

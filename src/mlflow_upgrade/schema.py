@@ -1,0 +1,101 @@
+"""Read what schema a database holds, without writing anything and without MLflow's store classes.
+
+MLflow keeps the tracking schema's Alembic revision in ``alembic_version``. The basic-auth app keeps its own in
+``alembic_version_auth`` since MLflow 3.6 and in ``alembic_version`` before (usually a separate database). Other
+applications use the same default table name (Optuna: ``alembic_version`` with ``v3.2.0.a``-style revisions), so
+a revision is only trusted as MLflow's when the catalog or the installed MLflow knows it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy
+from sqlalchemy.engine import Connection, Engine
+
+TRACKING = "tracking"
+AUTH = "auth"
+
+VERSION_TABLES = {TRACKING: ("alembic_version",), AUTH: ("alembic_version_auth", "alembic_version")}
+
+# Tables every MLflow tracking schema since 1.0 has; their presence makes a database "MLflow's".
+TRACKING_CORE = frozenset({"experiments", "runs", "metrics", "params", "tags"})
+AUTH_CORE = frozenset({"users", "experiment_permissions"})
+
+# Signatures of other applications known to share a database (and the alembic_version name) with MLflow.
+FOREIGN_APPS = {
+    "optuna": frozenset({"studies", "trials", "version_info"}),
+    "airflow": frozenset({"dag", "dag_run", "task_instance"}),
+}
+
+STATUS_MLFLOW = "mlflow"  # core tables and a version row
+STATUS_EMPTY = "empty"  # no tables at all
+STATUS_PARTIAL = "partial"  # MLflow's tables without a version row (half-created or pre-Alembic)
+STATUS_NOT_MLFLOW = "not-mlflow"  # tables, none of MLflow's
+
+
+@dataclass
+class SchemaState:
+    db: str
+    status: str
+    revision: str | None
+    version_table: str | None
+    tables: list[str] = field(default_factory=list)
+    foreign_tables: list[str] = field(default_factory=list)
+    foreign_apps: list[str] = field(default_factory=list)
+    extra_version_rows: list[str] = field(
+        default_factory=list
+    )  # more than one row: branches or a foreign app
+
+
+def list_tables(conn: Connection | Engine) -> list[str]:
+    return sorted(sqlalchemy.inspect(conn).get_table_names())
+
+
+def read_version_rows(conn: Connection, table: str) -> list[str]:
+    rows = conn.exec_driver_sql(f"SELECT version_num FROM {table}").all()
+    return sorted(str(r[0]) for r in rows)
+
+
+def known_mlflow_tables() -> frozenset[str]:
+    """Every table name the installed MLflow's tracking and auth models define, plus version tables."""
+    from mlflow.server.auth.db.models import Base as AuthBase
+    from mlflow.store.db.base_sql_model import Base
+    from mlflow.store.db.initial_models import Base as InitialBase
+
+    names = set(Base.metadata.tables) | set(InitialBase.metadata.tables) | set(AuthBase.metadata.tables)
+    return frozenset(names | {"alembic_version", "alembic_version_auth"})
+
+
+def read_state(conn: Connection, db: str = TRACKING) -> SchemaState:
+    tables = list_tables(conn)
+    core = TRACKING_CORE if db == TRACKING else AUTH_CORE
+    version_table, rows = _find_version(conn, db, tables)
+    if not tables:
+        status = STATUS_EMPTY
+    elif not core & set(tables) and not rows:
+        status = STATUS_NOT_MLFLOW
+    elif not rows or not core <= set(tables):
+        status = STATUS_PARTIAL
+    else:
+        status = STATUS_MLFLOW
+    known = known_mlflow_tables()
+    foreign = [t for t in tables if t not in known]
+    apps = [app for app, sig in FOREIGN_APPS.items() if sig <= set(tables)]
+    return SchemaState(
+        db=db,
+        status=status,
+        revision=rows[0] if len(rows) == 1 else (rows[0] if rows else None),
+        version_table=version_table,
+        tables=tables,
+        foreign_tables=foreign,
+        foreign_apps=apps,
+        extra_version_rows=rows[1:] if len(rows) > 1 else [],
+    )
+
+
+def _find_version(conn: Connection, db: str, tables: list[str]) -> tuple[str | None, list[str]]:
+    for name in VERSION_TABLES[db]:
+        if name in tables:
+            return name, read_version_rows(conn, name)
+    return None, []
