@@ -1,0 +1,3 @@
+from mlflow_upgrade.cli import main
+
+main()
