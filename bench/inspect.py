@@ -1,0 +1,108 @@
+"""Benchmark: `mlflow-upgrade inspect` on a store with MLflow 1.30's schema and 2 M metric rows.
+
+Goal (issue 3): under 1 s. The store is built once by MLflow's own code (initial tables + Alembic up to
+1.30.1's head ``97727af70f4d``) and filled by SQL; then the installed command runs as a user runs it (a fresh
+process, so interpreter start-up and imports count) and in-process (the library call alone).
+
+    python bench/inspect.py [--metrics 2000000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+OLD_HEAD = "97727af70f4d"  # MLflow 1.30.1's tracking head (FACTS.md, tests/test_catalog.py)
+
+
+def build_store(path: Path, metrics: int) -> None:
+    """Schema by MLflow's own migrations in a child process (keeps MLflow's imports out of our timing)."""
+    code = f"""
+import sqlalchemy
+from alembic import command
+from mlflow.store.db.utils import _get_alembic_config
+from mlflow.store.tracking.dbmodels.initial_models import Base
+url = "sqlite:///{path}"
+engine = sqlalchemy.create_engine(url)
+Base.metadata.create_all(engine)
+command.upgrade(_get_alembic_config(url), "{OLD_HEAD}")
+"""
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+    runs = max(1, metrics // 10_000)
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "INSERT INTO experiments (experiment_id, name, artifact_location, lifecycle_stage) "
+            "VALUES (1, 'bench', '/tmp/a', 'active')"
+        )
+        conn.executemany(
+            "INSERT INTO runs (run_uuid, name, source_type, source_name, entry_point_name, user_id, status, "
+            "start_time, end_time, source_version, lifecycle_stage, artifact_uri, experiment_id) "
+            "VALUES (?, ?, 'LOCAL', '', '', 'u', 'FINISHED', 0, 1, '', 'active', '/tmp/a', 1)",
+            [(f"run{i:028d}", f"run {i}") for i in range(runs)],
+        )
+        per_run = metrics // runs
+        rows = (
+            ("loss", i * 0.5, 1_600_000_000_000 + step, f"run{r:028d}", step, 0)
+            for r in range(runs)
+            for i, step in enumerate(range(per_run))
+        )
+        conn.executemany(
+            "INSERT INTO metrics (key, value, timestamp, run_uuid, step, is_nan) VALUES (?, ?, ?, ?, ?, ?)", rows
+        )
+
+
+def time_cli(path: Path, repeat: int) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "mlflow_upgrade", "inspect", f"sqlite:///{path}", "--json"],
+            check=True,
+            capture_output=True,
+        )
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def time_library(path: Path, repeat: int) -> list[float]:
+    from mlflow_upgrade.api import inspect
+
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        inspect(f"sqlite:///{path}")
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--metrics", type=int, default=2_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "mlflow-1.30-2M.db"
+        t0 = time.perf_counter()
+        build_store(path, args.metrics)
+        print(f"built {args.metrics:,} metric rows in {time.perf_counter() - t0:.1f}s "
+              f"({os.path.getsize(path) / 1e6:.0f} MB)")
+        cli = time_cli(path, args.repeat)
+        lib = time_library(path, args.repeat)
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        print(f"inspect CLI (fresh process): median {statistics.median(cli):.3f}s  (runs: "
+              + ", ".join(f"{t:.3f}" for t in cli) + f"); peak RSS {peak:.0f} MB")
+        print(f"inspect library call:        median {statistics.median(lib):.3f}s")
+        verdict = "PASS" if statistics.median(cli) < 1.0 else "OVER"
+        print(f"goal < 1 s for the command: {verdict}")
+
+
+if __name__ == "__main__":
+    main()
