@@ -1,0 +1,73 @@
+"""``mlflow-upgrade migrate-filestore``: parse arguments, call :func:`mlflow_upgrade.api.migrate_filestore`,
+render."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from rich.table import Table
+
+from mlflow_upgrade import api, errors
+from mlflow_upgrade.render import escape, print_json, print_warning, stderr, stdout
+
+
+@click.command("migrate-filestore")
+@click.argument("src", type=click.Path(file_okay=True, dir_okay=True, path_type=str))
+@click.argument("dest_uri")
+@click.option("--strict", is_flag=True, help="Fail, writing nothing, if the file store holds any bad data.")
+@click.option("--incremental", is_flag=True,
+              help="The destination holds a complete migration of SRC: bring over what was added since.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (no progress display).")
+@click.option("--no-progress", is_flag=True, help="No progress display on stderr.")
+def migrate_filestore_command(src: str, dest_uri: str, strict: bool, incremental: bool, as_json: bool,
+                              no_progress: bool) -> None:
+    """Copy the file store SRC (./mlruns written by MLflow 1.x, 2.x or 3.x) into DEST_URI.
+
+    DEST_URI: sqlite:///mlflow.db, postgresql://user:pw@host/db or mysql://user:pw@host/db (MariaDB too); an
+    empty database, or one holding an interrupted migration of SRC, which is resumed. The schema is created by
+    the installed MLflow's migrations. Bad data (corrupt meta.yaml, malformed or duplicate metric lines, runs of
+    missing experiments, experiments in .trash) is counted and listed; --strict refuses it. Exit codes: 0 done,
+    7 --strict found bad data, 9 destination already holds other data.
+    """
+    try:
+        report = api.migrate_filestore(src, dest_uri, strict=strict, incremental=incremental,
+                                       progress=not (as_json or no_progress) and stderr.is_terminal)
+    except errors.MlflowUpgradeError as exc:
+        failed = getattr(exc, "report", None)
+        if failed is not None:
+            print_json(failed) if as_json else render_report(failed)
+        raise
+    if as_json:
+        print_json(report)
+    else:
+        render_report(report)
+
+
+def render_report(report) -> None:
+    title = {"complete": "Migrated", "refused": "Refused (--strict)"}.get(report.status, report.status)
+    stdout.print(f"[bold]{title}[/] {escape(report.source)} → {escape(report.destination)} "
+                 f"({report.mode}, {report.seconds:.1f} s, schema {report.schema_seconds:.1f} s)")
+    if report.units or report.rows:
+        table = Table("table", "rows written", box=None)
+        for name, count in report.rows.items():
+            table.add_row(name, f"{count:,}")
+        stdout.print(table)
+    if report.skipped_done:
+        done = ", ".join(f"{k}: {v:,}" for k, v in report.skipped_done.items())
+        stdout.print(f"already migrated earlier (skipped): {done}")
+    for src_id, dest_id in report.experiment_id_map.items():
+        stdout.print(f"experiment id {src_id} → {dest_id} (too large for the destination's INTEGER column)")
+    problems = report.problems
+    if problems.counts:
+        table = Table("problem", "count", "what was done", box=None)
+        from mlflow_upgrade.filestore.problems import KINDS
+
+        for kind, count in problems.counts.items():
+            table.add_row(kind, f"{count:,}", KINDS[kind][1])
+        stdout.print(table)
+        for item in problems.items[:20]:
+            stdout.print(f"  {item.kind}: {escape(item.path)} {escape(item.detail)}")
+        if len(problems.items) > 20:
+            print_warning(f"{len(problems.items) - 20} more listed in --json output")
+    sys.stdout.flush()

@@ -1,0 +1,400 @@
+"""Copy a file store (``./mlruns``) into a SQL tracking store: fast, streaming, resumable, honest about bad data.
+
+    from mlflow_upgrade.api import migrate_filestore
+    report = migrate_filestore("./mlruns", "postgresql://mlflow@db/mlflow")
+
+The destination schema is created by MLflow's own migrations at the installed head; rows are read straight
+from the files (:mod:`.reader`, :mod:`.extras`) and bulk-loaded per dialect (:mod:`.loader`). Every unit (an
+experiment, a run with all its rows, a trace, a logged model, a registered model) commits together with its
+checkpoint row (:mod:`.checkpoint`), so a killed migration resumes without duplicate or missing rows and
+``incremental=True`` brings over what was added to the file store since.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from mlflow_upgrade import errors
+from mlflow_upgrade.filestore import checkpoint, extras, reader
+from mlflow_upgrade.filestore import schema as dbschema
+from mlflow_upgrade.filestore.problems import ProblemLog
+from mlflow_upgrade.uri import StoreRef, open_engine, parse_store_uri
+
+__all__ = ["MigrationReport", "StrictRefused", "migrate_filestore"]
+
+INT32_MAX = 2**31 - 1
+
+
+@dataclass
+class MigrationReport:
+    source: str
+    destination: str  # masked
+    dialect: str
+    mode: str  # "new", "resume" or "incremental"
+    status: str = "running"
+    rows: dict[str, int] = field(default_factory=dict)  # rows written by this invocation, per table
+    units: dict[str, int] = field(default_factory=dict)  # experiments/runs/... migrated by this invocation
+    skipped_done: dict[str, int] = field(default_factory=dict)  # already migrated earlier (resume/incremental)
+    experiment_id_map: dict[str, str] = field(default_factory=dict)  # source id -> destination id, where mapped
+    renamed_experiments: dict[str, str] = field(default_factory=dict)
+    problems: ProblemLog = field(default_factory=ProblemLog)
+    seconds: float = 0.0
+    schema_seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source, "destination": self.destination, "dialect": self.dialect, "mode": self.mode,
+            "status": self.status, "seconds": round(self.seconds, 3), "schema_seconds": round(self.schema_seconds, 3),
+            "units": self.units, "rows": self.rows, "skipped_already_migrated": self.skipped_done,
+            "experiment_id_map": self.experiment_id_map, "renamed_experiments": self.renamed_experiments,
+            "problems": self.problems.to_dict(),
+        }
+
+
+class StrictRefused(errors.PreflightFailed):
+    """``--strict`` found bad data; nothing was written. ``report`` lists it."""
+
+    def __init__(self, message: str, report: MigrationReport) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+def migrate_filestore(
+    src: str | Path,
+    dest_uri: str,
+    *,
+    strict: bool = False,
+    incremental: bool = False,
+    progress: bool = True,
+    commit_rows: int = 200_000,
+) -> MigrationReport:
+    """Migrate the file store at ``src`` into ``dest_uri`` (SQLite, PostgreSQL, MariaDB/MySQL)."""
+    started = time.monotonic()
+    root = reader.resolve_root(Path(src).expanduser().resolve())
+    ref = parse_store_uri(dest_uri)
+    if ref.kind not in ("sqlite", "postgresql", "mysql"):
+        raise errors.UsageError(
+            f"destination {ref.masked} is not a database URI: give sqlite:///…, postgresql://… or mysql://…"
+        )
+    report = MigrationReport(source=str(root), destination=ref.masked, dialect=ref.kind, mode="new")
+    if strict:
+        _prescan(root, report)
+        if report.problems.errors:
+            report.status = "refused"
+            report.seconds = time.monotonic() - started
+            raise StrictRefused(
+                f"--strict: {report.problems.errors} problem(s) in {root} "
+                f"({', '.join(f'{k}: {n}' for k, n in report.problems.counts.items())}); nothing was written",
+                report,
+            )
+        report.problems = ProblemLog()  # the real pass records them again
+    engine = _prepare_destination(ref, root, report, incremental=incremental)
+    try:
+        _Migration(engine, root, report, progress=progress, commit_rows=commit_rows).run()
+    finally:
+        engine.dispose()
+    report.seconds = time.monotonic() - started
+    return report
+
+
+# -- destination --------------------------------------------------------------------------------------------
+def _prepare_destination(ref: StoreRef, root: Path, report: MigrationReport, *, incremental: bool) -> sa.Engine:
+    t0 = time.monotonic()
+    if ref.kind == "sqlite" and ref.path is not None and (not ref.path.exists() or ref.path.stat().st_size == 0):
+        if ref.path.exists():
+            ref.path.unlink()  # an empty file (e.g. touched) holds nothing to lose
+        dbschema.create_sqlite_file(ref.path)
+    engine = open_engine(ref, read_only=False)
+    try:
+        if checkpoint.exists(engine):
+            state = checkpoint.read_state(engine)
+            if state.get("source") != str(root):
+                raise errors.Refused(
+                    f"{ref.masked} holds a migration from {state.get('source')}, not from {root}: "
+                    "use another destination"
+                )
+            if state.get("status") == "complete" and not incremental:
+                raise errors.Refused(
+                    f"{ref.masked} already holds a complete migration of {root}: pass --incremental to bring "
+                    "over what was added since"
+                )
+            report.mode = "incremental" if state.get("status") == "complete" else "resume"
+            dbschema.initialize(engine) if _revision(engine) != dbschema.head_revision() else None
+        else:
+            data = dbschema.has_mlflow_data(engine)
+            if data:
+                counts = ", ".join(f"{t}: {n}" for t, n in data.items())
+                raise errors.Refused(
+                    f"{ref.masked} already holds MLflow data ({counts}) that is not a migration of {root}: "
+                    "give an empty database"
+                )
+            if _revision(engine) != dbschema.head_revision():
+                dbschema.initialize(engine)
+            checkpoint.create(engine)
+        checkpoint.write_state(engine, source=str(root), status="running", updated=checkpoint.now(),
+                               tool="mlflow-upgrade migrate-filestore")
+    except BaseException:
+        engine.dispose()
+        raise
+    report.schema_seconds = time.monotonic() - t0
+    return engine
+
+
+def _revision(engine: sa.Engine) -> str | None:
+    if not sa.inspect(engine).has_table("alembic_version"):
+        return None
+    with engine.connect() as conn:
+        return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def _prescan(root: Path, report: MigrationReport) -> None:
+    """Read everything without writing (``--strict``): the problems, nothing else."""
+    problems = report.problems
+    for src_id, path, in_trash in reader.list_experiments(root):
+        exp = reader.read_experiment(src_id, path, in_trash, problems)
+        _, dataset_ids = reader.read_datasets(path, problems)
+        for run_dir in reader.list_run_dirs(path):
+            if exp is None:
+                problems.add("orphan_run", run_dir, f"experiment {src_id} unreadable")
+                continue
+            reader.read_run(run_dir, src_id, problems, dataset_ids)
+        for trace_dir in extras.list_traces(path):
+            extras.read_trace(trace_dir, problems)
+        for model_dir in extras.list_logged_models(path):
+            extras.read_logged_model(model_dir, problems)
+    for model_dir in extras.list_registered_models(root):
+        extras.read_registered_model(model_dir, problems)
+
+
+# -- the migration ------------------------------------------------------------------------------------------
+class _Migration:
+    def __init__(self, engine: sa.Engine, root: Path, report: MigrationReport, *, progress: bool,
+                 commit_rows: int) -> None:
+        from mlflow_upgrade.filestore.loader import BulkWriter
+
+        self.engine = engine
+        self.root = root
+        self.report = report
+        self.problems = report.problems
+        self.progress = progress
+        self.commit_rows = commit_rows
+        self.writer = BulkWriter(engine)
+        self.uncommitted = 0
+        self.rows_total = 0
+        self.started = time.monotonic()
+
+    def run(self) -> None:
+        from mlflow_upgrade.render import progress as progress_display
+
+        experiments = reader.list_experiments(self.root)
+        run_total = sum(len(reader.list_run_dirs(p)) for _, p, _ in experiments)
+        ok = False
+        try:
+            with progress_display(self.progress) as bar:
+                self.bar = bar
+                self.task_exp = bar.add_task("experiments", total=len(experiments), rate="")
+                self.task_runs = bar.add_task("runs", total=run_total, rate="")
+                exp_map = self._experiments(experiments)
+                for src_id, path, _ in experiments:
+                    self._experiment_contents(src_id, path, exp_map.get(src_id))
+                    bar.advance(self.task_exp)
+                self._registry()
+            self.writer.commit()
+            self._finish_sequences()
+            ok = True
+        finally:
+            if ok:
+                self.writer.close()
+                checkpoint.write_state(self.engine, status="complete", updated=checkpoint.now())
+                self.report.status = "complete"
+            else:
+                self.writer.rollback()
+                self.writer.close()
+                self.report.status = "interrupted"
+            self.report.rows = {t: n for t, n in self.writer.written.items() if t != checkpoint.DONE}
+
+    # -- helpers
+    def _count(self, unit: str, n: int = 1) -> None:
+        self.report.units[unit] = self.report.units.get(unit, 0) + n
+
+    def _skipped(self, unit: str, n: int = 1) -> None:
+        if n:
+            self.report.skipped_done[unit] = self.report.skipped_done.get(unit, 0) + n
+
+    def _done(self, kind: str, src_key: str, parent: str | None = None, dest_key: str | None = None) -> None:
+        self.writer.add(checkpoint.DONE, [(kind, src_key, parent, dest_key)])
+
+    def _maybe_commit(self, rows: int) -> None:
+        self.uncommitted += rows
+        self.rows_total += rows
+        if self.uncommitted >= self.commit_rows:
+            self.writer.commit()
+            self.uncommitted = 0
+
+    def _add_unit(self, unit: extras.Unit, fill: dict[str, Any] | None = None) -> int:
+        by_table: dict[str, list[dict[str, Any]]] = {}
+        for table, row in unit:
+            if fill and table in _EXPERIMENT_SCOPED:
+                row = {**row, **fill}
+            by_table.setdefault(table, []).append(row)
+        for table, rows in by_table.items():
+            self.writer.add_dicts(table, rows)
+        return len(unit)
+
+    # -- experiments
+    def _experiments(self, experiments: list[tuple[str, Path, bool]]) -> dict[str, str]:
+        """Insert the experiments not migrated yet; return {source id: destination id} for all readable ones."""
+        done = checkpoint.done_keys(self.engine, "experiment")
+        exp_map = {k: v for k, v in done.items() if v is not None}
+        self._skipped("experiments", len(exp_map))
+        for k, v in exp_map.items():
+            if k != v:
+                self.report.experiment_id_map[k] = v
+        bits = dbschema.experiment_id_bits(self.engine)
+        with self.engine.connect() as conn:
+            names = {r[0] for r in conn.execute(sa.text("SELECT name FROM experiments"))}
+            max_dest = conn.execute(sa.text("SELECT MAX(experiment_id) FROM experiments")).scalar()
+        fitting = [int(i) for i, _, _ in experiments if bits == 64 or int(i) <= INT32_MAX]
+        next_id = max([max_dest or 0, *fitting, 0]) + 1
+        for src_id, path, in_trash in experiments:
+            if src_id in done:
+                continue
+            exp = reader.read_experiment(src_id, path, in_trash, self.problems)
+            if exp is None:
+                continue
+            dest_id = int(src_id)
+            if bits == 32 and dest_id > INT32_MAX:
+                dest_id, next_id = next_id, next_id + 1
+                self.report.experiment_id_map[src_id] = str(dest_id)
+                self.problems.add("experiment_id_mapped", path, f"{src_id} -> {dest_id}")
+            name = exp.name
+            if name in names:
+                name = f"{exp.name} (migrated {src_id})"
+                self.report.renamed_experiments[src_id] = name
+                self.problems.add("name_collision", path, f"{exp.name!r} renamed {name!r}")
+            names.add(name)
+            self.writer.add("experiments", [(dest_id, name, exp.artifact_location, exp.lifecycle_stage,
+                                             exp.creation_time, exp.last_update_time)])
+            self.writer.add("experiment_tags", [(k, v, dest_id) for k, v in exp.tags])
+            self._done("experiment", src_id, None, str(dest_id))
+            exp_map[src_id] = str(dest_id)
+            self._count("experiments")
+            self._maybe_commit(1 + len(exp.tags))
+        self.writer.commit()
+        self.uncommitted = 0
+        return exp_map
+
+    def _experiment_contents(self, src_id: str, path: Path, dest_id: str | None) -> None:
+        run_dirs = reader.list_run_dirs(path)
+        if dest_id is None:
+            for run_dir in run_dirs:
+                self.problems.add("orphan_run", run_dir, f"experiment {src_id} missing or unreadable")
+            self.bar.advance(self.task_runs, len(run_dirs))
+            return
+        dest = int(dest_id)
+        dataset_rows, dataset_ids = reader.read_datasets(path, self.problems)
+        if dataset_rows and not checkpoint.done_keys(self.engine, "datasets", src_id):
+            self.writer.add_dicts("datasets", [{**r, "experiment_id": dest} for r in dataset_rows])
+            self._done("datasets", src_id, src_id)
+            self._count("datasets", len(dataset_rows))
+            self._maybe_commit(len(dataset_rows))
+        self._runs(src_id, dest, run_dirs, dataset_ids)
+        self._experiment_units(src_id, dest, "trace", extras.list_traces(path), extras.read_trace, "traces")
+        self._experiment_units(src_id, dest, "logged_model", extras.list_logged_models(path),
+                               extras.read_logged_model, "logged_models")
+        self.writer.commit()
+        self.uncommitted = 0
+
+    def _runs(self, src_id: str, dest: int, run_dirs: list[Path], dataset_ids: dict[str, str]) -> None:
+        done = checkpoint.done_keys(self.engine, "run", src_id)
+        for run_dir in run_dirs:
+            if run_dir.name in done:
+                self._skipped("runs")
+                self.bar.advance(self.task_runs)
+                continue
+            rec = reader.read_run(run_dir, src_id, self.problems, dataset_ids)
+            self.bar.advance(self.task_runs)
+            if rec is None:
+                continue
+            if rec.run_uuid in done:
+                continue
+            rec.row["experiment_id"] = dest
+            w = self.writer
+            w.add("runs", [tuple(rec.row[c] for c in _RUN_COLS)])
+            w.add("params", [(k, v, rec.run_uuid) for k, v in rec.params])
+            w.add("tags", [(k, v, rec.run_uuid) for k, v in rec.tags])
+            w.add("metrics", rec.metrics)
+            w.add("latest_metrics", rec.latest)
+            if rec.inputs:
+                w.add_dicts("inputs", rec.inputs)
+                w.add("input_tags", rec.input_tags, ("input_uuid", "name", "value"))
+            self._done("run", run_dir.name, src_id, rec.run_uuid)
+            self._count("runs")
+            self._maybe_commit(rec.row_count)
+            self._rate()
+
+    def _rate(self) -> None:
+        elapsed = time.monotonic() - self.started
+        if elapsed > 0:
+            self.bar.update(self.task_runs, rate=f"{self.rows_total / elapsed:,.0f} rows/s")
+
+    def _experiment_units(self, src_id: str, dest: int, kind: str, dirs: list[Path], read: Any,
+                          unit_name: str) -> None:
+        if not dirs:
+            return
+        done = checkpoint.done_keys(self.engine, kind, src_id)
+        for unit_dir in dirs:
+            if unit_dir.name in done:
+                self._skipped(unit_name)
+                continue
+            got = read(unit_dir, self.problems)
+            if got is None:
+                continue
+            _, unit = got
+            n = self._add_unit(unit, {"experiment_id": dest})
+            self._done(kind, unit_dir.name, src_id)
+            self._count(unit_name)
+            self._maybe_commit(n)
+
+    # -- registry
+    def _registry(self) -> None:
+        model_dirs = extras.list_registered_models(self.root)
+        if not model_dirs:
+            return
+        done = checkpoint.done_keys(self.engine, "registered_model")
+        for model_dir in model_dirs:
+            if model_dir.name in done:
+                self._skipped("registered_models")
+                continue
+            got = extras.read_registered_model(model_dir, self.problems)
+            if got is None:
+                continue
+            n = self._add_unit(got[1])
+            self._done("registered_model", model_dir.name)
+            self._count("registered_models")
+            self._maybe_commit(n)
+        self.writer.commit()
+
+    def _finish_sequences(self) -> None:
+        """PostgreSQL's SERIAL sequence does not see explicit ids: move it past them, or the next
+        ``create_experiment`` collides. (MySQL's AUTO_INCREMENT and SQLite follow explicit ids themselves.)"""
+        if self.engine.dialect.name != "postgresql":
+            return
+        with self.engine.begin() as conn:
+            conn.execute(sa.text(
+                "SELECT setval(pg_get_serial_sequence('experiments', 'experiment_id'), "
+                "GREATEST((SELECT COALESCE(MAX(experiment_id), 0) FROM experiments), 1))"
+            ))
+
+
+_RUN_COLS = (
+    "run_uuid", "name", "source_type", "source_name", "entry_point_name", "user_id", "status", "start_time",
+    "end_time", "deleted_time", "source_version", "lifecycle_stage", "artifact_uri", "experiment_id",
+)
+_EXPERIMENT_SCOPED = {"trace_info", "assessments", "logged_models", "logged_model_params", "logged_model_tags",
+                      "logged_model_metrics"}

@@ -1,0 +1,67 @@
+"""Progress kept in the destination itself, so a killed migration resumes and ``--incremental`` adds only new
+entities.
+
+Two small tables of ours live next to MLflow's (MLflow ignores foreign tables):
+
+* ``mlflow_upgrade_fs_state``: name/value pairs: the source it was migrated from, status (running/complete).
+* ``mlflow_upgrade_fs_done``: one row per migrated unit (experiment, run, dataset set, trace, logged model,
+  registered model), written **in the same transaction** as the unit's rows: either both exist or neither.
+  For experiments ``dest_key`` holds the destination id (it differs when the id had to be mapped).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+
+STATE = "mlflow_upgrade_fs_state"
+DONE = "mlflow_upgrade_fs_done"
+
+_meta = sa.MetaData()
+state_table = sa.Table(
+    STATE, _meta,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text),
+)
+done_table = sa.Table(
+    DONE, _meta,
+    sa.Column("kind", sa.String(20), primary_key=True),
+    sa.Column("src_key", sa.String(400), primary_key=True),
+    sa.Column("parent", sa.String(64)),
+    sa.Column("dest_key", sa.String(64)),
+)
+
+
+def create(engine: sa.Engine) -> None:
+    _meta.create_all(engine)
+
+
+def exists(engine: sa.Engine) -> bool:
+    return sa.inspect(engine).has_table(STATE)
+
+
+def read_state(engine: sa.Engine) -> dict[str, str]:
+    with engine.connect() as conn:
+        return {r.name: r.value for r in conn.execute(sa.select(state_table))}
+
+
+def write_state(engine: sa.Engine, **values: Any) -> None:
+    with engine.begin() as conn:
+        for name, value in values.items():
+            conn.execute(sa.delete(state_table).where(state_table.c.name == name))
+            conn.execute(sa.insert(state_table).values(name=name, value=str(value)))
+
+
+def now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def done_keys(engine: sa.Engine, kind: str, parent: str | None = None) -> dict[str, str | None]:
+    """{src_key: dest_key} of the units of ``kind`` already migrated (optionally under one parent)."""
+    query = sa.select(done_table.c.src_key, done_table.c.dest_key).where(done_table.c.kind == kind)
+    if parent is not None:
+        query = query.where(done_table.c.parent == parent)
+    with engine.connect() as conn:
+        return {r.src_key: r.dest_key for r in conn.execute(query)}

@@ -1,0 +1,162 @@
+"""Bulk loading into a destination whose schema MLflow's own migrations created.
+
+Rows are buffered per table and written in the dialect's fastest safe way on one raw DBAPI connection:
+
+* SQLite: ``executemany`` with WAL journal and ``synchronous=NORMAL`` while loading (a killed process loses
+  at most the open transaction; the journal mode is switched back to DELETE at the end);
+* PostgreSQL: ``COPY ... FROM STDIN`` (psycopg 3) or ``execute_values`` multi-row INSERTs (psycopg2);
+* MariaDB/MySQL: PyMySQL's ``executemany``, which sends multi-row ``INSERT ... VALUES (...), (...)``.
+
+Tables are flushed parents first (foreign keys are checked immediately on PostgreSQL/MySQL), and the
+checkpoint rows last, all inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from mlflow_upgrade.filestore.checkpoint import DONE
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "experiments": ("experiment_id", "name", "artifact_location", "lifecycle_stage", "creation_time",
+                    "last_update_time"),
+    "experiment_tags": ("key", "value", "experiment_id"),
+    "runs": ("run_uuid", "name", "source_type", "source_name", "entry_point_name", "user_id", "status",
+             "start_time", "end_time", "deleted_time", "source_version", "lifecycle_stage", "artifact_uri",
+             "experiment_id"),
+    "params": ("key", "value", "run_uuid"),
+    "tags": ("key", "value", "run_uuid"),
+    "metrics": ("key", "value", "timestamp", "step", "is_nan", "run_uuid"),
+    "latest_metrics": ("key", "value", "timestamp", "step", "is_nan", "run_uuid"),
+    DONE: ("kind", "src_key", "parent", "dest_key"),
+}
+
+# Parents before children; checkpoint rows last so they commit with what they describe.
+ORDER = (
+    "experiments", "experiment_tags", "runs", "params", "tags", "metrics", "latest_metrics", "datasets",
+    "inputs", "input_tags", "trace_info", "trace_tags", "trace_request_metadata", "assessments",
+    "logged_models", "logged_model_params", "logged_model_tags", "logged_model_metrics", "registered_models",
+    "registered_model_tags", "model_versions", "model_version_tags", "registered_model_aliases", DONE,
+)
+
+
+class BulkWriter:
+    """Buffers rows per (table, columns) and writes them on :meth:`flush`; :meth:`commit` ends the
+    transaction. Not thread-safe; one per migration."""
+
+    def __init__(self, engine: sa.Engine, *, flush_rows: int = 20_000) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+        self.driver = engine.dialect.driver
+        self.raw = engine.raw_connection()
+        self.flush_rows = flush_rows
+        self.buffers: dict[tuple[str, tuple[str, ...]], list[tuple]] = {}
+        self.buffered = 0
+        self.written: dict[str, int] = {}
+        self._setup_session()
+
+    def _setup_session(self) -> None:
+        cur = self.raw.cursor()
+        if self.dialect == "sqlite":
+            self.raw.commit()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA cache_size=-65536")
+            cur.execute("PRAGMA foreign_keys=OFF")
+        elif self.dialect == "mysql":
+            # Experiment 0 (Default) must keep id 0 in an AUTO_INCREMENT column, as MLflow itself does.
+            cur.execute("SET SESSION sql_mode = CONCAT(@@SESSION.sql_mode, ',NO_AUTO_VALUE_ON_ZERO')")
+            cur.execute("SET SESSION unique_checks = 1, foreign_key_checks = 1")
+        cur.close()
+        self.raw.commit()
+
+    # -- buffering -------------------------------------------------------------------------------------------
+    def add(self, table: str, rows: list[tuple], columns: tuple[str, ...] | None = None) -> None:
+        if not rows:
+            return
+        key = (table, columns or COLUMNS[table])
+        self.buffers.setdefault(key, []).extend(rows)
+        self.buffered += len(rows)
+        if self.buffered >= self.flush_rows:
+            self.flush()
+
+    def add_dicts(self, table: str, rows: list[dict[str, Any]]) -> None:
+        """Rows as dicts (low-volume tables): grouped by their key set, written with explicit columns."""
+        groups: dict[tuple[str, ...], list[tuple]] = {}
+        for row in rows:
+            cols = tuple(row)
+            groups.setdefault(cols, []).append(tuple(row[c] for c in cols))
+        for cols, tuples in groups.items():
+            self.add(table, tuples, cols)
+
+    def flush(self) -> None:
+        if not self.buffers:
+            return
+        rank = {t: i for i, t in enumerate(ORDER)}
+        cur = self.raw.cursor()
+        try:
+            for (table, cols), rows in sorted(self.buffers.items(), key=lambda kv: rank.get(kv[0][0], 99)):
+                self._write(cur, table, cols, rows)
+                self.written[table] = self.written.get(table, 0) + len(rows)
+        finally:
+            cur.close()
+        self.buffers.clear()
+        self.buffered = 0
+
+    def commit(self) -> None:
+        self.flush()
+        self.raw.commit()
+
+    def rollback(self) -> None:
+        self.buffers.clear()
+        self.buffered = 0
+        self.raw.rollback()
+
+    def close(self) -> None:
+        try:
+            self.raw.rollback()
+            if self.dialect == "sqlite":
+                cur = self.raw.cursor()
+                cur.execute("PRAGMA journal_mode=DELETE")  # leave the database as MLflow would create it
+                cur.close()
+        finally:
+            self.raw.close()
+
+    # -- per dialect ---------------------------------------------------------------------------------------
+    def _write(self, cur: Any, table: str, cols: tuple[str, ...], rows: list[tuple]) -> None:
+        if self.dialect == "postgresql":
+            quoted = ", ".join(f'"{c}"' for c in cols)
+            if self.driver == "psycopg":
+                with cur.copy(f'COPY "{table}" ({quoted}) FROM STDIN') as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                from psycopg2.extras import execute_values
+
+                execute_values(cur, f'INSERT INTO "{table}" ({quoted}) VALUES %s', rows, page_size=1000)
+        elif self.dialect == "mysql":
+            quoted = ", ".join(f"`{c}`" for c in cols)
+            marks = ", ".join(["%s"] * len(cols))
+            cur.executemany(f"INSERT INTO `{table}` ({quoted}) VALUES ({marks})", rows)
+        else:
+            quoted = ", ".join(f'"{c}"' for c in cols)
+            marks = ", ".join(["?"] * len(cols))
+            cur.executemany(f'INSERT INTO "{table}" ({quoted}) VALUES ({marks})', rows)
+
+    def scalar(self, sql: str) -> Any:
+        cur = self.raw.cursor()
+        try:
+            cur.execute(sql)
+            row = cur.fetchone()
+            return row[0] if row else None
+        finally:
+            cur.close()
+
+    def execute(self, sql: str) -> None:
+        cur = self.raw.cursor()
+        try:
+            cur.execute(sql)
+        finally:
+            cur.close()

@@ -1,0 +1,342 @@
+"""Stream a file store (``./mlruns``) written by MLflow 1.x, 2.x or 3.x, one entity at a time.
+
+The files are read directly (``os.scandir`` + the C YAML loader) instead of through MLflow's ``FileStore``: it
+re-reads every meta.yaml per call and is two orders of magnitude slower. The field semantics follow the
+installed MLflow's ``FileStore`` and its official ``migrate-filestore`` (``mlflow/store/fs2db``). Memory is
+bounded by the largest single run: nothing holds the whole store.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mlflow_upgrade import errors
+from mlflow_upgrade.filestore.problems import ProblemLog
+
+try:  # the C loader is ~10x faster; fall back when PyYAML was built without libyaml
+    _Loader = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover
+    _Loader = yaml.SafeLoader
+
+TRASH = ".trash"
+MODELS = "models"
+# Folders inside an experiment that are not runs.
+RESERVED = {"tags", "datasets", "traces", "models", TRASH}
+RUN_STATUS = {1: "RUNNING", 2: "SCHEDULED", 3: "FINISHED", 4: "FAILED", 5: "KILLED"}
+LOGGED_MODEL_STATUS = {"UNSPECIFIED": 0, "PENDING": 1, "READY": 2, "FAILED": 3}
+DOUBLE_MAX = 1.7976931348623157e308
+# input_uuid is not persisted by the file store: derive it from the path so a resumed run writes the same one.
+_INPUT_NS = uuid.UUID("6f1b1c6e-2b1e-4d47-9d0e-5b7f4a0a9e11")
+
+
+@dataclass
+class ExperimentRec:
+    src_id: str
+    path: Path
+    in_trash: bool
+    name: str
+    artifact_location: str | None
+    lifecycle_stage: str
+    creation_time: int | None
+    last_update_time: int | None
+    tags: list[tuple[str, str]]
+
+
+@dataclass
+class RunRec:
+    run_uuid: str
+    path: Path
+    row: dict[str, Any]  # the runs row (experiment_id filled in by the loader)
+    params: list[tuple[str, str]] = field(default_factory=list)
+    tags: list[tuple[str, str]] = field(default_factory=list)
+    # metrics rows: (key, value, timestamp, step, is_nan, run_uuid), sorted, exact duplicates removed
+    metrics: list[tuple] = field(default_factory=list)
+    latest: list[tuple] = field(default_factory=list)
+    inputs: list[dict[str, Any]] = field(default_factory=list)  # dataset inputs + model inputs/outputs
+    input_tags: list[tuple[str, str, str]] = field(default_factory=list)
+
+    @property
+    def row_count(self) -> int:
+        return 1 + len(self.params) + len(self.tags) + len(self.metrics) + len(self.latest) + len(self.inputs)
+
+
+def resolve_root(src: Path) -> Path:
+    """The directory holding experiment folders: ``SRC/mlruns`` or ``SRC`` itself (as the official tool)."""
+    if not src.exists():
+        raise errors.StoreNotFound(f"file store {src} does not exist: give the ./mlruns directory")
+    if not src.is_dir():
+        raise errors.NotAnMlflowStore(f"{src} is a file, not a file store directory (./mlruns)")
+    if (src / "mlruns").is_dir():
+        src = src / "mlruns"
+    try:
+        names = [e.name for e in os.scandir(src) if e.is_dir()]
+    except OSError as exc:
+        raise errors.StoreNotFound(f"cannot read {src}: {exc.strerror}") from None
+    if any(n.isdigit() or n in (TRASH, MODELS) for n in names) or (src / "0" / "meta.yaml").is_file():
+        return src
+    raise errors.NotAnMlflowStore(
+        f"{src} is not an MLflow file store: no experiment folders (0/, <id>/), .trash/ or models/ in it"
+    )
+
+
+def read_yaml(path: Path, problems: ProblemLog) -> dict | None:
+    """meta.yaml as a dict, or None after recording why (missing / corrupt)."""
+    try:
+        with open(path, "rb") as fh:
+            data = yaml.load(fh, Loader=_Loader)
+    except FileNotFoundError:
+        problems.add("missing_meta", path.parent, f"no {path.name}")
+        return None
+    except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
+        problems.add("corrupt_meta", path, _one_line(exc))
+        return None
+    if not isinstance(data, dict):
+        problems.add("corrupt_meta", path, "empty or not a mapping")
+        return None
+    return data
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}"
+
+
+def read_kv_dir(root: Path, problems: ProblemLog) -> list[tuple[str, str]]:
+    """Files under ``root`` (params/, tags/, ...) as (relative posix path, content); nested keys keep '/'."""
+    out: list[tuple[str, str]] = []
+    stack = [("", str(root))]
+    while stack:
+        prefix, directory = stack.pop()
+        try:
+            entries = list(os.scandir(directory))
+        except FileNotFoundError:
+            continue
+        for entry in entries:
+            key = prefix + entry.name
+            if entry.is_dir():
+                stack.append((key + "/", entry.path))
+                continue
+            try:
+                with open(entry.path, "rb") as fh:
+                    out.append((key, fh.read().decode("utf-8")))
+            except (OSError, UnicodeDecodeError) as exc:
+                problems.add("unreadable_file", entry.path, _one_line(exc))
+    out.sort()
+    return out
+
+
+def list_experiments(root: Path) -> list[tuple[str, Path, bool]]:
+    """(id, path, in_trash) for every experiment folder; active ones first so they keep their names."""
+    found = []
+    for base, in_trash in ((root, False), (root / TRASH, True)):
+        try:
+            entries = sorted(os.scandir(base), key=lambda e: e.name)
+        except FileNotFoundError:
+            continue
+        for entry in entries:
+            if entry.is_dir() and entry.name.isdigit():
+                found.append((entry.name, Path(entry.path), in_trash))
+    return found
+
+
+def read_experiment(src_id: str, path: Path, in_trash: bool, problems: ProblemLog) -> ExperimentRec | None:
+    meta = read_yaml(path / "meta.yaml", problems)
+    if meta is None:
+        return None
+    name = meta.get("name")
+    if not isinstance(name, str) or not name:
+        problems.add("corrupt_meta", path / "meta.yaml", "no experiment name")
+        return None
+    meta_id = str(meta.get("experiment_id", src_id))
+    if meta_id != src_id:
+        problems.add("id_mismatch", path / "meta.yaml", f"experiment_id {meta_id} in a folder named {src_id}")
+    stage = meta.get("lifecycle_stage") or "active"
+    if in_trash:
+        # MLflow 1.x moved deleted experiments to .trash without touching meta.yaml: the folder decides.
+        if stage != "deleted":
+            problems.add("trash_lifecycle_mismatch", path, f"lifecycle_stage {stage!r} in .trash")
+        problems.add("trashed_experiment", path, name)
+        stage = "deleted"
+    return ExperimentRec(
+        src_id=src_id,
+        path=path,
+        in_trash=in_trash,
+        name=name,
+        artifact_location=meta.get("artifact_location"),
+        lifecycle_stage=stage,
+        creation_time=meta.get("creation_time"),
+        last_update_time=meta.get("last_update_time"),
+        tags=read_kv_dir(path / "tags", problems),
+    )
+
+
+def list_run_dirs(exp_path: Path) -> list[Path]:
+    try:
+        entries = sorted(os.scandir(exp_path), key=lambda e: e.name)
+    except FileNotFoundError:
+        return []
+    return [Path(e.path) for e in entries if e.is_dir() and e.name not in RESERVED]
+
+
+def read_run(run_dir: Path, exp_src_id: str, problems: ProblemLog, dataset_ids: dict[str, str]) -> RunRec | None:
+    meta = read_yaml(run_dir / "meta.yaml", problems)
+    if meta is None:
+        return None
+    run_uuid = meta.get("run_uuid") or meta.get("run_id")
+    if not run_uuid:
+        problems.add("corrupt_meta", run_dir / "meta.yaml", "no run_uuid/run_id")
+        return None
+    run_uuid = str(run_uuid)
+    if run_uuid != run_dir.name:
+        problems.add("id_mismatch", run_dir / "meta.yaml", f"run_uuid {run_uuid} in a folder named {run_dir.name}")
+        run_uuid = run_dir.name
+    meta_exp = meta.get("experiment_id")
+    if meta_exp is not None and str(meta_exp) != exp_src_id:
+        problems.add("id_mismatch", run_dir / "meta.yaml", f"experiment_id {meta_exp} in experiment {exp_src_id}")
+    status = meta.get("status", 1)
+    status = RUN_STATUS.get(status, "RUNNING") if isinstance(status, int) else str(status)
+    source_type = meta.get("source_type")
+    tags = read_kv_dir(run_dir / "tags", problems)
+    name = meta.get("run_name") or meta.get("name")
+    if not name:  # MLflow 1.x kept the run name only in the mlflow.runName tag
+        name = next((v for k, v in tags if k == "mlflow.runName"), None)
+    row = {
+        "run_uuid": run_uuid,
+        "name": name,
+        "source_type": source_type if isinstance(source_type, str) else "LOCAL",
+        "source_name": meta.get("source_name") or "",
+        "entry_point_name": meta.get("entry_point_name") or "",
+        "user_id": meta.get("user_id"),
+        "status": status,
+        "start_time": meta.get("start_time"),
+        "end_time": meta.get("end_time"),
+        "deleted_time": meta.get("deleted_time"),
+        "source_version": meta.get("source_version") or "",
+        "lifecycle_stage": meta.get("lifecycle_stage") or "active",
+        "artifact_uri": meta.get("artifact_uri"),
+    }
+    rec = RunRec(run_uuid=run_uuid, path=run_dir, row=row, tags=tags)
+    rec.params = read_kv_dir(run_dir / "params", problems)
+    _read_metrics(rec, run_dir / "metrics", problems)
+    _read_inputs(rec, run_dir, problems, dataset_ids)
+    return rec
+
+
+def sanitize(value: float) -> tuple[float, bool]:
+    """(value, is_nan) as MLflow's SQL store keeps them: NaN → 0 + flag, ±inf → ±DBL_MAX, -0.0 → 0.0."""
+    if value != value:
+        return 0.0, True
+    if math.isinf(value):
+        return (DOUBLE_MAX if value > 0 else -DOUBLE_MAX), False
+    return value + 0.0, False
+
+
+def _read_metrics(rec: RunRec, metrics_dir: Path, problems: ProblemLog) -> None:
+    run_uuid = rec.run_uuid
+    for key, text in read_kv_dir(metrics_dir, problems):
+        points: set[tuple] = set()
+        rows: list[tuple] = []
+        dupes = 0
+        bad = 0
+        for line in text.splitlines():
+            parts = line.split()
+            try:
+                n = len(parts)
+                if n not in (2, 3, 5):
+                    raise ValueError(line)
+                value, is_nan = sanitize(float(parts[1]))
+                point = (key, value, int(parts[0]), int(parts[2]) if n >= 3 else 0, is_nan, run_uuid)
+            except ValueError:
+                if line.strip():
+                    bad += 1
+                    if bad <= 3:
+                        problems.add("malformed_metric_line", metrics_dir / key, repr(line[:120]))
+                continue
+            if point in points:
+                dupes += 1
+                continue
+            points.add(point)
+            rows.append(point)
+        if bad > 3:
+            problems.add("malformed_metric_line", metrics_dir / key, f"{bad - 3} more malformed lines", bad - 3)
+        if dupes:
+            problems.add("duplicate_metric_point", metrics_dir / key, f"{dupes} duplicate line(s) dropped", dupes)
+        if not rows:
+            continue
+        # MLflow's latest_metrics: max step, then max timestamp, then max value (NaN compares as 0);
+        # the first point logged wins a tie, as in SqlAlchemyStore._update_latest_metrics_if_necessary.
+        latest = rows[0]
+        best = (latest[3], latest[2], latest[1])
+        for row in rows:
+            cand = (row[3], row[2], row[1])
+            if cand > best:
+                best, latest = cand, row
+        rec.latest.append(latest)
+        rows.sort(key=lambda r: (r[2], r[3], r[1]))  # primary-key order: cheaper B-tree inserts
+        rec.metrics.extend(rows)
+
+
+def _read_inputs(rec: RunRec, run_dir: Path, problems: ProblemLog, dataset_ids: dict[str, str]) -> None:
+    """Dataset inputs, model inputs and model outputs, mapped as the official migrate-filestore does."""
+    run_uuid = rec.run_uuid
+    for sub in ("inputs", "outputs"):
+        base = run_dir / sub
+        if not base.is_dir():
+            continue
+        for entry in sorted(os.scandir(base), key=lambda e: e.name):
+            if not entry.is_dir():
+                continue
+            meta = read_yaml(Path(entry.path) / "meta.yaml", problems)
+            if meta is None:
+                continue
+            input_uuid = str(uuid.uuid5(_INPUT_NS, f"{run_uuid}/{sub}/{entry.name}"))
+            if sub == "outputs":
+                row = {"source_type": "RUN_OUTPUT", "source_id": run_uuid, "destination_type": "MODEL_OUTPUT",
+                       "destination_id": entry.name, "step": int(meta.get("step", 0) or 0)}
+            elif meta.get("source_type", "DATASET") == "DATASET":
+                ds_uuid = dataset_ids.get(str(meta.get("source_id", "")))
+                if ds_uuid is None:
+                    problems.add("dangling_reference", entry.path, f"dataset {meta.get('source_id')} not found")
+                    continue
+                row = {"source_type": "DATASET", "source_id": ds_uuid, "destination_type": "RUN",
+                       "destination_id": run_uuid, "step": 0}
+            elif meta.get("source_type") == "MODEL":
+                row = {"source_type": "RUN_INPUT", "source_id": run_uuid, "destination_type": "MODEL_INPUT",
+                       "destination_id": str(meta.get("source_id", "")), "step": 0}
+            else:
+                problems.add("corrupt_meta", Path(entry.path) / "meta.yaml", f"source_type {meta.get('source_type')}")
+                continue
+            row["input_uuid"] = input_uuid
+            rec.inputs.append(row)
+            for tag_name, tag_value in (meta.get("tags") or {}).items():
+                rec.input_tags.append((input_uuid, str(tag_name), str(tag_value)))
+
+
+def read_datasets(exp_path: Path, problems: ProblemLog) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """datasets rows (experiment_id filled by the loader) and {dataset folder name: dataset_uuid}."""
+    rows: list[dict[str, Any]] = []
+    ids: dict[str, str] = {}
+    base = exp_path / "datasets"
+    if not base.is_dir():
+        return rows, ids
+    for entry in sorted(os.scandir(base), key=lambda e: e.name):
+        if not entry.is_dir():
+            continue
+        meta = read_yaml(Path(entry.path) / "meta.yaml", problems)
+        if meta is None:
+            continue
+        ds_uuid = str(meta.get("dataset_uuid") or uuid.uuid5(_INPUT_NS, f"dataset/{exp_path.name}/{entry.name}"))
+        ids[entry.name] = ds_uuid
+        rows.append({
+            "dataset_uuid": ds_uuid, "name": meta.get("name", ""), "digest": meta.get("digest", ""),
+            "dataset_source_type": meta.get("source_type", ""), "dataset_source": meta.get("source", ""),
+            "dataset_schema": meta.get("schema"), "dataset_profile": meta.get("profile"),
+        })
+    return rows, ids

@@ -1,0 +1,163 @@
+"""Create the destination schema with MLflow's own migrations (``_initialize_tables``), never by hand.
+
+Running the ~100 migrations takes about 5 s on SQLite, longer than loading a large store. For a new SQLite
+file the migrations therefore run once per installed MLflow version into a cached template database
+(``$MLFLOW_UPGRADE_CACHE`` or ``~/.cache/mlflow-upgrade``), which is then copied: the result is byte-for-byte
+what ``_initialize_tables`` produces, checked against the installed head revision before use.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import logging
+import os
+import re
+import shutil
+import sqlite3
+import tempfile
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from mlflow_upgrade import errors
+
+_log = logging.getLogger(__name__)
+
+# Tables whose rows mean "this database already holds MLflow data".
+DATA_TABLES = ("experiments", "runs", "registered_models", "trace_info", "logged_models")
+
+
+def _mlflow_dir() -> Path:
+    spec = importlib.util.find_spec("mlflow")  # locates the package without importing it
+    if spec is None or not spec.submodule_search_locations:
+        raise errors.DriverMissing("mlflow is not installed: pip install mlflow")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+@functools.lru_cache(maxsize=1)
+def head_revision() -> str:
+    """The installed MLflow's tracking head revision, read from its migration scripts.
+
+    ``import mlflow`` costs seconds (much more where bytecode is not cached); the revision graph is in
+    plain text, so the common paths (template present, resume) never import MLflow at all.
+    """
+    versions = _mlflow_dir() / "store" / "db_migrations" / "versions"
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for script in versions.glob("*.py"):
+        text = script.read_text(encoding="utf-8")
+        if match := re.search(r"^revision\s*=\s*[\"']([0-9a-zA-Z_]+)[\"']", text, re.M):
+            revisions.add(match.group(1))
+        if match := re.search(r"^down_revision\s*=\s*(.+)$", text, re.M):
+            parents.update(re.findall(r"[\"']([0-9a-zA-Z_]+)[\"']", match.group(1)))
+    heads = revisions - parents
+    if len(heads) == 1:
+        return heads.pop()
+    from mlflow.store.db.utils import _get_latest_schema_revision  # unusual layout: ask Alembic
+
+    return _get_latest_schema_revision()
+
+
+def initialize(engine: sa.Engine) -> None:
+    """Create or upgrade-to-head an empty database with MLflow's migrations; quiet, errors as one line."""
+    from mlflow.store.db.utils import _initialize_tables
+
+    for name in ("alembic", "mlflow.store.db.utils"):
+        logging.getLogger(name).setLevel(max(logging.getLogger(name).level, logging.WARNING))
+    try:
+        _initialize_tables(engine)
+    except Exception as exc:
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if "Can't locate revision" in text:
+            raise errors.StoreTooNew(
+                f"the destination was created by a newer MLflow ({text}): upgrade the installed mlflow"
+            ) from None
+        raise errors.OperationFailed(f"creating the MLflow schema failed: {text}") from None
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("MLFLOW_UPGRADE_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "mlflow-upgrade"
+    )
+    return Path(base)
+
+
+def _revision_of(path: Path) -> str | None:
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            row = con.execute("SELECT version_num FROM alembic_version").fetchone()
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return None
+    return row[0] if row else None
+
+
+def sqlite_template() -> Path | None:
+    """A cached SQLite database at the installed head, created by MLflow's migrations (None if no cache)."""
+    from importlib.metadata import version
+
+    head = head_revision()
+    cache = _cache_dir()
+    template = cache / f"sqlite-schema-mlflow{version('mlflow')}-{head}.db"
+    if template.is_file() and _revision_of(template) == head:
+        return template
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=cache, suffix=".db.tmp")
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError:
+        return None
+    engine = sa.create_engine(f"sqlite:///{tmp}", poolclass=sa.pool.NullPool)
+    try:
+        initialize(engine)
+    finally:
+        engine.dispose()
+    if _revision_of(Path(tmp)) != head:
+        Path(tmp).unlink(missing_ok=True)
+        return None
+    os.replace(tmp, template)
+    return template
+
+
+def create_sqlite_file(path: Path) -> None:
+    """Create a new SQLite destination at ``path`` holding MLflow's schema at head (atomic: all or nothing)."""
+    if not path.parent.is_dir():
+        raise errors.StoreNotFound(f"directory {path.parent} of the SQLite destination does not exist")
+    template = sqlite_template()
+    tmp = path.with_name(f".{path.name}.mlflow-upgrade-tmp")
+    if template is not None:
+        shutil.copyfile(template, tmp)
+    else:  # no writable cache: run the migrations on the destination itself
+        engine = sa.create_engine(f"sqlite:///{tmp}", poolclass=sa.pool.NullPool)
+        try:
+            initialize(engine)
+        finally:
+            engine.dispose()
+    os.replace(tmp, path)
+
+
+def has_mlflow_data(engine: sa.Engine) -> dict[str, int]:
+    """Row counts of MLflow's data tables that hold rows (empty dict: nothing to lose)."""
+    names = set(sa.inspect(engine).get_table_names())
+    found: dict[str, int] = {}
+    with engine.connect() as conn:
+        for table in DATA_TABLES:
+            if table in names:
+                n = conn.execute(sa.text(f"SELECT COUNT(*) FROM {table}")).scalar() or 0
+                if n:
+                    found[table] = int(n)
+    return found
+
+
+def experiment_id_bits(engine: sa.Engine) -> int:
+    """64 when experiments.experiment_id holds 18-digit file-store ids (SQLite, BIGINT), else 32."""
+    if engine.dialect.name == "sqlite":
+        return 64  # SQLite INTEGER is a 64-bit signed integer
+    for col in sa.inspect(engine).get_columns("experiments"):
+        if col["name"] == "experiment_id":
+            return 64 if isinstance(col["type"], sa.BigInteger) else 32
+    return 32
