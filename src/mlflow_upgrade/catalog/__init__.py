@@ -1,0 +1,292 @@
+"""Facts about MLflow's Alembic revisions: the generated catalog plus the installed MLflow's scripts.
+
+`revisions.json` (built by `scripts/build_catalog.py` from every release's wheel) says which release
+shipped which revision, which revision was each release's head, and what each migration does. The
+installed MLflow (the upgrade target) is the authority on the chain that will actually run; the
+catalog supplies the facts, and a revision it does not know is analysed from the installed script.
+
+    from mlflow_upgrade import catalog
+    for facts in catalog.pending_revisions("tracking", "97727af70f4d"):
+        print(facts.revision, facts.classification, facts.rolling_safe)
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache, cached_property
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from packaging.version import Version
+
+if TYPE_CHECKING:
+    from alembic.script import ScriptDirectory
+
+__all__ = [
+    "DBS",
+    "Catalog",
+    "RevisionFacts",
+    "installed_head",
+    "installed_revisions",
+    "installed_script_dir",
+    "is_known",
+    "load_catalog",
+    "needed_mlflow",
+    "newer_than_installed",
+    "pending_revisions",
+]
+
+DBS = ("tracking", "auth")
+# Alembic script directories inside the installed `mlflow` package.
+_SCRIPT_DIRS = {"tracking": ("store", "db_migrations"), "auth": ("server", "auth", "db", "migrations")}
+
+
+@dataclass(frozen=True)
+class RevisionFacts:
+    """What one migration does, from the catalog or (source="installed") from the installed script."""
+
+    db: str
+    revision: str
+    parent: str | tuple[str, ...] | None  # a tuple for merge revisions
+    message: str
+    file: str
+    create_date: str | None
+    classification: str  # additive | rewrite | data | destructive (most severe of `kinds`)
+    kinds: tuple[str, ...]
+    data_migration: bool  # runs op.execute / session / bind statements: offline SQL may be incomplete
+    uses_connection: bool  # needs a live connection (dialect checks, inspection, data statements)
+    inspects_schema: bool
+    rolling_safe: bool  # servers of the previous release keep working against the migrated schema
+    rolling_note: str
+    sqlite_recreates: tuple[str, ...]  # tables Alembic's batch mode recreates on SQLite
+    ops: tuple[Mapping[str, Any], ...]
+    introduced_in: str | None = None  # None: not in any catalogued release
+    shipped_first: str | None = None
+    shipped_last: str | None = None
+    head_of: tuple[str, ...] = ()
+    source: str = "catalog"
+
+    @property
+    def parents(self) -> tuple[str, ...]:
+        if self.parent is None:
+            return ()
+        return self.parent if isinstance(self.parent, tuple) else (self.parent,)
+
+    @property
+    def is_merge(self) -> bool:
+        return len(self.parents) > 1
+
+    @classmethod
+    def from_json(cls, db: str, revision: str, data: Mapping[str, Any], source: str = "catalog") -> RevisionFacts:
+        parent = data.get("parent")
+        shipped = data.get("shipped_in") or {}
+        return cls(
+            db=db,
+            revision=revision,
+            parent=tuple(parent) if isinstance(parent, list) else parent,
+            message=data.get("message", ""),
+            file=data.get("file", ""),
+            create_date=data.get("create_date"),
+            classification=data["classification"],
+            kinds=tuple(data.get("kinds", ())),
+            data_migration=bool(data.get("data_migration")),
+            uses_connection=bool(data.get("uses_connection")),
+            inspects_schema=bool(data.get("inspects_schema")),
+            rolling_safe=bool(data.get("rolling_safe")),
+            rolling_note=data.get("rolling_note", ""),
+            sqlite_recreates=tuple(data.get("sqlite_recreates", ())),
+            ops=tuple(data.get("ops", ())),
+            introduced_in=data.get("introduced_in"),
+            shipped_first=shipped.get("first"),
+            shipped_last=shipped.get("last"),
+            head_of=tuple(data.get("head_of", ())),
+            source=source,
+        )
+
+
+def _check_db(db: str) -> None:
+    if db not in DBS:
+        raise ValueError(f"db must be one of {DBS}, not {db!r}")
+
+
+def _runs(versions: list[str], ordered: list[str]) -> str | None:
+    """"1.30.0–1.30.1", or contiguous runs joined by ", " when some releases in between are missing."""
+    if not versions:
+        return None
+    index = {v: i for i, v in enumerate(ordered)}
+    runs: list[list[str]] = []
+    for version in versions:
+        if runs and index[version] == index[runs[-1][-1]] + 1:
+            runs[-1].append(version)
+        else:
+            runs.append([version])
+    return ", ".join(run[0] if len(run) == 1 else f"{run[0]}–{run[-1]}" for run in runs)
+
+
+class Catalog:
+    """Typed lookups over revisions.json."""
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self.data = data
+
+    @cached_property
+    def releases(self) -> list[str]:
+        """Every catalogued release, oldest first."""
+        return sorted(self.data["releases"], key=Version)
+
+    @property
+    def skipped(self) -> dict[str, str]:
+        return dict(self.data.get("skipped", {}))
+
+    def release(self, version: str) -> Mapping[str, Any] | None:
+        return self.data["releases"].get(version)
+
+    def head_of_release(self, db: str, version: str) -> str | None:
+        _check_db(db)
+        info = self.release(version)
+        head = info.get(f"{db}_head") if info else None
+        return head if isinstance(head, str) or head is None else ",".join(head)
+
+    def version_table(self, db: str, version: str) -> str | None:
+        _check_db(db)
+        info = self.release(version)
+        return info.get(f"{db}_version_table") if info else None
+
+    def revision_ids(self, db: str) -> list[str]:
+        _check_db(db)
+        return sorted(self.data[db]["revisions"])
+
+    def revision(self, db: str, rev: str) -> RevisionFacts | None:
+        _check_db(db)
+        data = self.data[db]["revisions"].get(rev)
+        return RevisionFacts.from_json(db, rev, data) if data is not None else None
+
+    def is_known(self, db: str, rev: str) -> bool:
+        _check_db(db)
+        return rev in self.data[db]["revisions"]
+
+    def releases_with_head(self, db: str, rev: str) -> list[str]:
+        """Releases whose newest revision is `rev`, oldest first."""
+        _check_db(db)
+        data = self.data[db]["revisions"].get(rev)
+        return sorted(data.get("head_of", []), key=Version) if data else []
+
+    def release_range(self, db: str, rev: str) -> str | None:
+        """Releases whose head is `rev`, as text: "2.9.0–2.9.2" (None if no release ends there)."""
+        return _runs(self.releases_with_head(db, rev), self.releases)
+
+    def releases_shipping(self, db: str, rev: str) -> list[str]:
+        """Releases whose wheel contains `rev`'s script, oldest first."""
+        _check_db(db)
+        data = self.data[db]["revisions"].get(rev)
+        if data is None:
+            return []
+        shipped = data["shipped_in"]
+        first, last = self.releases.index(shipped["first"]), self.releases.index(shipped["last"])
+        missing = set(shipped.get("missing_in", ()))
+        return [v for v in self.releases[first: last + 1] if v not in missing]
+
+    def shipping_range(self, db: str, rev: str) -> str | None:
+        return _runs(self.releases_shipping(db, rev), self.releases)
+
+
+@cache
+def load_catalog() -> Catalog:
+    """The packaged revisions.json, parsed once per process."""
+    text = resources.files(__name__).joinpath("revisions.json").read_text(encoding="utf-8")
+    return Catalog(json.loads(text))
+
+
+# -- the installed MLflow -------------------------------------------------------------------------
+def installed_script_dir(db: str) -> Path:
+    """The installed MLflow's Alembic script directory for `db` (found without importing mlflow)."""
+    _check_db(db)
+    spec = importlib.util.find_spec("mlflow")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("mlflow is not installed")
+    return Path(next(iter(spec.submodule_search_locations))).joinpath(*_SCRIPT_DIRS[db])
+
+
+@cache
+def _script_directory(db: str) -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory(str(installed_script_dir(db)))
+
+
+def installed_head(db: str) -> str:
+    """Head revision of the installed MLflow's chain for `db`."""
+    heads = _script_directory(db).get_heads()
+    if len(heads) != 1:
+        raise RuntimeError(f"installed MLflow's {db} migrations have {len(heads)} heads: {heads}")
+    return heads[0]
+
+
+@cache
+def _installed_order(db: str) -> tuple[str, ...]:
+    """Installed revisions in upgrade order (base first)."""
+    script = _script_directory(db)
+    return tuple(reversed([s.revision for s in script.walk_revisions(base="base", head="heads")]))
+
+
+def installed_revisions(db: str) -> list[str]:
+    """Every revision the installed MLflow ships for `db`, in upgrade order (base first)."""
+    return list(_installed_order(db))
+
+
+def _installed_facts(db: str, rev: str) -> RevisionFacts:
+    """Facts for an installed script the catalog does not know, from the same AST analyzer."""
+    from mlflow_upgrade.catalog.analyze import analyze_source
+
+    script = _script_directory(db).get_revision(rev)
+    if script is None or script.path is None:
+        raise KeyError(rev)
+    path = Path(script.path)
+    data = analyze_source(path.read_text(encoding="utf-8"), path.name)
+    return RevisionFacts.from_json(db, rev, data, source="installed")
+
+
+def facts_for(db: str, rev: str) -> RevisionFacts:
+    """Catalog facts for `rev`, or facts analysed from the installed script when it is new."""
+    return load_catalog().revision(db, rev) or _installed_facts(db, rev)
+
+
+def is_known(db: str, rev: str) -> bool:
+    """True if the catalog or the installed MLflow knows `rev`."""
+    return load_catalog().is_known(db, rev) or rev in _installed_order(db)
+
+
+def newer_than_installed(db: str, rev: str) -> bool:
+    """True if the installed MLflow cannot upgrade from `rev`: a later release's revision, or unknown.
+
+    The caller names the MLflow needed with `needed_mlflow` (from `Catalog.releases_shipping`).
+    """
+    _check_db(db)
+    return rev not in _installed_order(db)
+
+
+def needed_mlflow(db: str, rev: str) -> str | None:
+    """Which MLflow releases ship `rev`, as text ("3.0.1, 3.1.1–3.17.2"), or None if no catalogued one does."""
+    return load_catalog().shipping_range(db, rev)
+
+
+def pending_revisions(db: str, from_rev: str | None) -> list[RevisionFacts]:
+    """Revisions an upgrade from `from_rev` (None: empty schema) to the installed head runs, in order."""
+    order = _installed_order(db)
+    if from_rev is not None and from_rev not in order:
+        from mlflow_upgrade.errors import StoreTooNew
+
+        shipping = needed_mlflow(db, from_rev)
+        where = f"MLflow {shipping} ships it" if shipping else "no known MLflow release ships it"
+        raise StoreTooNew(
+            f"{db} schema is at revision {from_rev}, which the installed MLflow does not know ({where});"
+            f" install a release that ships it."
+        )
+    script = _script_directory(db)
+    lower = "base" if from_rev is None else from_rev
+    chain = reversed([s.revision for s in script.iterate_revisions("heads", lower)])
+    return [facts_for(db, rev) for rev in chain]

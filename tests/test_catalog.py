@@ -1,0 +1,192 @@
+"""The schema catalog agrees with the installed MLflow and with what the scripts were read to do.
+
+Offline: reads the packaged revisions.json and the installed MLflow's scripts; no downloads.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+
+import mlflow
+import pytest
+
+from mlflow_upgrade import catalog
+from mlflow_upgrade.catalog.analyze import analyze_source
+from mlflow_upgrade.errors import StoreTooNew
+
+# Heads measured on real stores made by these releases (docs FACTS.md).
+FACTS_HEADS = {
+    "1.30.1": "97727af70f4d",
+    "2.9.2": "acf3f17fdcc7",
+    "2.16.2": "4465047574b1",
+    "3.0.1": "bda7b8c39065",
+    "3.17.2": "dc11669786a5",
+}
+
+
+@pytest.fixture(scope="module")
+def cat() -> catalog.Catalog:
+    return catalog.load_catalog()
+
+
+@pytest.fixture(scope="module")
+def scripts():
+    """The installed MLflow's Alembic script directories (importing them is the slow part: once)."""
+    return {db: catalog._script_directory(db) for db in catalog.DBS}
+
+
+def _parent(down_revision):
+    return tuple(down_revision) if isinstance(down_revision, list | tuple) else down_revision
+
+
+@pytest.mark.parametrize("db", catalog.DBS)
+def test_every_installed_revision_is_catalogued_with_its_parent(cat, scripts, db):
+    installed = catalog.installed_revisions(db)
+    assert installed, f"installed MLflow ships no {db} revisions"
+    for rev in installed:
+        facts = cat.revision(db, rev)
+        assert facts is not None, f"{db} revision {rev} missing from revisions.json: rebuild it"
+        assert facts.parent == _parent(scripts[db].get_revision(rev).down_revision)
+
+
+def test_installed_heads_match_the_installed_release(cat):
+    release = cat.release(mlflow.__version__)
+    assert release is not None, f"MLflow {mlflow.__version__} is not in the catalog: rebuild it"
+    assert catalog.installed_head("tracking") == release["tracking_head"]
+    assert catalog.installed_head("auth") == release["auth_head"]
+    assert catalog.installed_revisions("tracking")[-1] == catalog.installed_head("tracking")
+
+
+def test_installed_dir_is_the_one_mlflow_itself_uses():
+    from mlflow.store.db.utils import _get_alembic_config
+
+    location = _get_alembic_config("sqlite://").get_main_option("script_location")
+    assert Path(location).resolve() == catalog.installed_script_dir("tracking").resolve()
+
+
+@pytest.mark.parametrize(("version", "head"), sorted(FACTS_HEADS.items()))
+def test_release_heads_measured_on_real_stores(cat, version, head):
+    assert cat.head_of_release("tracking", version) == head
+    assert version in cat.releases_with_head("tracking", head)
+
+
+def test_auth_facts(cat):
+    for version in ("2.5.0", "2.16.2", "3.0.1"):
+        assert cat.head_of_release("auth", version) == "8606fa83a998"
+        assert cat.version_table("auth", version) == "alembic_version"
+    assert cat.version_table("auth", "3.17.2") == "alembic_version_auth"
+    assert cat.head_of_release("auth", "2.4.2") is None
+    assert cat.version_table("tracking", "3.17.2") == "alembic_version"
+
+
+def test_coverage_and_skipped_release(cat):
+    assert cat.releases[0] == "1.0.0"
+    assert cat.releases[-1] == mlflow.__version__ == "3.17.2"
+    assert "3.18.0" in cat.skipped and "3.18.0" not in cat.releases
+    assert len(cat.releases) > 140
+    # MLflow 1.0.0 kept its scripts in mlflow/alembic; its head is the user-tags migration.
+    assert cat.head_of_release("tracking", "1.0.0") == "90e64c465722"
+
+
+def test_ranges_are_sorted_by_version_and_show_gaps(cat):
+    heads = cat.releases_with_head("tracking", "acf3f17fdcc7")
+    assert heads == sorted(heads, key=lambda v: tuple(int(p) for p in v.split(".")))
+    assert "2.9.0" in heads and "2.10.0" in heads  # 2.10 sorts after 2.9, not before
+    assert cat.release_range("tracking", "acf3f17fdcc7").startswith("2.8.0–")
+    # 3.1.0 shipped without 3.0.1's patch migration: a 3.0.1 store cannot be opened by 3.1.0.
+    assert "3.1.0" not in cat.releases_shipping("tracking", "bda7b8c39065")
+    assert cat.release_range("tracking", "bda7b8c39065") == "3.0.1, 3.1.1–3.1.4"
+    assert cat.release_range("tracking", "no-such-rev") is None
+
+
+def test_pending_from_1_30_1_runs_the_chain_to_the_installed_head():
+    pending = catalog.pending_revisions("tracking", FACTS_HEADS["1.30.1"])
+    assert pending[0].parent == FACTS_HEADS["1.30.1"]
+    assert pending[-1].revision == catalog.installed_head("tracking")
+    for before, after in zip(pending, pending[1:], strict=False):
+        assert before.revision in after.parents
+    assert FACTS_HEADS["1.30.1"] not in {f.revision for f in pending}
+
+
+def test_pending_from_empty_schema_and_from_head():
+    everything = catalog.pending_revisions("tracking", None)
+    assert everything[0].parent is None
+    assert [f.revision for f in everything] == catalog.installed_revisions("tracking")
+    assert catalog.pending_revisions("tracking", catalog.installed_head("tracking")) == []
+    assert [f.revision for f in catalog.pending_revisions("auth", None)][0] == "8606fa83a998"
+
+
+def test_unknown_revision_is_newer_than_installed():
+    assert catalog.newer_than_installed("tracking", "ffffffffffff")
+    assert not catalog.is_known("tracking", "ffffffffffff")
+    assert not catalog.newer_than_installed("tracking", FACTS_HEADS["2.9.2"])
+    with pytest.raises(StoreTooNew, match="ffffffffffff"):
+        catalog.pending_revisions("tracking", "ffffffffffff")
+    with pytest.raises(ValueError):
+        catalog.load_catalog().revision("registry", "x")
+
+
+# Classifications checked by reading the scripts (3.17.2).
+KNOWN = {
+    # add_column step NOT NULL with server default, then drop and recreate the metrics primary key
+    "451aebb31d03": ("rewrite", False, "primary key"),
+    # reads runs through an ORM session and writes mlflow.user tags
+    "90e64c465722": ("data", False, "backfills"),
+    # creates latest_metrics and fills it from metrics
+    "89d4b8295536": ("data", False, "backfills"),
+    # nullable runs.deleted_time
+    "0c779009ac13": ("additive", True, "only adds"),
+    # widens params.value String(500) -> String(8000)
+    "2d6e25af4d3e": ("rewrite", True, "alter_column"),
+    # renames jobs.function_fullname -> job_name
+    "5d2d30f0abce": ("rewrite", False, "renames column jobs.function_fullname"),
+    # drops spans columns and deletes moved rows
+    "75868b020152": ("destructive", False, "drops column spans."),
+    # new tables plus triggers on the new secrets table only
+    "1bd49d398cd23": ("additive", True, "only adds"),
+}
+
+
+@pytest.mark.parametrize(("rev", "expected"), sorted(KNOWN.items()))
+def test_known_classifications(cat, rev, expected):
+    classification, rolling, note = expected
+    facts = cat.revision("tracking", rev)
+    assert (facts.classification, facts.rolling_safe) == (classification, rolling)
+    assert note in facts.rolling_note
+
+
+def test_data_migration_flags(cat):
+    assert cat.revision("tracking", "90e64c465722").data_migration
+    assert not cat.revision("tracking", "0c779009ac13").data_migration
+    assert cat.revision("auth", "e5f6a7b8c9d0").classification == "data"
+    assert cat.revision("auth", "8606fa83a998").classification == "additive"
+    assert cat.revision("tracking", "451aebb31d03").sqlite_recreates == ("metrics",)
+
+
+@pytest.mark.parametrize("db", catalog.DBS)
+def test_analysis_is_deterministic_and_matches_the_catalog(cat, scripts, db):
+    """Analysing an installed script twice gives equal facts, equal to the catalogued ones."""
+    for rev in catalog.installed_revisions(db):
+        path = Path(scripts[db].get_revision(rev).path)
+        first = analyze_source(path.read_text(), path.name)
+        assert first == analyze_source(path.read_text(), path.name)
+        stored = cat.data[db]["revisions"][rev]
+        for key in ("ops", "classification", "kinds", "rolling_safe", "rolling_note", "data_migration"):
+            assert first[key] == stored[key], f"{db} {rev} {key}: rebuild revisions.json"
+
+
+def test_installed_facts_fallback_equals_catalog(cat):
+    rev = "5d2d30f0abce"
+    fresh, stored = catalog._installed_facts("tracking", rev), cat.revision("tracking", rev)
+    assert fresh.source == "installed" and fresh.introduced_in is None
+    assert (fresh.ops, fresh.classification, fresh.parent) == (stored.ops, stored.classification, stored.parent)
+
+
+def test_json_is_canonical():
+    """Sorted keys, one layout: a rebuild over the same wheels yields the same bytes."""
+    text = resources.files("mlflow_upgrade.catalog").joinpath("revisions.json").read_text()
+    data = json.loads(text)
+    assert text == json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    assert "time" not in json.dumps(data["generated_from"]).lower()
