@@ -5,6 +5,7 @@ Offline: reads the packaged revisions.json and the installed MLflow's scripts; n
 
 from __future__ import annotations
 
+import itertools
 import json
 from importlib import resources
 from pathlib import Path
@@ -105,7 +106,7 @@ def test_pending_from_1_30_1_runs_the_chain_to_the_installed_head():
     pending = catalog.pending_revisions("tracking", FACTS_HEADS["1.30.1"])
     assert pending[0].parent == FACTS_HEADS["1.30.1"]
     assert pending[-1].revision == catalog.installed_head("tracking")
-    for before, after in zip(pending, pending[1:], strict=False):
+    for before, after in itertools.pairwise(pending):
         assert before.revision in after.parents
     assert FACTS_HEADS["1.30.1"] not in {f.revision for f in pending}
 
@@ -115,7 +116,7 @@ def test_pending_from_empty_schema_and_from_head():
     assert everything[0].parent is None
     assert [f.revision for f in everything] == catalog.installed_revisions("tracking")
     assert catalog.pending_revisions("tracking", catalog.installed_head("tracking")) == []
-    assert [f.revision for f in catalog.pending_revisions("auth", None)][0] == "8606fa83a998"
+    assert catalog.pending_revisions("auth", None)[0].revision == "8606fa83a998"
 
 
 def test_unknown_revision_is_newer_than_installed():
