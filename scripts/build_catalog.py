@@ -121,8 +121,18 @@ def download(release: Release, pip: list[str]) -> Path:
         return wheel
     target = CACHE / release.version
     target.mkdir(parents=True, exist_ok=True)
-    base = [*pip, "download", "--no-deps", "--only-binary", ":all:", "--ignore-requires-python",
-            "-q", "-d", str(target), f"{release.package}=={release.version}"]
+    base = [
+        *pip,
+        "download",
+        "--no-deps",
+        "--only-binary",
+        ":all:",
+        "--ignore-requires-python",
+        "-q",
+        "-d",
+        str(target),
+        f"{release.package}=={release.version}",
+    ]
     # MLflow 1.2-1.7 published their wheels tagged py2 only; the content is the same.
     for extra in ([], ["--python-version", "2.7"]):
         result = subprocess.run(base + extra, capture_output=True, text=True)
@@ -141,7 +151,7 @@ def read_wheel(wheel: Path) -> WheelContents:
             versions_dir = f"{directory}/versions/"
             scripts = {}
             for name in sorted(names):
-                rest = name[len(versions_dir):] if directory and name.startswith(versions_dir) else ""
+                rest = name[len(versions_dir) :] if directory and name.startswith(versions_dir) else ""
                 if SCRIPT_NAME.match(rest) and rest != "__init__.py":
                     scripts[rest] = archive.read(name).decode("utf-8")
             contents.scripts[db] = scripts
@@ -219,14 +229,20 @@ class DbBuilder:
         result = {}
         for rev, facts in self.latest.items():
             shipped = self.shipping[rev]
-            span = all_versions[all_versions.index(shipped[0]): all_versions.index(shipped[-1]) + 1]
+            span = all_versions[all_versions.index(shipped[0]) : all_versions.index(shipped[-1]) + 1]
             entry = {k: v for k, v in facts.items() if k != "revision" and v is not None}
-            entry.update({
-                "introduced_in": shipped[0],
-                "shipped_in": {"first": shipped[0], "last": shipped[-1], "releases": len(shipped),
-                               "range": version_range(shipped)},
-                "head_of": self.head_of.get(rev, []),
-            })
+            entry.update(
+                {
+                    "introduced_in": shipped[0],
+                    "shipped_in": {
+                        "first": shipped[0],
+                        "last": shipped[-1],
+                        "releases": len(shipped),
+                        "range": version_range(shipped),
+                    },
+                    "head_of": self.head_of.get(rev, []),
+                }
+            )
             if missing := [v for v in span if v not in shipped]:
                 entry["shipped_in"]["missing_in"] = missing
             if rev in self.revised_in:
@@ -246,7 +262,9 @@ def table_ranges(per_release: dict[str, str | None]) -> dict[str, str]:
     return {table: version_range(versions) for table, versions in seen.items()}
 
 
-def build(releases: list[Release], contents: dict[str, WheelContents], skipped: dict[str, str]) -> dict[str, Any]:
+def build(
+    releases: list[Release], contents: dict[str, WheelContents], skipped: dict[str, str]
+) -> dict[str, Any]:
     versions = [r.version for r in releases]
     builders = {db: DbBuilder(db) for db in DBS}
     for release in releases:
@@ -277,9 +295,11 @@ def build(releases: list[Release], contents: dict[str, WheelContents], skipped: 
         "analyzer_version": ANALYZER_VERSION,
         "indexes": [INDEX_URL.format(name="mlflow"), INDEX_URL.format(name="mlflow-skinny")],
         "selection": f"final releases >= {FIRST_RELEASE} (pre-releases and dev builds excluded); "
-                     f"mlflow-skinny wheel from {SKINNY_FROM}, full mlflow wheel before",
-        "wheels": {r.version: {"file": contents[r.version].wheel.name, "sha256": contents[r.version].sha256}
-                   for r in releases},
+        f"mlflow-skinny wheel from {SKINNY_FROM}, full mlflow wheel before",
+        "wheels": {
+            r.version: {"file": contents[r.version].wheel.name, "sha256": contents[r.version].sha256}
+            for r in releases
+        },
     }
     return catalog
 
@@ -307,8 +327,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 if --output differs from a rebuild")
     args = parser.parse_args(argv)
 
-    releases, skipped = select_releases(load_index("mlflow", args.refresh_index),
-                                        load_index("mlflow-skinny", args.refresh_index))
+    releases, skipped = select_releases(
+        load_index("mlflow", args.refresh_index), load_index("mlflow-skinny", args.refresh_index)
+    )
     contents = fetch_all(releases, args.jobs)
     text = render(build(releases, contents, skipped))
     if args.check:
@@ -318,8 +339,10 @@ def main(argv: list[str] | None = None) -> int:
     args.output.write_text(text)
     catalog = json.loads(text)
     counts = {db: len(catalog[db]["revisions"]) for db in DBS}
-    print(f"{len(releases)} releases read, {len(skipped)} skipped ({', '.join(skipped)}); "
-          f"revisions: tracking {counts['tracking']}, auth {counts['auth']} -> {args.output}")
+    print(
+        f"{len(releases)} releases read, {len(skipped)} skipped ({', '.join(skipped)}); "
+        f"revisions: tracking {counts['tracking']}, auth {counts['auth']} -> {args.output}"
+    )
     return 0
 
 

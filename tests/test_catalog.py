@@ -182,7 +182,11 @@ def test_installed_facts_fallback_equals_catalog(cat):
     rev = "5d2d30f0abce"
     fresh, stored = catalog._installed_facts("tracking", rev), cat.revision("tracking", rev)
     assert fresh.source == "installed" and fresh.introduced_in is None
-    assert (fresh.ops, fresh.classification, fresh.parent) == (stored.ops, stored.classification, stored.parent)
+    assert (fresh.ops, fresh.classification, fresh.parent) == (
+        stored.ops,
+        stored.classification,
+        stored.parent,
+    )
 
 
 def test_json_is_canonical():

@@ -81,7 +81,9 @@ class RevisionFacts:
         return len(self.parents) > 1
 
     @classmethod
-    def from_json(cls, db: str, revision: str, data: Mapping[str, Any], source: str = "catalog") -> RevisionFacts:
+    def from_json(
+        cls, db: str, revision: str, data: Mapping[str, Any], source: str = "catalog"
+    ) -> RevisionFacts:
         parent = data.get("parent")
         shipped = data.get("shipped_in") or {}
         return cls(
@@ -114,7 +116,7 @@ def _check_db(db: str) -> None:
 
 
 def _runs(versions: list[str], ordered: list[str]) -> str | None:
-    """"1.30.0–1.30.1", or contiguous runs joined by ", " when some releases in between are missing."""
+    """ "1.30.0–1.30.1", or contiguous runs joined by ", " when some releases in between are missing."""
     if not versions:
         return None
     index = {v: i for i, v in enumerate(ordered)}
@@ -188,7 +190,7 @@ class Catalog:
         shipped = data["shipped_in"]
         first, last = self.releases.index(shipped["first"]), self.releases.index(shipped["last"])
         missing = set(shipped.get("missing_in", ()))
-        return [v for v in self.releases[first: last + 1] if v not in missing]
+        return [v for v in self.releases[first : last + 1] if v not in missing]
 
     def shipping_range(self, db: str, rev: str) -> str | None:
         return _runs(self.releases_shipping(db, rev), self.releases)

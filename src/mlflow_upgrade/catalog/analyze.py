@@ -23,33 +23,88 @@ DIALECTS = ("sqlite", "mysql", "postgresql", "mssql")
 
 # Alembic operations that the scripts call on `op` or on a batch operation object.
 SCHEMA_OPS = {
-    "create_table", "drop_table", "rename_table", "add_column", "drop_column", "alter_column",
-    "create_index", "drop_index", "create_foreign_key", "create_primary_key",
-    "create_unique_constraint", "create_check_constraint", "drop_constraint", "execute",
-    "bulk_insert", "create_table_comment", "drop_table_comment",
+    "create_table",
+    "drop_table",
+    "rename_table",
+    "add_column",
+    "drop_column",
+    "alter_column",
+    "create_index",
+    "drop_index",
+    "create_foreign_key",
+    "create_primary_key",
+    "create_unique_constraint",
+    "create_check_constraint",
+    "drop_constraint",
+    "execute",
+    "bulk_insert",
+    "create_table_comment",
+    "drop_table_comment",
 }
 # Batch operations SQLite can do in place; anything else makes Alembic recreate the table.
 SQLITE_IN_PLACE_BATCH_OPS = {"add_column", "create_index", "drop_index"}
 # Calls on a connection or ORM session that touch rows.
 DATA_CALLS = {
-    "execute", "exec_driver_sql", "query", "merge", "add", "add_all", "delete", "scalar",
-    "scalars", "bulk_save_objects", "bulk_insert_mappings", "bulk_update_mappings",
+    "execute",
+    "exec_driver_sql",
+    "query",
+    "merge",
+    "add",
+    "add_all",
+    "delete",
+    "scalar",
+    "scalars",
+    "bulk_save_objects",
+    "bulk_insert_mappings",
+    "bulk_update_mappings",
 }
 INSPECTOR_CALLS = {
-    "get_columns", "get_foreign_keys", "get_indexes", "get_unique_constraints", "get_table_names",
-    "get_pk_constraint", "get_check_constraints", "has_table",
+    "get_columns",
+    "get_foreign_keys",
+    "get_indexes",
+    "get_unique_constraints",
+    "get_table_names",
+    "get_pk_constraint",
+    "get_check_constraints",
+    "has_table",
 }
 # Positional index of the table-name argument for `op.<name>(...)` (batch ops have no table).
 TABLE_ARG = {
-    "create_table": 0, "drop_table": 0, "rename_table": 0, "add_column": 0, "drop_column": 0,
-    "alter_column": 0, "create_index": 1, "drop_index": 1, "create_foreign_key": 1,
-    "create_primary_key": 1, "create_unique_constraint": 1, "create_check_constraint": 1,
-    "drop_constraint": 1, "bulk_insert": 0,
+    "create_table": 0,
+    "drop_table": 0,
+    "rename_table": 0,
+    "add_column": 0,
+    "drop_column": 0,
+    "alter_column": 0,
+    "create_index": 1,
+    "drop_index": 1,
+    "create_foreign_key": 1,
+    "create_primary_key": 1,
+    "create_unique_constraint": 1,
+    "create_check_constraint": 1,
+    "drop_constraint": 1,
+    "bulk_insert": 0,
 }
 TABLE_KWARGS = ("table_name", "source_table", "table")
 # Names following these keywords in raw SQL are the tables a statement touches (lookahead: overlapping).
 _TARGET = re.compile(r"(?=\b(?:ON|TABLE|INTO|UPDATE|FROM|JOIN)\s+[`\"\[]?([A-Za-z_]\w*))", re.I)
-_SQL_WORDS = {"ON", "EACH", "EXISTS", "IF", "SET", "OF", "AS", "BEGIN", "NEW", "OLD", "ROW", "SELECT", "ONLY", "INSERTED", "DELETED"}
+_SQL_WORDS = {
+    "ON",
+    "EACH",
+    "EXISTS",
+    "IF",
+    "SET",
+    "OF",
+    "AS",
+    "BEGIN",
+    "NEW",
+    "OLD",
+    "ROW",
+    "SELECT",
+    "ONLY",
+    "INSERTED",
+    "DELETED",
+}
 WIDE_TYPES = {"Text", "TEXT", "UnicodeText", "MEDIUMTEXT", "LONGTEXT", "CLOB", "LargeBinary"}
 STRING_TYPES = {"String", "VARCHAR", "Unicode", "NVARCHAR"}
 
@@ -68,8 +123,12 @@ class _Ctx:
 
     def child(self, **changes: Any) -> _Ctx:
         values = {
-            "batch": dict(self.batch), "when": self.when, "guarded": self.guarded,
-            "env": dict(self.env), "kinds": dict(self.kinds), "defs": dict(self.defs),
+            "batch": dict(self.batch),
+            "when": self.when,
+            "guarded": self.guarded,
+            "env": dict(self.env),
+            "kinds": dict(self.kinds),
+            "defs": dict(self.defs),
             "stack": self.stack,
         }
         values.update(changes)
@@ -437,7 +496,9 @@ class _Walker:
     _detail_create_unique_constraint = _detail_constraint
     _detail_create_check_constraint = _detail_constraint
 
-    def _detail_create_foreign_key(self, record: dict[str, Any], call: ast.Call, ctx: _Ctx, shift: int) -> None:
+    def _detail_create_foreign_key(
+        self, record: dict[str, Any], call: ast.Call, ctx: _Ctx, shift: int
+    ) -> None:
         record["name"] = self._text(_arg(call, 0, "constraint_name"), ctx)
         referent = _arg(call, 2 if record.get("batch") is None else 1, "referent_table")
         record["referent"] = self._text(referent, ctx)
@@ -524,7 +585,9 @@ def _sql_verb(sql: str) -> str:
         return "delete"
     if first == "DROP" and second == "TABLE":
         return "drop_table"
-    if first == "ALTER" and re.search(r"\bDROP\s+(COLUMN\b|(?!CONSTRAINT|INDEX|FOREIGN|PRIMARY|CHECK|KEY)\w)", text):
+    if first == "ALTER" and re.search(
+        r"\bDROP\s+(COLUMN\b|(?!CONSTRAINT|INDEX|FOREIGN|PRIMARY|CHECK|KEY)\w)", text
+    ):
         return "drop_column"
     if first in {"CREATE", "DROP", "ALTER", "COMMENT"}:
         return "ddl"
@@ -553,8 +616,12 @@ def _op_kind(op: dict[str, Any], new_tables: set[str]) -> str | None:
         return "additive"
     if name == "add_column":
         return "additive" if op.get("nullable", True) or op.get("server_default") else "rewrite"
-    if name in {"create_foreign_key", "create_primary_key", "create_unique_constraint",
-                "create_check_constraint"}:
+    if name in {
+        "create_foreign_key",
+        "create_primary_key",
+        "create_unique_constraint",
+        "create_check_constraint",
+    }:
         return "additive" if on_new_table else "rewrite"
     if name in {"alter_column", "drop_constraint", "drop_index", "rename_table", "drop_table_comment"}:
         return "rewrite"
@@ -564,11 +631,24 @@ def _op_kind(op: dict[str, Any], new_tables: set[str]) -> str | None:
         creates = op.get("sql", "").upper().startswith("CREATE")
         if op.get("statement") == "ddl" and creates and not _ddl_on_existing(op, new_tables):
             return "additive"
-        return {"read": None, "write": "data", "delete": "destructive", "drop_table": "destructive",
-                "drop_column": "destructive", "ddl": "rewrite"}.get(op.get("statement", ""), "data")
-    if name in {"session.merge", "session.add", "session.add_all", "session.bulk_save_objects",
-                "session.bulk_insert_mappings", "session.bulk_update_mappings", "session.update",
-                "bind.update"}:
+        return {
+            "read": None,
+            "write": "data",
+            "delete": "destructive",
+            "drop_table": "destructive",
+            "drop_column": "destructive",
+            "ddl": "rewrite",
+        }.get(op.get("statement", ""), "data")
+    if name in {
+        "session.merge",
+        "session.add",
+        "session.add_all",
+        "session.bulk_save_objects",
+        "session.bulk_insert_mappings",
+        "session.bulk_update_mappings",
+        "session.update",
+        "bind.update",
+    }:
         return "data"
     if name in {"session.delete", "bind.delete"}:
         return "destructive"
@@ -615,7 +695,11 @@ def _rolling_problems(ops: list[dict[str, Any]], new_tables: set[str]) -> list[s
             problems.append(f"deletes data ({name})")
         elif _op_kind(op, new_tables) == "data":
             problems.append("backfills data at migration time; rows old servers write afterwards miss it")
-        elif _op_kind(op, new_tables) == "rewrite" and name.endswith("execute") and _ddl_on_existing(op, new_tables):
+        elif (
+            _op_kind(op, new_tables) == "rewrite"
+            and name.endswith("execute")
+            and _ddl_on_existing(op, new_tables)
+        ):
             problems.append("runs raw DDL whose effect on old servers is not analysed")
     return list(dict.fromkeys(problems))
 
@@ -644,7 +728,9 @@ def classify(ops: list[dict[str, Any]]) -> dict[str, Any]:
     kinds = {kind for op in ops if (kind := _op_kind(op, new_tables))}
     classification = next((k for k in SEVERITY if k in kinds), "additive")
     problems = _rolling_problems(ops, new_tables)
-    recreate = sorted({op["table"] for op in ops if op.get("batch") and op["op"] not in SQLITE_IN_PLACE_BATCH_OPS})
+    recreate = sorted(
+        {op["table"] for op in ops if op.get("batch") and op["op"] not in SQLITE_IN_PLACE_BATCH_OPS}
+    )
     if problems:
         note = "; ".join(problems)
     elif not ops:
@@ -652,8 +738,11 @@ def classify(ops: list[dict[str, Any]]) -> dict[str, Any]:
     elif kinds <= {"additive"}:
         note = "only adds tables, nullable or defaulted columns, indexes"
     else:
-        note = "changes keep old servers' reads and writes valid (" + ", ".join(
-            sorted({op["op"] for op in ops if _op_kind(op, new_tables) == "rewrite"})) + ")"
+        note = (
+            "changes keep old servers' reads and writes valid ("
+            + ", ".join(sorted({op["op"] for op in ops if _op_kind(op, new_tables) == "rewrite"}))
+            + ")"
+        )
     return {
         "classification": classification,
         "kinds": [k for k in SEVERITY if k in kinds],
@@ -694,8 +783,7 @@ def analyze_source(source: str, file_name: str) -> dict[str, Any]:
     ops = _dedupe(walker.ops)
     message, create_date = parse_docstring(ast.get_docstring(tree))
     data_migration = any(
-        op["op"].startswith(("bind.", "session.")) or op["op"] in {"execute", "bulk_insert"}
-        for op in ops
+        op["op"].startswith(("bind.", "session.")) or op["op"] in {"execute", "bulk_insert"} for op in ops
     )
     facts = {
         "revision": module.revision,
