@@ -1,0 +1,185 @@
+"""Find files, pre-filter them cheaply, run the rules, and collect results (writing files only in fix mode)."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from mlflow_upgrade.codemod.registry import RuleInfo, hook, select_rules
+from mlflow_upgrade.codemod.results import CodemodResult, FileError, FileResult, Finding
+
+# Directories never entered when walking (ruff's defaults plus notebook checkpoints).
+EXCLUDED_DIRS = frozenset({
+    ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "__pycache__", "node_modules", ".mypy_cache",
+    ".ruff_cache", ".pytest_cache", ".ipynb_checkpoints", "site-packages", "build", "dist", ".eggs",
+})
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def file_kind(path: str) -> str | None:
+    """What a file is to the codemod, from its name alone (None: not looked at)."""
+    name = os.path.basename(path).lower()
+    if name.endswith(".py"):
+        return "python"
+    if name.endswith(".ipynb"):
+        return "notebook"
+    if name.endswith((".sh", ".bash")):
+        return "shell"
+    if name == "pyproject.toml":
+        return "pyproject"
+    if name.endswith(".txt") and ("requirements" in name or name.startswith("constraints")):
+        return "requirements"
+    if name.endswith(YAML_SUFFIXES):
+        return "yaml"  # conda environment or gateway config: decided from the content
+    return None
+
+
+def discover(paths: Iterable[str]) -> Iterator[tuple[str, str]]:
+    """(path, kind) for every file under ``paths``; paths stay as the user gave them (relative stays relative)."""
+    for given in paths:
+        if os.path.isfile(given):
+            kind = file_kind(given)
+            yield given, kind or "python"  # an explicitly named file is read as Python unless it says otherwise
+            continue
+        for dirpath, dirnames, filenames in os.walk(given):
+            dirnames[:] = sorted(d for d in dirnames if d not in EXCLUDED_DIRS and not d.endswith(".egg-info"))
+            for filename in sorted(filenames):
+                kind = file_kind(filename)
+                if kind is not None:
+                    yield os.path.join(dirpath, filename), kind
+
+
+def _mentions(data: bytes, kind: str) -> bool:
+    """The fast pre-filter: a file that never mentions MLflow (or a gateway key) is not parsed."""
+    if b"mlflow" in data:
+        return True
+    return kind == "yaml" and b"route_type" in data
+
+
+def process_file(path: str, kind: str, rules: list[RuleInfo]) -> FileResult | None:
+    """Findings and rewritten text for one file, or None when the pre-filter skips it."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        return FileResult(path, errors=[FileError(path, f"cannot read: {exc.strerror or exc}")])
+    if not _mentions(data, kind):
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return FileResult(path, errors=[FileError(path, "not UTF-8 text; skipped")])
+    result = FileResult(path, old_text=text)
+    try:
+        new_text, findings = _dispatch(path, kind, text, rules)
+    except _ParseError as exc:
+        result.errors.append(FileError(path, str(exc)))
+        return result
+    result.new_text = new_text
+    result.findings = findings
+    return result
+
+
+class _ParseError(Exception):
+    pass
+
+
+def _dispatch(path: str, kind: str, text: str, rules: list[RuleInfo]) -> tuple[str, list[Finding]]:
+    if kind == "python":
+        import libcst as cst
+
+        from mlflow_upgrade.codemod.python import transform_source
+
+        try:
+            return transform_source(text, path, rules)
+        except cst.ParserSyntaxError as exc:
+            raise _ParseError(f"syntax error at line {exc.raw_line}, column {exc.raw_column + 1}; skipped") from exc
+    if kind == "notebook":
+        from mlflow_upgrade.codemod.notebook import transform_notebook
+
+        try:
+            return transform_notebook(text, path, rules)
+        except ValueError as exc:
+            raise _ParseError(f"not a readable notebook: {exc}") from exc
+    if kind == "shell":
+        return text, shell_findings(path, text.splitlines(), rules)
+    from mlflow_upgrade.codemod.config_files import transform_config
+
+    return transform_config(path, kind, text, rules)
+
+
+def shell_findings(path: str, lines: list[str], rules: list[RuleInfo], first_line: int = 1) -> list[Finding]:
+    from mlflow_upgrade.codemod.python import Context
+
+    ctx = Context(path=path)
+    for _info, fn in hook(rules, "shell"):
+        for offset, line in enumerate(lines):
+            fn(ctx, line, first_line + offset)
+    return ctx.findings
+
+
+def run(paths: list[str], mode: str = "check", *, from_major: int = 2, select: list[str] | None = None,
+        ignore: list[str] | None = None, jobs: int | None = None) -> CodemodResult:
+    """Check, diff or fix ``paths``. Only ``fix`` writes files."""
+    rules = select_rules(from_major, select, ignore)
+    files = list(discover(paths))
+    result = CodemodResult(mode=mode, files_scanned=len(files))
+    for file_result in _process_all(files, rules, jobs):
+        if file_result is None:
+            continue
+        result.files_parsed += 1
+        result.errors.extend(file_result.errors)
+        if file_result.changed:
+            result.files_changed.append(file_result.path)
+            if mode == "diff":
+                result.diffs[file_result.path] = unified_diff(file_result)
+            elif mode == "fix":
+                Path(file_result.path).write_text(file_result.new_text, encoding="utf-8", newline="")
+        for finding in file_result.findings:
+            finding.fixed = mode == "fix" and finding.fixable and file_result.changed
+        result.findings.extend(file_result.findings)
+    result.findings.sort(key=Finding.sort_key)
+    return result
+
+
+def _process_all(files: list[tuple[str, str]], rules: list[RuleInfo], jobs: int | None) -> Iterator[FileResult | None]:
+    # The pre-filter reads every file in this process (cheap); only files that mention MLflow are parsed, and
+    # only when there are many of them is a process pool worth its start-up cost.
+    jobs = jobs if jobs is not None else (os.cpu_count() or 1)
+    if jobs <= 1 or len(files) < 2000:
+        for path, kind in files:
+            yield process_file(path, kind, rules)
+        return
+    candidates = []
+    for path, kind in files:
+        try:
+            with open(path, "rb") as handle:
+                if _mentions(handle.read(), kind):
+                    candidates.append((path, kind))
+        except OSError:
+            candidates.append((path, kind))
+    if len(candidates) < 64:
+        for path, kind in candidates:
+            yield process_file(path, kind, rules)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    codes = [info.code for info in rules]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        yield from pool.map(_worker, candidates, [codes] * len(candidates), chunksize=16)
+
+
+def _worker(item: tuple[str, str], codes: list[str]) -> FileResult | None:
+    from mlflow_upgrade.codemod.registry import load_rules
+
+    registry = load_rules()
+    return process_file(item[0], item[1], [registry[c] for c in codes])
+
+
+def unified_diff(file_result: FileResult) -> str:
+    return "".join(difflib.unified_diff(
+        (file_result.old_text or "").splitlines(keepends=True),
+        (file_result.new_text or "").splitlines(keepends=True),
+        fromfile=file_result.path, tofile=file_result.path,
+    ))

@@ -1,0 +1,253 @@
+"""The libcst pass: one transformer walks a module once and dispatches nodes to the rules' hooks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider, QualifiedNameProvider
+
+from mlflow_upgrade.codemod.registry import RuleInfo, hook
+from mlflow_upgrade.codemod.results import Finding
+
+CLIENT_QNAMES = frozenset({
+    "mlflow.MlflowClient",
+    "mlflow.tracking.MlflowClient",
+    "mlflow.tracking.client.MlflowClient",
+    "mlflow.client.MlflowClient",
+})
+GATEWAY_CLIENT_QNAMES = frozenset({"mlflow.gateway.MlflowGatewayClient", "mlflow.gateway.client.MlflowGatewayClient"})
+
+_EMPTY = cst.Module(body=[])
+
+
+def code_of(node: cst.CSTNode) -> str:
+    return _EMPTY.code_for_node(node)
+
+
+def dotted(node: cst.BaseExpression | None) -> str | None:
+    """``a.b.c`` for a Name/Attribute chain, else None."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = dotted(node.value)
+        return f"{base}.{node.attr.value}" if base else None
+    return None
+
+
+@dataclass
+class Context:
+    """What a rule hook sees: the file, the node being rewritten, and where to report."""
+
+    path: str
+    transformer: Any = None
+    original: cst.CSTNode | None = None
+    findings: list[Finding] = field(default_factory=list)
+    client_vars: set[str] = field(default_factory=set)
+    gateway_vars: set[str] = field(default_factory=set)
+    _seen: set[tuple[str, int, int]] = field(default_factory=set)
+
+    def qname(self, node: cst.CSTNode) -> str | None:
+        return self.transformer.qname(node)
+
+    def receiver(self, call: cst.Call) -> str | None:
+        """``"client"`` or ``"gateway"`` when the method's receiver is known to be one, else None."""
+        func = call.func
+        if not isinstance(func, cst.Attribute):
+            return None
+        value = func.value
+        if isinstance(value, cst.Call):
+            qn = self.qname(value.func) if self.original is not None else None
+            if qn in CLIENT_QNAMES:
+                return "client"
+            if qn in GATEWAY_CLIENT_QNAMES:
+                return "gateway"
+            return None
+        key = dotted(value)
+        if key in self.client_vars:
+            return "client"
+        if key in self.gateway_vars:
+            return "gateway"
+        return None
+
+    def report(self, rule: Any, message: str, *, node: cst.CSTNode | None = None, suggestion: str | None = None,
+               fixable: bool = False) -> None:
+        line, col = self.position(node if node is not None else self.original)
+        key = (rule.code, line, col)
+        if key in self._seen:  # `mlflow.recipes` and `mlflow.recipes.Recipe` start at the same place
+            return
+        self._seen.add(key)
+        self.findings.append(Finding(rule.code, self.path, line, col, message, fixable=fixable,
+                                     suggestion=suggestion))
+
+    def report_at(self, rule: Any, line: int, col: int, message: str, *, suggestion: str | None = None,
+                  fixable: bool = False) -> None:
+        """Report at an explicit position (text files: shell lines, config files)."""
+        self.findings.append(Finding(rule.code, self.path, line, col, message, fixable=fixable,
+                                     suggestion=suggestion))
+
+    def position(self, node: cst.CSTNode | None) -> tuple[int, int]:
+        for candidate in (node, self.original):
+            if candidate is None:
+                continue
+            try:
+                pos = self.transformer.get_metadata(PositionProvider, candidate)
+            except KeyError:
+                continue
+            return pos.start.line, pos.start.column + 1
+        return 1, 1
+
+
+class _Transformer(cst.CSTTransformer):
+    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider)
+
+    def __init__(self, ctx: Context, rules: list[RuleInfo]) -> None:
+        super().__init__()
+        self.ctx = ctx
+        ctx.transformer = self
+        self.calls = hook(rules, "call")
+        self.attributes = hook(rules, "attribute")
+        self.strings = hook(rules, "string")
+        self.imports_from = hook(rules, "import_from")
+        self.imports = hook(rules, "import_")
+        # qualified name -> (rule, new last component)
+        self.renames: dict[str, tuple[RuleInfo, str]] = {
+            qn: (info, new) for info in rules for qn, new in getattr(info.rule, "renames", {}).items()
+        }
+        self._attr_names: set[int] = set()
+        self._in_import = 0
+        self.bound_names: set[str] = set()
+
+    # -- helpers -------------------------------------------------------------------------------------------
+    def qname(self, node: cst.CSTNode) -> str | None:
+        try:
+            names = self.get_metadata(QualifiedNameProvider, node, set())
+        except KeyError:
+            return None
+        found = sorted(q.name for q in names if q.name == "mlflow" or q.name.startswith("mlflow."))
+        return found[0] if found else None
+
+    def _run(self, hooks: list, original: cst.CSTNode, updated: cst.CSTNode, *args: Any) -> cst.CSTNode:
+        for _info, fn in hooks:
+            self.ctx.original = original
+            result = fn(self.ctx, updated, *args)
+            if result is not None:
+                updated = result
+        return updated
+
+    # -- bookkeeping ---------------------------------------------------------------------------------------
+    def visit_Module(self, node: cst.Module) -> None:
+        self.bound_names = _bound_names(node)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if isinstance(node.value, cst.Call):
+            qn = self.qname(node.value.func)
+            bucket = (self.ctx.client_vars if qn in CLIENT_QNAMES
+                      else self.ctx.gateway_vars if qn in GATEWAY_CLIENT_QNAMES else None)
+            if bucket is not None:
+                for target in node.targets:
+                    key = dotted(target.target)
+                    if key:
+                        bucket.add(key)
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self._attr_names.add(id(node.attr))
+
+    def visit_Import(self, node: cst.Import) -> None:
+        self._in_import += 1
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        self._in_import += 1
+
+    # -- dispatch ------------------------------------------------------------------------------------------
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        if not self.calls:
+            return updated
+        return self._run(self.calls, original, updated, self.qname(original.func))
+
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+        qn = self.qname(original)
+        if qn in self.renames:
+            info, new = self.renames[qn]
+            self.ctx.original = original
+            self.ctx.report(info, _rename_message(info, qn, new), fixable=True)
+            updated = updated.with_changes(attr=cst.Name(new))
+        return self._run(self.attributes, original, updated, qn) if self.attributes else updated
+
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
+        if self._in_import or id(original) in self._attr_names or not self.renames:
+            return updated
+        qn = self.qname(original)
+        if qn in self.renames and qn.rsplit(".", 1)[1] == original.value:
+            new = self.renames[qn][1]
+            if new not in self.bound_names:
+                return updated.with_changes(value=new)
+        return updated
+
+    def leave_SimpleString(self, original: cst.SimpleString, updated: cst.SimpleString) -> cst.BaseExpression:
+        return self._run(self.strings, original, updated) if self.strings else updated
+
+    def leave_FormattedStringText(self, original: cst.FormattedStringText,
+                                  updated: cst.FormattedStringText) -> cst.FormattedStringText:
+        return self._run(self.strings, original, updated) if self.strings else updated
+
+    def leave_Import(self, original: cst.Import, updated: cst.Import) -> cst.Import:
+        self._in_import -= 1
+        return self._run(self.imports, original, updated) if self.imports else updated
+
+    def leave_ImportFrom(self, original: cst.ImportFrom, updated: cst.ImportFrom) -> cst.ImportFrom:
+        self._in_import -= 1
+        module = dotted(original.module) if original.module is not None and not original.relative else None
+        if module and self.renames and not isinstance(updated.names, cst.ImportStar):
+            updated = self._rename_imports(original, updated, module)
+        return self._run(self.imports_from, original, updated) if self.imports_from else updated
+
+    def _rename_imports(self, original: cst.ImportFrom, updated: cst.ImportFrom, module: str) -> cst.ImportFrom:
+        new_names = []
+        for orig_alias, alias in zip(original.names, updated.names, strict=True):
+            name = dotted(alias.name)
+            qn = f"{module}.{name}"
+            if qn in self.renames:
+                info, new = self.renames[qn]
+                self.ctx.original = orig_alias
+                if alias.asname is None and new in self.bound_names:
+                    self.ctx.report(info, _rename_message(info, qn, new) + f" (not fixed: `{new}` is already "
+                                    "bound in this module)", fixable=False)
+                else:
+                    self.ctx.report(info, _rename_message(info, qn, new), fixable=True)
+                    alias = alias.with_changes(name=cst.Name(new))
+            new_names.append(alias)
+        return updated.with_changes(names=new_names)
+
+
+def _rename_message(info: RuleInfo, qname: str, new: str) -> str:
+    message = getattr(info.rule, "rename_message", "`{old}` is deprecated or removed; use `{new}`")
+    return message.format(old=qname, new=qname.rsplit(".", 1)[0] + "." + new, short=new)
+
+
+def _bound_names(module: cst.Module) -> set[str]:
+    """Names bound at module level (imports, defs, classes, assignments): renames must not collide."""
+    names: set[str] = set()
+    for stmt in module.body:
+        if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            names.add(stmt.name.value)
+        elif isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(small.names, cst.ImportStar):
+                    for alias in small.names:
+                        bound = alias.asname.name if alias.asname else alias.name
+                        if isinstance(bound, cst.Name):
+                            names.add(bound.value)
+                elif isinstance(small, cst.Assign):
+                    names.update(t.target.value for t in small.targets if isinstance(t.target, cst.Name))
+    return names
+
+
+def transform_source(source: str, path: str, rules: list[RuleInfo]) -> tuple[str, list[Finding]]:
+    """Rewrite one Python source; raises ``libcst.ParserSyntaxError`` when it does not parse."""
+    module = cst.parse_module(source)
+    ctx = Context(path=path)
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    new_module = wrapper.visit(_Transformer(ctx, rules))
+    return new_module.code, ctx.findings

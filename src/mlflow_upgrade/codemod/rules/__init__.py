@@ -1,0 +1,10 @@
+"""One module per rule; importing this package registers them all (see :mod:`..registry`)."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+for _module in pkgutil.iter_modules(__path__):
+    if not _module.name.startswith("_"):
+        importlib.import_module(f"{__name__}.{_module.name}")
