@@ -8,7 +8,9 @@ a revision is only trusted as MLflow's when the catalog or the installed MLflow 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from functools import cache
 
 import sqlalchemy
 from sqlalchemy.engine import Connection, Engine
@@ -27,6 +29,9 @@ FOREIGN_APPS = {
     "optuna": frozenset({"studies", "trials", "version_info"}),
     "airflow": frozenset({"dag", "dag_run", "task_instance"}),
 }
+
+# mlflow-upgrade's own journal of the upgrades it ran (see upgrade/journal.py): ours, not foreign.
+JOURNAL_TABLE = "mlflow_upgrade_log"
 
 STATUS_MLFLOW = "mlflow"  # core tables and a version row
 STATUS_EMPTY = "empty"  # no tables at all
@@ -57,14 +62,30 @@ def read_version_rows(conn: Connection, table: str) -> list[str]:
     return sorted(str(r[0]) for r in rows)
 
 
+@cache
 def known_mlflow_tables() -> frozenset[str]:
-    """Every table name the installed MLflow's tracking and auth models define, plus version tables."""
-    from mlflow.server.auth.db.models import Base as AuthBase
-    from mlflow.store.db.base_sql_model import Base
-    from mlflow.store.db.initial_models import Base as InitialBase
+    """Every table name MLflow ever defined: the installed models and migration scripts (read as text, never
+    imported: importing MLflow takes seconds) plus the tables the catalog saw created by any release."""
+    from mlflow_upgrade.catalog import installed_script_dir, load_catalog
 
-    names = set(Base.metadata.tables) | set(InitialBase.metadata.tables) | set(AuthBase.metadata.tables)
-    return frozenset(names | {"alembic_version", "alembic_version_auth"})
+    names = {"alembic_version", "alembic_version_auth", JOURNAL_TABLE}
+    mlflow_root = installed_script_dir(TRACKING).parents[1]
+    for folder in (mlflow_root / "store", mlflow_root / "server" / "auth"):
+        for path in folder.rglob("*.py"):
+            text = path.read_text(encoding="utf-8", errors="replace")
+            if "__tablename__" in text:
+                names.update(_TABLENAME.findall(text))
+    catalog = load_catalog()
+    for db in (TRACKING, AUTH):
+        for rev in catalog.revision_ids(db):
+            for op in catalog.revision(db, rev).ops:
+                table = op.get("table")
+                if op.get("op") == "create_table" and isinstance(table, str) and table.isidentifier():
+                    names.add(table)
+    return frozenset(names)
+
+
+_TABLENAME = re.compile(r"""__tablename__\s*=\s*["']([A-Za-z_][A-Za-z0-9_]*)["']""")
 
 
 def read_state(conn: Connection, db: str = TRACKING) -> SchemaState:
