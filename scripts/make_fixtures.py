@@ -1,0 +1,191 @@
+"""Build the test fixtures with REAL old MLflow releases, each in its own uv venv.
+
+Usage (from the repository root, with the dev venv or any Python >= 3.10; needs ``uv`` on PATH):
+
+    python scripts/make_fixtures.py                    # every release in RELEASES
+    python scripts/make_fixtures.py --release 2.16.2   # one release (repeatable)
+    python scripts/make_fixtures.py --jobs 3           # releases built in parallel (default 3)
+
+For each release it
+
+1. creates (or reuses) ``$MLFLOW_UPGRADE_VENVS/mlflow-<release>`` (default ``/work/.cache/venvs``) with the
+   Python and pins from docs FACTS (``RELEASES`` below), via ``uv venv`` + ``uv pip install``;
+2. runs ``scripts/fixture_writer.py`` in that venv twice, in the fixed build directory
+   ``/tmp/mlflow-upgrade-fixtures/<release>`` (fixed, so the absolute artifact paths MLflow stores in the
+   databases and meta.yaml files are the same on every rebuild): ``--kind sql`` writes ``mlflow.db`` (tracking +
+   registry), ``artifacts/`` and, for >= 2.5, ``basic_auth.db``; ``--kind file`` writes ``mlruns/`` (with the
+   registry for >= 2.0);
+3. replaces ``tests/fixtures/<release>/`` with those files plus ``manifest.json`` (release, Python, pins,
+   tracking/auth revisions checked against FACTS, row counts of every table, file-store counts, the empty
+   directories of the file store (git drops them; ``tests/support/fixture_stores.py`` recreates them on copy),
+   what was written, what was skipped and why);
+4. for 1.30.1, copies ``mlflow.db`` to ``src/mlflow_upgrade/examples/mlflow-1.30.1.db``.
+
+It fails if a release's tracking head differs from FACTS or the fixture tree grows past 10 MB.
+Run ids, experiment creation times and password hashes differ between rebuilds; metric/run timestamps do not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+EXAMPLE_DB = ROOT / "src" / "mlflow_upgrade" / "examples" / "mlflow-1.30.1.db"
+WRITER = Path(__file__).resolve().parent / "fixture_writer.py"
+BUILD = Path("/tmp/mlflow-upgrade-fixtures")
+VENVS = Path(os.environ.get("MLFLOW_UPGRADE_VENVS", "/work/.cache/venvs"))
+MAX_TREE_BYTES = 10 * 1024 * 1024
+# psycopg2/pymysql are not needed to write SQLite/file stores; they let the same venvs create reference
+# PostgreSQL/MariaDB stores for the schema-faithfulness check documented in tests/support/fixture_stores.py.
+DB_DRIVERS = ["psycopg2-binary", "pymysql"]
+
+RELEASES: dict[str, dict] = {
+    "1.30.1": {"python": "3.10", "pins": ["sqlalchemy<2", "setuptools<70", "numpy<2", "pandas<2"],
+               "extra": "", "head": "97727af70f4d"},
+    "2.9.2": {"python": "3.10", "pins": ["sqlalchemy<2.1", "setuptools<70", "numpy<2", "pandas<2.2"],
+              "extra": "[auth]", "head": "acf3f17fdcc7"},
+    "2.16.2": {"python": "3.10", "pins": ["sqlalchemy<2.1", "numpy<2", "pandas<2.3", "opentelemetry-api<1.28",
+                                          "opentelemetry-sdk<1.28"], "extra": "[auth]", "head": "4465047574b1"},
+    "2.22.5": {"python": "3.11", "pins": ["sqlalchemy<2.1"], "extra": "[auth]", "head": None},
+    "3.0.1": {"python": "3.11", "pins": ["sqlalchemy<2.1", "opentelemetry-api<1.35", "opentelemetry-sdk<1.35"],
+              "extra": "[auth]", "head": "bda7b8c39065"},
+    "3.17.2": {"python": "3.11", "pins": [], "extra": "[auth]", "head": "dc11669786a5"},
+}
+
+
+def find_python(version: str) -> str:
+    """A real interpreter path: pyenv shims for non-global versions fail, and uv must not download one."""
+    found = sorted(glob.glob(os.path.expanduser(f"~/.pyenv/versions/{version}.*/bin/python{version}")))
+    if found:
+        return found[-1]
+    path = shutil.which(f"python{version}")
+    if path is None:
+        raise SystemExit(f"python{version} not found: install it (e.g. pyenv install {version})")
+    return path
+
+
+def venv_python(release: str) -> Path:
+    """Create the release's venv unless an existing one already has that MLflow."""
+    spec = RELEASES[release]
+    venv = VENVS / f"mlflow-{release}"
+    python = venv / "bin" / "python"
+    if python.exists():
+        probe = subprocess.run([python, "-c", "import mlflow; print(mlflow.__version__)"],
+                               capture_output=True, text=True)
+        if probe.stdout.strip() == release:
+            return python
+    subprocess.run(["uv", "venv", "-q", "--allow-existing", "--python-preference", "only-system",
+                    "-p", find_python(spec["python"]), str(venv)], check=True)
+    subprocess.run(["uv", "pip", "install", "-q", "-p", str(python), f"mlflow{spec['extra']}=={release}",
+                    *spec["pins"], *DB_DRIVERS], check=True)
+    return python
+
+
+def run_writer(python: Path, build: Path, kind: str) -> dict:
+    env = dict(os.environ, MLFLOW_ALLOW_FILE_STORE="true", MLFLOW_DISABLE_TELEMETRY="true", DO_NOT_TRACK="true",
+               PYTHONWARNINGS="ignore")
+    for name in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI"):  # the writer picks its own store URIs
+        env.pop(name, None)
+    # The writer runs from the build directory, outside any git checkout, so MLflow's run-context providers
+    # record no repository commit; its log is kept next to the build for debugging.
+    script = build.parent / "fixture_writer.py"
+    shutil.copy2(WRITER, script)
+    with open(build / f"writer-{kind}.log", "w") as out:
+        subprocess.run([str(python), str(script), "--kind", kind, "--out", str(build)], cwd=build, env=env,
+                       stdout=out, stderr=subprocess.STDOUT, check=True)
+    return json.loads((build / f"writer-{kind}.json").read_text())
+
+
+def empty_dirs(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_dir() and not any(p.iterdir()))
+
+
+def build_release(release: str) -> dict:
+    spec = RELEASES[release]
+    python = venv_python(release)
+    build = BUILD / release
+    shutil.rmtree(build, ignore_errors=True)
+    build.mkdir(parents=True)
+    sql = run_writer(python, build, "sql")
+    files = run_writer(python, build, "file")
+    auth_rev = sql.get("auth_revision") or {}
+    manifest = {
+        "release": release,
+        "python": sql["python"],
+        "install": [f"mlflow{spec['extra']}=={release}", *spec["pins"]],
+        "pins": spec["pins"],
+        "generated_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "build_dir": str(build),
+        "tracking_revision": sql["tracking_revision"],
+        "tracking_head_of_release": sql["code_head"],
+        "tracking_head_in_facts": spec["head"],
+        "auth_revision": next(iter(auth_rev.values()), None),
+        "auth_version_table": next(iter(auth_rev), None),
+        "table_counts": sql["table_counts"],
+        "auth_table_counts": sql.get("auth_table_counts"),
+        "file_store_counts": files["file_store_counts"],
+        "file_store_registry": int(release.split(".")[0]) >= 2,
+        "file_store_empty_dirs": empty_dirs(build / "mlruns"),
+        "duplicate_points_stored": {"sql": sql["duplicate_points_stored"], "file": files["duplicate_points_stored"]},
+        "written": {"sql": sql["written"], "file": files["written"]},
+        "skipped": {"sql": sql["skipped"], "file": files["skipped"]},
+        "notes": sorted(set(sql["notes"] + files["notes"])),
+        "ids": {"sql": sql["ids"], "file": files["ids"]},
+    }
+    head_ok = spec["head"] is None or spec["head"] == sql["tracking_revision"] == sql["code_head"]
+    if not head_ok:
+        raise SystemExit(f"{release}: tracking revision {sql['tracking_revision']} != FACTS head {spec['head']}")
+    install(release, build, manifest)
+    return manifest
+
+
+def install(release: str, build: Path, manifest: dict) -> None:
+    dest = FIXTURES / release
+    shutil.rmtree(dest, ignore_errors=True)
+    dest.mkdir(parents=True)
+    for name in ("mlflow.db", "basic_auth.db"):
+        if (build / name).exists():
+            shutil.copy2(build / name, dest / name)
+    for name in ("mlruns", "artifacts"):
+        if (build / name).exists():
+            shutil.copytree(build / name, dest / name, symlinks=True)
+    (dest / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    if release == "1.30.1":
+        EXAMPLE_DB.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(build / "mlflow.db", EXAMPLE_DB)
+
+
+def tree_bytes(root: Path) -> int:
+    return sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--release", action="append", choices=sorted(RELEASES), help="default: all")
+    parser.add_argument("--jobs", type=int, default=3)
+    args = parser.parse_args(argv)
+    releases = args.release or list(RELEASES)
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        for manifest in pool.map(build_release, releases):
+            print(f"{manifest['release']}: tracking {manifest['tracking_revision']}, auth "
+                  f"{manifest['auth_revision']}, skipped {sum(len(v) for v in manifest['skipped'].values())}")
+    size = tree_bytes(FIXTURES)
+    print(f"tests/fixtures: {size / 1e6:.2f} MB")
+    if size > MAX_TREE_BYTES:
+        print("fixture tree exceeds 10 MB", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
