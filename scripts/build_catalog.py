@@ -34,7 +34,13 @@ from packaging.version import Version
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 
-from mlflow_upgrade.catalog.analyze import ANALYZER_VERSION, analyze_source, version_table  # noqa: E402
+from mlflow_upgrade.catalog.analyze import (  # noqa: E402
+    ANALYZER_VERSION,
+    MODEL_FILES,
+    analyze_source,
+    model_tablenames,
+    version_table,
+)
 
 SCRIPT_VERSION = 1
 OUTPUT = REPO / "src" / "mlflow_upgrade" / "catalog" / "revisions.json"
@@ -65,6 +71,7 @@ class WheelContents:
     scripts: dict[str, dict[str, str]] = field(default_factory=dict)  # db -> file name -> source
     version_tables: dict[str, str | None] = field(default_factory=dict)  # db -> table (None: no db)
     dirs: dict[str, str | None] = field(default_factory=dict)  # db -> script directory in the wheel
+    tablenames: dict[str, str] = field(default_factory=dict)  # ORM class -> table
 
 
 # -- release selection --------------------------------------------------------------------------
@@ -146,6 +153,8 @@ def read_wheel(wheel: Path) -> WheelContents:
     contents = WheelContents(wheel=wheel, sha256=hashlib.sha256(wheel.read_bytes()).hexdigest())
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
+        models = [archive.read(n).decode("utf-8") for n in sorted(names) if MODEL_FILES.match(n)]
+        contents.tablenames = model_tablenames(models)
         for db, candidates in DBS.items():
             directory = next((d for d in candidates if f"{d}/env.py" in names), None)
             versions_dir = f"{directory}/versions/"
@@ -202,12 +211,13 @@ class DbBuilder:
         self.release_heads: dict[str, str | list[str] | None] = {}
         self.analyses: dict[str, dict[str, Any]] = {}  # source sha -> facts (same text, same facts)
 
-    def add_release(self, version: str, scripts: dict[str, str]) -> None:
+    def add_release(self, version: str, scripts: dict[str, str], tablenames: dict[str, str]) -> None:
         revisions = {}
+        names_digest = _digest(json.dumps(tablenames, sort_keys=True))
         for file_name, source in scripts.items():
-            text_digest = hashlib.sha256(source.encode()).hexdigest()
+            text_digest = _digest(source + names_digest)
             if text_digest not in self.analyses:
-                self.analyses[text_digest] = analyze_source(source, file_name)
+                self.analyses[text_digest] = analyze_source(source, file_name, tablenames)
                 self.analyses[text_digest]["_code"] = _code_digest(source)
             facts = dict(self.analyses[text_digest])
             digest, ops_digest = facts.pop("_code"), _digest(json.dumps(facts["ops"], sort_keys=True))
@@ -269,7 +279,8 @@ def build(
     builders = {db: DbBuilder(db) for db in DBS}
     for release in releases:
         for db, builder in builders.items():
-            builder.add_release(release.version, contents[release.version].scripts[db])
+            wheel = contents[release.version]
+            builder.add_release(release.version, wheel.scripts[db], wheel.tablenames)
     catalog: dict[str, Any] = {"format": 1, "skipped": skipped, "releases": {}}
     for db, builder in builders.items():
         tables = {r.version: contents[r.version].version_tables[db] for r in releases}

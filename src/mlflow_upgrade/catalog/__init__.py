@@ -248,8 +248,20 @@ def _installed_facts(db: str, rev: str) -> RevisionFacts:
     if script is None or script.path is None:
         raise KeyError(rev)
     path = Path(script.path)
-    data = analyze_source(path.read_text(encoding="utf-8"), path.name)
+    data = analyze_source(path.read_text(encoding="utf-8"), path.name, _installed_tablenames())
     return RevisionFacts.from_json(db, rev, data, source="installed")
+
+
+@cache
+def _installed_tablenames() -> dict[str, str]:
+    """{ORM class: table} from the installed MLflow's model modules, as the build reads them from wheels."""
+    from mlflow_upgrade.catalog.analyze import MODEL_FILES, model_tablenames
+
+    package = installed_script_dir("tracking").parent.parent  # .../mlflow
+    files = sorted(
+        p for p in package.rglob("*.py") if MODEL_FILES.match(p.relative_to(package.parent).as_posix())
+    )
+    return model_tablenames(p.read_text(encoding="utf-8") for p in files)
 
 
 def facts_for(db: str, rev: str) -> RevisionFacts:

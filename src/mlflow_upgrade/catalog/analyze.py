@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 # Bump when the facts derived from the same source text change; recorded in revisions.json.
-ANALYZER_VERSION = 1
+ANALYZER_VERSION = 2
 
 # Most severe first: a revision's classification is the most severe kind among its operations.
 SEVERITY = ("destructive", "data", "rewrite", "additive")
+
+# MLflow modules whose ORM classes name the tables that scripts refer to as `SqlX.__tablename__`.
+MODEL_FILES = re.compile(r"^mlflow/(store/[^/]+/dbmodels/[^/]+|server/auth/db/models)\.py$")
 
 DIALECTS = ("sqlite", "mysql", "postgresql", "mssql")
 
@@ -229,8 +232,9 @@ class _ModuleInfo:
 class _Walker:
     """Walks `upgrade()` and every local helper it calls, collecting operation records."""
 
-    def __init__(self, module: _ModuleInfo) -> None:
+    def __init__(self, module: _ModuleInfo, tablenames: Mapping[str, str]) -> None:
         self.module = module
+        self.tablenames = tablenames
         self.ops: list[dict[str, Any]] = []
         self.uses_connection = False
         self.inspects_schema = False
@@ -427,6 +431,13 @@ class _Walker:
         value = _literal(resolved)
         if isinstance(value, str):
             return value
+        if (  # `SqlRun.__tablename__`: the ORM model's table, from MLflow's model modules
+            isinstance(resolved, ast.Attribute)
+            and resolved.attr == "__tablename__"
+            and isinstance(resolved.value, ast.Name)
+            and resolved.value.id in self.tablenames
+        ):
+            return self.tablenames[resolved.value.id]
         return _src(resolved)
 
     def _record(self, method: str, call: ast.Call, ctx: _Ctx, table: str | None) -> None:
@@ -774,11 +785,32 @@ def parse_docstring(doc: str | None) -> tuple[str, str | None]:
     return message, match.group(1).strip() if match else None
 
 
-def analyze_source(source: str, file_name: str) -> dict[str, Any]:
-    """Facts about one migration script, as JSON-ready values (same input, same output)."""
+def model_tablenames(sources: Iterable[str]) -> dict[str, str]:
+    """{ORM class name: table} from MLflow's model modules (`class SqlRun(Base): __tablename__ = "runs"`)."""
+    names: dict[str, str] = {}
+    for source in sources:
+        for node in ast.walk(ast.parse(source)):
+            if not isinstance(node, ast.ClassDef):
+                continue
+            for stmt in node.body:
+                targets = stmt.targets if isinstance(stmt, ast.Assign) else []
+                if any(isinstance(t, ast.Name) and t.id == "__tablename__" for t in targets):
+                    value = _literal(stmt.value)  # type: ignore[union-attr]
+                    if isinstance(value, str):
+                        names.setdefault(node.name, value)
+    return dict(sorted(names.items()))
+
+
+def analyze_source(
+    source: str, file_name: str, tablenames: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Facts about one migration script, as JSON-ready values (same input, same output).
+
+    `tablenames` ({ORM class: table}, see `model_tablenames`) resolves `SqlX.__tablename__` arguments.
+    """
     tree = ast.parse(source, filename=file_name)
     module = _ModuleInfo(tree)
-    walker = _Walker(module)
+    walker = _Walker(module, tablenames or {})
     walker.run()
     ops = _dedupe(walker.ops)
     message, create_date = parse_docstring(ast.get_docstring(tree))
