@@ -1,0 +1,233 @@
+"""Drive MLflow's own Alembic migrations, one revision at a time.
+
+Nothing here copies or re-implements a migration: the scripts, ``env.py`` and ``alembic.ini`` are the ones the
+installed MLflow ships (``mlflow.store.db.utils._get_alembic_config`` for tracking,
+``mlflow.server.auth.db.utils._get_alembic_config`` for basic auth). What this module adds:
+
+* one ``alembic upgrade <rev>`` per revision (MLflow's ``mlflow db upgrade`` runs every pending revision inside a
+  single ``begin_transaction``), with the :class:`~alembic.script.ScriptDirectory` loaded once, so 50 revisions
+  do not re-import 68 scripts 50 times;
+* transactional DDL on SQLite: pysqlite opens no transaction for DDL (each CREATE/DROP/ALTER commits at once, so a
+  failing revision leaves half its tables behind). While a migration runs, SQLite connections are switched to
+  autocommit at the driver level and SQLAlchemy emits ``BEGIN IMMEDIATE`` itself, so each revision commits or
+  rolls back as a whole, also when the process is killed (SQLite's rollback journal undoes it on next open);
+* offline SQL (``--sql`` mode) per revision for a dialect, with failures caught per revision;
+* a test-only pause hook (``MLFLOW_UPGRADE_TEST_PAUSE_AT``) for the crash tests.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import os
+import sqlite3
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import sqlalchemy
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from mlflow_upgrade.schema import AUTH, TRACKING
+from mlflow_upgrade.uri import StoreRef, mask_uri
+
+VERSION_TABLE = {TRACKING: "alembic_version", AUTH: "alembic_version_auth"}
+PAUSE_ENV = "MLFLOW_UPGRADE_TEST_PAUSE_AT"  # test-only: see pause_point()
+
+
+@dataclass(frozen=True)
+class RevisionInfo:
+    revision: str
+    parent: str | None
+    message: str
+
+
+def alembic_config(db: str, url: str):
+    """MLflow's own Alembic config for ``db`` pointing at ``url`` (a full URL: never log it)."""
+    if db == AUTH:
+        from mlflow.server.auth.db.utils import _get_alembic_config
+    else:
+        from mlflow.store.db.utils import _get_alembic_config
+    return _get_alembic_config(url)
+
+
+@functools.lru_cache(maxsize=2)
+def script_directory(db: str):
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config(db, "sqlite://"))
+
+
+def chain(db: str) -> list[RevisionInfo]:
+    """Every revision of the installed MLflow, oldest first (MLflow's history is linear)."""
+    revs = list(script_directory(db).walk_revisions("base", "heads"))[::-1]
+    return [
+        RevisionInfo(r.revision, _single(r.down_revision), (r.doc or "").strip().splitlines()[0] if r.doc else "")
+        for r in revs
+    ]
+
+
+def _single(down: object) -> str | None:
+    if isinstance(down, (tuple, list)):
+        return str(down[0]) if down else None
+    return str(down) if down else None
+
+
+def head(db: str) -> str:
+    return chain(db)[-1].revision
+
+
+def pending(db: str, current: str | None) -> list[RevisionInfo]:
+    revs = chain(db)
+    if current is None:
+        return revs
+    ids = [r.revision for r in revs]
+    if current not in ids:
+        return []
+    return revs[ids.index(current) + 1 :]
+
+
+def offline_url(ref: StoreRef) -> str:
+    """A URL naming only the dialect and driver: offline mode needs no host, and then no password can leak."""
+    if ref.kind == "sqlite":
+        return "sqlite://"
+    assert ref.url is not None
+    return f"{ref.url.drivername}://"
+
+
+def offline_sql(db: str, ref: StoreRef, from_rev: str | None, to_rev: str) -> str:
+    """The SQL Alembic's offline mode renders for one step on ``ref``'s dialect (raises when it cannot)."""
+    from alembic.runtime.environment import EnvironmentContext
+
+    cfg = alembic_config(db, offline_url(ref))
+    buf = io.StringIO()
+    cfg.output_buffer = buf
+    script = script_directory(db)
+    start = from_rev or "base"
+
+    def fn(rev, context):
+        return script._upgrade_revs(to_rev, rev)
+
+    with EnvironmentContext(cfg, script, fn=fn, as_sql=True, starting_rev=start, destination_rev=to_rev):
+        script.run_env()
+    return mask_uri(buf.getvalue())
+
+
+# --- online: one revision at a time -------------------------------------------------------------------------
+
+
+def _is_sqlite_dbapi(dbapi_connection: object) -> bool:
+    return isinstance(dbapi_connection, sqlite3.Connection)
+
+
+def _on_connect(dbapi_connection, connection_record) -> None:
+    if _is_sqlite_dbapi(dbapi_connection):
+        dbapi_connection.isolation_level = None  # driver-level autocommit: SQLAlchemy's BEGIN below rules
+
+
+def _on_begin(conn) -> None:
+    if conn.engine.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@contextmanager
+def sqlite_transactional_ddl() -> Iterator[None]:
+    """While active, every SQLite connection opened in this process runs each transaction as BEGIN IMMEDIATE …
+    COMMIT/ROLLBACK, DDL included. MLflow's env.py opens its own engine, hence class-level listeners."""
+    event.listen(Engine, "connect", _on_connect)
+    event.listen(Engine, "begin", _on_begin)
+    try:
+        yield
+    finally:
+        event.remove(Engine, "begin", _on_begin)
+        event.remove(Engine, "connect", _on_connect)
+
+
+def upgrade_one(db: str, url: str, revision: str) -> None:
+    """``alembic upgrade <revision>`` with MLflow's config and env.py (the script directory loaded once)."""
+    from alembic.runtime.environment import EnvironmentContext
+
+    cfg = alembic_config(db, url)
+    script = script_directory(db)
+
+    def fn(rev, context):
+        return script._upgrade_revs(revision, rev)
+
+    with _pause_hook(revision), EnvironmentContext(cfg, script, fn=fn, destination_rev=revision):
+        script.run_env()
+
+
+def stamp_legacy_auth(engine: Engine) -> str | None:
+    """MLflow < 3.6 created the basic-auth tables without ``alembic_version_auth``; MLflow stamps such a database
+    with its initial revision before upgrading (``mlflow.server.auth.db.utils.migrate``). Same here, except that
+    a legacy ``alembic_version`` row naming a later auth revision is honoured. Returns the stamped revision."""
+    from alembic import command
+    from mlflow.server.auth.db.utils import INITIAL_REVISION, _is_legacy_database
+
+    if not _is_legacy_database(engine):
+        return None
+    revision = INITIAL_REVISION
+    known = {r.revision for r in chain(AUTH)}
+    tables = sqlalchemy.inspect(engine).get_table_names()
+    if "alembic_version" in tables:
+        with engine.connect() as conn:
+            rows = [r[0] for r in conn.exec_driver_sql("SELECT version_num FROM alembic_version")]
+        if len(rows) == 1 and rows[0] in known:
+            revision = rows[0]
+    cfg = alembic_config(AUTH, engine.url.render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.stamp(cfg, revision)
+    return revision
+
+
+# --- test-only pause hook -----------------------------------------------------------------------------------
+
+
+def pause_point(revision: str, statement: int | None = None) -> None:
+    """Test-only. ``MLFLOW_UPGRADE_TEST_PAUSE_AT=<rev>`` stops the runner just before ``<rev>`` starts;
+    ``<rev>@<n>`` stops inside ``<rev>`` right after its n-th SQL statement (its transaction still open).
+    The process prints ``MLFLOW_UPGRADE_PAUSED <spec>`` on stderr and sleeps, so a test can SIGKILL it there.
+    Never set it outside tests."""
+    spec = os.environ.get(PAUSE_ENV)
+    if not spec:
+        return
+    want = revision if statement is None else f"{revision}@{statement}"
+    if spec == want:
+        sys.stderr.write(f"MLFLOW_UPGRADE_PAUSED {spec}\n")
+        sys.stderr.flush()
+        time.sleep(float(os.environ.get("MLFLOW_UPGRADE_TEST_PAUSE_SECONDS", "600")))
+
+
+@contextmanager
+def _pause_hook(revision: str) -> Iterator[None]:
+    spec = os.environ.get(PAUSE_ENV, "")
+    if not spec.startswith(f"{revision}@"):
+        yield
+        return
+    count = 0
+
+    def after(conn, cursor, statement, parameters, context, executemany) -> None:
+        nonlocal count
+        if "alembic_version" in statement or statement.lstrip().upper().startswith(("SELECT", "PRAGMA")):
+            return
+        count += 1
+        pause_point(revision, count)
+
+    event.listen(Engine, "after_cursor_execute", after)
+    try:
+        yield
+    finally:
+        event.remove(Engine, "after_cursor_execute", after)
+
+
+def current_revision(engine: Engine, db: str) -> str | None:
+    table = VERSION_TABLE[db]
+    if table not in sqlalchemy.inspect(engine).get_table_names():
+        return None
+    with engine.connect() as conn:
+        rows = [r[0] for r in conn.exec_driver_sql(f"SELECT version_num FROM {table}")]
+    return rows[0] if rows else None

@@ -1,0 +1,293 @@
+"""``plan``: what ``upgrade`` would do to a store, revision by revision, without changing anything.
+
+For each pending revision of the installed MLflow: the release that introduced it, what it does, its class
+(additive / rewrite / data / destructive, from the catalog), whether it runs in one transaction on the store's
+dialect, whether servers of the store's current release keep working after it (rolling-safe), an estimated time
+from the store's row counts, and the SQL Alembic's offline mode renders for the dialect (or why it cannot).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from mlflow_upgrade import errors
+from mlflow_upgrade.schema import AUTH, TRACKING
+from mlflow_upgrade.upgrade import alembic_driver, estimate
+from mlflow_upgrade.uri import StoreRef, mask_uri, parse_store_uri
+
+CLASS_LABELS = {
+    "additive": "additive",
+    "rewrite": "rewrite",
+    "data": "data backfill",
+    "destructive": "destructive",
+}
+
+
+@dataclass
+class PlannedRevision:
+    index: int
+    revision: str
+    parent: str | None
+    message: str
+    introduced_in: str | None
+    classification: str | None
+    data_migration: bool
+    transactional: bool
+    transaction_note: str
+    rolling_safe: bool | None
+    rolling_note: str | None
+    tables_touched: dict[str, str]
+    estimate_seconds: float
+    sql: str | None = None
+    sql_error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class Plan:
+    store: str  # masked
+    db: str
+    dialect: str
+    current_revision: str | None
+    target_revision: str
+    installed_mlflow: str
+    written_by: str | None
+    revisions: list[PlannedRevision] = field(default_factory=list)
+    row_counts: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    preflight: Any = None  # PreflightReport when check=True
+    auth: Plan | None = None
+
+    @property
+    def up_to_date(self) -> bool:
+        return not self.revisions
+
+    @property
+    def estimate_seconds(self) -> float:
+        return sum(r.estimate_seconds for r in self.revisions)
+
+    @property
+    def rolling_safe(self) -> bool:
+        return all(r.rolling_safe for r in self.revisions)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "store": self.store,
+            "db": self.db,
+            "dialect": self.dialect,
+            "current_revision": self.current_revision,
+            "target_revision": self.target_revision,
+            "installed_mlflow": self.installed_mlflow,
+            "written_by": self.written_by,
+            "up_to_date": self.up_to_date,
+            "pending": len(self.revisions),
+            "estimate_seconds": round(self.estimate_seconds, 2),
+            "rolling_safe": self.rolling_safe,
+            "row_counts": self.row_counts,
+            "notes": self.notes,
+            "revisions": [r.to_dict() for r in self.revisions],
+            "preflight": self.preflight.to_dict() if self.preflight is not None else None,
+            "auth": self.auth.to_dict() if self.auth is not None else None,
+        }
+
+
+# --- catalog facts ------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _catalog_json() -> dict[str, Any]:
+    path = Path(__file__).resolve().parent.parent / "catalog" / "revisions.json"
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def revision_facts(db: str, revision: str) -> dict[str, Any]:
+    """The catalog's facts on ``revision`` as a dict (empty when the catalog does not know it)."""
+    try:  # the catalog's API when it offers one
+        from mlflow_upgrade.catalog import load_catalog
+
+        facts = load_catalog().revision(db, revision)
+        if facts is not None:
+            return {
+                k: getattr(facts, k, None)
+                for k in ("parent", "message", "introduced_in", "classification", "data_migration",
+                          "rolling_safe", "rolling_note", "ops", "sqlite_recreates")
+            }
+    except Exception:
+        pass
+    return dict(_catalog_json().get(db, {}).get("revisions", {}).get(revision, {}))
+
+
+def releases_shipping(db: str, revision: str) -> list[str]:
+    try:
+        from mlflow_upgrade.catalog import load_catalog
+
+        return list(load_catalog().releases_shipping(db, revision))
+    except Exception:
+        pass
+    data = _catalog_json()
+    head_key = f"{db}_head"
+    order = list(data.get("releases", {}))
+    ids = [r.revision for r in alembic_driver.chain(db)]
+    out = []
+    for release in order:
+        h = data["releases"][release].get(head_key)
+        if h in ids and revision in ids and ids.index(h) >= ids.index(revision):
+            out.append(release)
+    return out
+
+
+def release_range(db: str, revision: str | None) -> str | None:
+    if not revision:
+        return None
+    heads = [r for r, info in _catalog_json().get("releases", {}).items() if info.get(f"{db}_head") == revision]
+    if not heads:
+        return None
+    return heads[0] if len(heads) == 1 else f"{heads[0]}–{heads[-1]}"
+
+
+# --- transactions per dialect -------------------------------------------------------------------------------
+
+
+def transaction_facts(dialect: str, ops: list[dict[str, Any]]) -> tuple[bool, str]:
+    if dialect == "postgresql":
+        return True, "PostgreSQL has transactional DDL: the revision commits or rolls back as a whole"
+    if dialect == "sqlite":
+        return True, (
+            "one transaction (mlflow-upgrade wraps each revision in BEGIN IMMEDIATE…COMMIT; plain pysqlite "
+            "would commit each DDL statement at once)"
+        )
+    if dialect == "mysql":
+        ddl = [o for o in ops if o.get("op") not in ("execute", "bind.execute", "session.query", "bind.scalars")]
+        if len(ddl) <= 1:
+            return False, "MySQL/MariaDB commits each DDL statement at once; a single statement here"
+        return False, (
+            f"MySQL/MariaDB commits each of its {len(ddl)} DDL statements at once: a failure part way leaves "
+            "it half applied (mlflow-upgrade then restores the backup)"
+        )
+    return False, "not known for this dialect"
+
+
+# --- the plan -----------------------------------------------------------------------------------------------
+
+
+def plan(uri: str, *, auth: bool = False, check: bool = False, with_sql: bool = True,
+         auth_uri: str | None = None) -> Plan:
+    """The pending revisions of the tracking store at ``uri`` (``auth=True``: ``uri`` is a basic-auth DB).
+
+    ``check=True`` also runs the preflight (read-only). ``auth_uri`` adds the basic-auth database's plan as
+    ``Plan.auth``.
+    """
+    ref = parse_store_uri(uri)
+    db = AUTH if auth else TRACKING
+    result = plan_database(ref, db, with_sql=with_sql)
+    if check:
+        from mlflow_upgrade.upgrade.preflight import preflight
+
+        result.preflight = preflight(uri, auth=auth)
+    if auth_uri:
+        result.auth = plan(auth_uri, auth=True, check=check, with_sql=with_sql)
+    return result
+
+
+def plan_database(ref: StoreRef, db: str, *, with_sql: bool = True) -> Plan:
+    from mlflow_upgrade.inspect import inspect_database
+
+    if not ref.is_sql:
+        raise errors.UsageError(
+            f"{ref.masked} is a file store: there is nothing to migrate in place; use "
+            "`mlflow-upgrade migrate-filestore` to copy it into a database"
+        )
+    report = inspect_database(ref, db)
+    current = report.revision
+    if db == AUTH and report.version_table != alembic_driver.VERSION_TABLE[AUTH]:
+        current = _legacy_auth_revision(report)
+    pending = alembic_driver.pending(db, current)
+    rows = {t: c.rows for t, c in report.counts.items()}
+    result = Plan(
+        store=ref.masked,
+        db=db,
+        dialect=ref.kind,
+        current_revision=current,
+        target_revision=alembic_driver.head(db),
+        installed_mlflow=report.installed_mlflow,
+        written_by=report.written_by or release_range(db, current),
+        row_counts=rows,
+        notes=list(report.notes),
+    )
+    parent = current
+    for i, info in enumerate(pending, start=1):
+        result.revisions.append(_planned(ref, db, i, info, parent, rows, with_sql=with_sql))
+        parent = info.revision
+    if db == AUTH and report.version_table != alembic_driver.VERSION_TABLE[AUTH] and report.revision:
+        result.notes.append(
+            f"legacy basic-auth database: MLflow (and mlflow-upgrade) first stamps {current} into "
+            "alembic_version_auth"
+        )
+    if result.revisions and not result.rolling_safe:
+        unsafe = [r.revision for r in result.revisions if r.rolling_safe is False]
+        result.notes.append(
+            f"stop every MLflow server of the old release before upgrading: {len(unsafe)} revision(s) change "
+            f"what old servers read or write ({', '.join(unsafe[:5])}{' …' if len(unsafe) > 5 else ''})"
+        )
+    return result
+
+
+def _legacy_auth_revision(report) -> str | None:
+    from mlflow.server.auth.db.utils import INITIAL_REVISION
+
+    known = {r.revision for r in alembic_driver.chain(AUTH)}
+    return report.revision if report.revision in known else INITIAL_REVISION
+
+
+def _planned(ref: StoreRef, db: str, index: int, info: alembic_driver.RevisionInfo, parent: str | None,
+             rows: dict[str, int], *, with_sql: bool) -> PlannedRevision:
+    facts = revision_facts(db, info.revision)
+    ops = list(facts.get("ops") or [])
+    transactional, note = transaction_facts(ref.kind, ops)
+    touched = estimate.touched_tables(ops, ref.kind, facts.get("sqlite_recreates") or ())
+    planned = PlannedRevision(
+        index=index,
+        revision=info.revision,
+        parent=parent,
+        message=facts.get("message") or info.message,
+        introduced_in=facts.get("introduced_in"),
+        classification=facts.get("classification"),
+        data_migration=bool(facts.get("data_migration")),
+        transactional=transactional,
+        transaction_note=note,
+        rolling_safe=facts.get("rolling_safe"),
+        rolling_note=facts.get("rolling_note"),
+        tables_touched=touched,
+        estimate_seconds=estimate.estimate_seconds(ref.kind, touched, rows),
+    )
+    if with_sql:
+        planned.sql, planned.sql_error = render_sql(ref, db, parent, info.revision, planned.data_migration)
+    return planned
+
+
+def render_sql(ref: StoreRef, db: str, parent: str | None, revision: str,
+               data_migration: bool = False) -> tuple[str | None, str | None]:
+    """(sql, None) or (None, why offline mode cannot render this revision for ``ref``'s dialect)."""
+    try:
+        return alembic_driver.offline_sql(db, ref, parent, revision), None
+    except Exception as exc:
+        text = mask_uri(str(exc)).strip().splitlines()[0] if str(exc) else type(exc).__name__
+        low = text.lower()
+        if "batch mode" in low and "live database" in low:
+            why = "SQLite batch mode must reflect the live table to rebuild it (no offline SQL on SQLite)"
+        elif "inspection" in low or "mockconnection" in low:
+            why = "the revision inspects the live database to decide what to do"
+        elif data_migration:
+            why = "data migration: it reads rows from the live database"
+        else:
+            why = "Alembic's offline mode cannot render it"
+        return None, f"{why} ({type(exc).__name__}: {text[:160]})"
