@@ -147,6 +147,12 @@ KNOWN = {
     "75868b020152": ("destructive", False, "drops column spans."),
     # new tables plus triggers on the new secrets table only
     "1bd49d398cd23": ("additive", True, "only adds"),
+    # replaces the spans experiment index (drop + create)
+    "c1d2e3f4a5b6": ("additive", True, "replaces indexes"),
+    # recreates trace_tags / trace_request_metadata foreign keys with ON DELETE CASCADE (loop over tables)
+    "5b0e9adcef9c": ("rewrite", True, "create_foreign_key"),
+    # cancels non-terminal jobs with an UPDATE after adding executor tables and columns
+    "dc11669786a5": ("data", False, "changes rows"),
 }
 
 
@@ -164,6 +170,14 @@ def test_data_migration_flags(cat):
     assert cat.revision("auth", "e5f6a7b8c9d0").classification == "data"
     assert cat.revision("auth", "8606fa83a998").classification == "additive"
     assert cat.revision("tracking", "451aebb31d03").sqlite_recreates == ("metrics",)
+    assert cat.revision("tracking", "5b0e9adcef9c").sqlite_recreates == (
+        "trace_request_metadata",
+        "trace_tags",
+    )
+    created = [
+        op["table"] for op in cat.revision("tracking", "867495a8f9d4").ops if op["op"] == "create_table"
+    ]
+    assert created == ["trace_info", "trace_tags", "trace_request_metadata"]  # SqlX.__tablename__ resolved
 
 
 @pytest.mark.parametrize("db", catalog.DBS)

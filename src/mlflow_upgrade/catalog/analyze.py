@@ -299,9 +299,10 @@ class _Walker:
     def _for(self, stmt: ast.For, ctx: _Ctx) -> None:
         self._exprs(stmt.iter, ctx)
         inner = ctx.child()
-        values = _literal(self._resolve(stmt.iter, ctx))
-        literal_strings = isinstance(values, list | tuple) and all(isinstance(v, str) for v in values)
-        if isinstance(stmt.target, ast.Name) and literal_strings:
+        items = self._resolve(stmt.iter, ctx)
+        values = [self._text(e, ctx) for e in items.elts] if isinstance(items, ast.List | ast.Tuple) else []
+        if isinstance(stmt.target, ast.Name) and values and all(v.isidentifier() for v in values):
+            # `for table in ["a", SqlB.__tablename__]:` -> ops on table "a|b"
             inner.env[stmt.target.id] = ast.Constant("|".join(values))
         self._block(stmt.body + stmt.orelse, inner)
 
@@ -618,7 +619,9 @@ def _expression_verb(node: ast.AST | None) -> str:
 
 
 # -- classification ---------------------------------------------------------------------------
-def _op_kind(op: dict[str, Any], new_tables: set[str]) -> str | None:
+def _op_kind(
+    op: dict[str, Any], new_tables: set[str], index_tables: frozenset[str] = frozenset()
+) -> str | None:
     name = op["op"]
     on_new_table = op.get("table") in new_tables
     if name in {"drop_table", "drop_column"}:
@@ -634,7 +637,9 @@ def _op_kind(op: dict[str, Any], new_tables: set[str]) -> str | None:
         "create_check_constraint",
     }:
         return "additive" if on_new_table else "rewrite"
-    if name in {"alter_column", "drop_constraint", "drop_index", "rename_table", "drop_table_comment"}:
+    if name == "drop_index":  # replacing an index (another is created on the table) is index-only work
+        return "additive" if op.get("table") in index_tables else "rewrite"
+    if name in {"alter_column", "drop_constraint", "rename_table", "drop_table_comment"}:
         return "rewrite"
     if name == "bulk_insert":
         return "data"
@@ -681,7 +686,9 @@ def _type_widens(op: dict[str, Any]) -> bool:
     return False
 
 
-def _rolling_problems(ops: list[dict[str, Any]], new_tables: set[str]) -> list[str]:
+def _rolling_problems(
+    ops: list[dict[str, Any]], new_tables: set[str], index_tables: frozenset[str]
+) -> list[str]:
     problems: list[str] = []
     for op in ops:
         name, table = op["op"], op.get("table", "?")
@@ -692,7 +699,7 @@ def _rolling_problems(ops: list[dict[str, Any]], new_tables: set[str]) -> list[s
             problems.append(f"drops column {column}")
         elif name == "rename_table":
             problems.append(f"renames table {table}")
-        elif name == "add_column" and _op_kind(op, new_tables) == "rewrite":
+        elif name == "add_column" and _op_kind(op, new_tables, index_tables) == "rewrite":
             problems.append(f"adds NOT NULL column {column} without a server default")
         elif name == "alter_column":
             problems.extend(_alter_problems(op, column))
@@ -702,12 +709,14 @@ def _rolling_problems(ops: list[dict[str, Any]], new_tables: set[str]) -> list[s
             problems.append(f"adds a constraint on {table} that old servers' writes may violate")
         elif name == "create_index" and op.get("unique") and table not in new_tables:
             problems.append(f"adds a unique index on {table} that old servers' writes may violate")
-        elif _op_kind(op, new_tables) == "destructive":
+        elif _op_kind(op, new_tables, index_tables) == "destructive":
             problems.append(f"deletes data ({name})")
-        elif _op_kind(op, new_tables) == "data":
-            problems.append("backfills data at migration time; rows old servers write afterwards miss it")
+        elif _op_kind(op, new_tables, index_tables) == "data":
+            problems.append(
+                "changes rows at migration time; rows old servers write afterwards are not migrated"
+            )
         elif (
-            _op_kind(op, new_tables) == "rewrite"
+            _op_kind(op, new_tables, index_tables) == "rewrite"
             and name.endswith("execute")
             and _ddl_on_existing(op, new_tables)
         ):
@@ -736,11 +745,17 @@ def _alter_problems(op: dict[str, Any], column: str) -> list[str]:
 def classify(ops: list[dict[str, Any]]) -> dict[str, Any]:
     """Classification, kinds and rolling-upgrade safety for a list of operation records."""
     new_tables = {op["table"] for op in ops if op["op"] == "create_table"}
-    kinds = {kind for op in ops if (kind := _op_kind(op, new_tables))}
+    index_tables = frozenset(op.get("table", "") for op in ops if op["op"] == "create_index")
+    kinds = {kind for op in ops if (kind := _op_kind(op, new_tables, index_tables))}
     classification = next((k for k in SEVERITY if k in kinds), "additive")
-    problems = _rolling_problems(ops, new_tables)
+    problems = _rolling_problems(ops, new_tables, index_tables)
     recreate = sorted(
-        {op["table"] for op in ops if op.get("batch") and op["op"] not in SQLITE_IN_PLACE_BATCH_OPS}
+        {
+            table
+            for op in ops
+            if op.get("batch") and op["op"] not in SQLITE_IN_PLACE_BATCH_OPS
+            for table in op["table"].split("|")
+        }
     )
     if problems:
         note = "; ".join(problems)
@@ -748,10 +763,14 @@ def classify(ops: list[dict[str, Any]]) -> dict[str, Any]:
         note = "no schema operations"
     elif kinds <= {"additive"}:
         note = "only adds tables, nullable or defaulted columns, indexes"
+        if any(op["op"] == "drop_index" for op in ops):
+            note += " (and replaces indexes)"
     else:
         note = (
             "changes keep old servers' reads and writes valid ("
-            + ", ".join(sorted({op["op"] for op in ops if _op_kind(op, new_tables) == "rewrite"}))
+            + ", ".join(
+                sorted({op["op"] for op in ops if _op_kind(op, new_tables, index_tables) == "rewrite"})
+            )
             + ")"
         )
     return {
