@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from mlflow_upgrade import errors
-from mlflow_upgrade.filestore import checkpoint, extras, reader
+from mlflow_upgrade.filestore import checkpoint, extras, indexes, reader
 from mlflow_upgrade.filestore import schema as dbschema
 from mlflow_upgrade.filestore.problems import ProblemLog
 from mlflow_upgrade.uri import StoreRef, open_engine, parse_store_uri
@@ -136,6 +136,7 @@ def _prepare_destination(ref: StoreRef, root: Path, report: MigrationReport, *, 
             if _revision(engine) != dbschema.head_revision():
                 dbschema.initialize(engine)
             checkpoint.create(engine)
+            indexes.defer(engine)
         checkpoint.write_state(engine, source=str(root), status="running", updated=checkpoint.now(),
                                tool="mlflow-upgrade migrate-filestore")
     except BaseException:
@@ -210,6 +211,7 @@ class _Migration:
         finally:
             if ok:
                 self.writer.close()
+                indexes.restore(self.engine)
                 checkpoint.write_state(self.engine, status="complete", updated=checkpoint.now())
                 self.report.status = "complete"
             else:

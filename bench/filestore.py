@@ -1,0 +1,203 @@
+# ruff: noqa: E402
+"""Benchmark: ``mlflow-upgrade migrate-filestore`` against MLflow's own ``mlflow migrate-filestore``.
+
+Generates a file store in MLflow's exact on-disk format (10 experiments × 200 runs, each run with 20 params,
+6 tags and 5 metrics × 200 steps: 2 M metric lines, 64 k files at ``--scale 1``), then runs, as subprocesses,
+the official command into SQLite and ours into SQLite, PostgreSQL and MariaDB, printing wall time and peak
+RSS of each (GNU ``/usr/bin/time -v`` when present, else ``getrusage(RUSAGE_CHILDREN)``) and the ratios.
+
+    .venv/bin/python bench/filestore.py               # full size (~3 min with the official command)
+    .venv/bin/python bench/filestore.py --scale 0.1   # quick
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# bench/ holds inspect.py (another benchmark), which would shadow the stdlib module for this script.
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirname(os.path.abspath(__file__))]
+
+import argparse
+import json
+import random
+import re
+import resource
+import shutil
+import subprocess
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import sqlalchemy
+
+VENV_BIN = Path(sys.executable).parent
+PG_ADMIN = os.environ.get("MLFLOW_UPGRADE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+MYSQL_ADMIN = os.environ.get("MLFLOW_UPGRADE_TEST_MYSQL", "mysql+pymysql://root@127.0.0.1:3306/test")
+
+
+# -- the store ------------------------------------------------------------------------------------------------
+def _write(path: Path, text: str) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(text)
+
+
+def _experiment_meta(exp_id: str, name: str, root: Path, t: int) -> str:
+    # The exact keys and order MLflow 3.17's FileStore writes (yaml.safe_dump, sorted keys).
+    return (
+        f"artifact_location: file://{root}/{exp_id}\ncreation_time: {t}\neffective_trace_archival_retention: null\n"
+        f"experiment_id: '{exp_id}'\nlast_update_time: {t}\nlifecycle_stage: active\nname: {name}\n"
+        "trace_location: null\nworkspace: default\n"
+    )
+
+
+def _run_meta(exp_id: str, run_id: str, name: str, root: Path, start: int, end: int) -> str:
+    return (
+        f"artifact_uri: file://{root}/{exp_id}/{run_id}/artifacts\nend_time: {end}\nentry_point_name: ''\n"
+        f"experiment_id: '{exp_id}'\nlifecycle_stage: active\nrun_id: {run_id}\nrun_name: {name}\n"
+        f"source_name: ''\nsource_type: 4\nsource_version: ''\nstart_time: {start}\nstatus: 3\ntags: []\n"
+        "user_id: bench\n"
+    )
+
+
+def generate(base: Path, experiments: int, runs: int, params: int, metrics: int, steps: int) -> Path:
+    root = base / "mlruns"
+    rng = random.Random(42)
+    t0 = 1_700_000_000_000
+    (root / "0").mkdir(parents=True)
+    _write(root / "0" / "meta.yaml", _experiment_meta("0", "Default", root, t0))
+    for e in range(experiments):
+        exp_id = str(rng.randrange(10**17, 10**18))  # 18 digits, as the file store creates them
+        exp_dir = root / exp_id
+        (exp_dir / "tags").mkdir(parents=True)
+        _write(exp_dir / "meta.yaml", _experiment_meta(exp_id, f"bench-{e}", root, t0 + e))
+        _write(exp_dir / "tags" / "team", "bench")
+        for r in range(runs):
+            run_id = uuid.UUID(int=rng.getrandbits(128)).hex
+            run_dir = exp_dir / run_id
+            for sub in ("params", "tags", "metrics", "artifacts"):
+                (run_dir / sub).mkdir(parents=True)
+            start = t0 + e * 10_000_000 + r * 10_000
+            name = f"run-{e}-{r}"
+            _write(run_dir / "meta.yaml", _run_meta(exp_id, run_id, name, root, start, start + 9_000))
+            for p in range(params):
+                _write(run_dir / "params" / f"param_{p}", f"{rng.random():.6f}")
+            for key, value in (("mlflow.runName", name), ("mlflow.user", "bench"),
+                               ("mlflow.source.name", "train.py"), ("mlflow.source.type", "LOCAL"),
+                               ("model", "xgboost"), ("stage", "dev")):
+                _write(run_dir / "tags" / key, value)
+            for m in range(metrics):
+                lines = [f"{start + s * 7} {rng.random()} {s}\n" for s in range(steps)]
+                _write(run_dir / "metrics" / f"metric_{m}", "".join(lines))
+    return root
+
+
+# -- measuring ------------------------------------------------------------------------------------------------
+def measure(cmd: list[str], env: dict[str, str] | None = None) -> dict:
+    """Run ``cmd``; wall seconds and peak RSS (MB) of the child (and its children)."""
+    use_time = Path("/usr/bin/time").exists()
+    full = ["/usr/bin/time", "-v", *cmd] if use_time else cmd
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.monotonic()
+    proc = subprocess.run(full, capture_output=True, text=True, env={**os.environ, **(env or {})})
+    wall = time.monotonic() - start
+    if use_time:
+        match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
+        rss_mb = int(match.group(1)) / 1024 if match else float("nan")
+    else:  # RUSAGE_CHILDREN is a high-water mark over all children so far: only exact for the largest
+        rss_mb = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+    return {"cmd": cmd, "rc": proc.returncode, "seconds": wall, "rss_mb": rss_mb, "stdout": proc.stdout,
+            "stderr": proc.stderr[-2000:]}
+
+
+def _server_db(admin_url: str) -> tuple[str, callable]:
+    admin = sqlalchemy.engine.make_url(admin_url)
+    name = f"bench_{uuid.uuid4().hex[:10]}"
+    engine = sqlalchemy.create_engine(admin, isolation_level="AUTOCOMMIT", poolclass=sqlalchemy.pool.NullPool)
+    quote = '"' if admin.get_backend_name() == "postgresql" else "`"
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE {quote}{name}{quote}")
+
+    def drop() -> None:
+        with engine.connect() as conn:
+            force = " WITH (FORCE)" if quote == '"' else ""
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {quote}{name}{quote}{force}")
+        engine.dispose()
+
+    return admin.set(database=name).render_as_string(hide_password=False), drop
+
+
+def ours(src: Path, dest: str) -> dict:
+    result = measure([str(VENV_BIN / "mlflow-upgrade"), "migrate-filestore", str(src), dest, "--json"])
+    try:
+        report = json.loads(result["stdout"])
+        result["schema_seconds"] = report["schema_seconds"]
+        result["rows"] = report["rows"]
+    except (ValueError, KeyError):
+        pass
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=1.0, help="fraction of the 200 runs per experiment")
+    parser.add_argument("--dialects", default="sqlite,postgresql,mysql")
+    parser.add_argument("--skip-official", action="store_true")
+    parser.add_argument("--workdir", type=Path, help="keep the generated store here (default: a temp dir)")
+    args = parser.parse_args()
+
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="bench-filestore-"))
+    work.mkdir(parents=True, exist_ok=True)
+    runs = max(1, round(200 * args.scale))
+    src = work / "store"
+    if not (src / "mlruns").is_dir():
+        t = time.monotonic()
+        generate(src, experiments=10, runs=runs, params=20, metrics=5, steps=200)
+        print(f"generated 10 experiments × {runs} runs (20 params, 6 tags, 5 metrics × 200 steps) "
+              f"in {time.monotonic() - t:.1f} s at {src}", flush=True)
+    results: dict[str, dict] = {}
+    try:
+        if not args.skip_official:
+            db = work / "official.db"
+            db.unlink(missing_ok=True)
+            results["official → sqlite"] = measure(
+                [str(VENV_BIN / "mlflow"), "migrate-filestore", "--source", str(src), "--target",
+                 f"sqlite:///{db}", "--no-progress"])
+        for dialect in args.dialects.split(","):
+            if dialect == "sqlite":
+                db = work / "ours.db"
+                db.unlink(missing_ok=True)
+                results["ours → sqlite"] = ours(src, f"sqlite:///{db}")
+            else:
+                uri, drop = _server_db(PG_ADMIN if dialect == "postgresql" else MYSQL_ADMIN)
+                try:
+                    results[f"ours → {dialect}"] = ours(src, uri)
+                finally:
+                    drop()
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(work, ignore_errors=True)
+    _print(results)
+
+
+def _print(results: dict[str, dict]) -> None:
+    print(f"\n{'command':<24}{'rc':>4}{'seconds':>10}{'schema s':>10}{'peak RSS MB':>13}")
+    for name, r in results.items():
+        schema = f"{r['schema_seconds']:.1f}" if "schema_seconds" in r else "-"
+        print(f"{name:<24}{r['rc']:>4}{r['seconds']:>10.1f}{schema:>10}{r['rss_mb']:>13.0f}")
+        if r["rc"]:
+            print(f"    failed: {r['stderr'].strip().splitlines()[-1] if r['stderr'].strip() else ''}")
+    official = results.get("official → sqlite")
+    mine = results.get("ours → sqlite")
+    if official and mine and not official["rc"] and not mine["rc"]:
+        print(f"\nsqlite: {official['seconds'] / mine['seconds']:.1f}× faster, "
+              f"{official['rss_mb'] / mine['rss_mb']:.1f}× less peak memory than the official command")
+    for dialect in ("postgresql", "mysql"):
+        other = results.get(f"ours → {dialect}")
+        if other and mine and not other["rc"]:
+            print(f"{dialect}: {other['seconds'] / mine['seconds']:.2f}× our SQLite time")
+
+
+if __name__ == "__main__":
+    main()
