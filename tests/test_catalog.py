@@ -134,9 +134,9 @@ KNOWN = {
     # add_column step NOT NULL with server default, then drop and recreate the metrics primary key
     "451aebb31d03": ("rewrite", False, "primary key"),
     # reads runs through an ORM session and writes mlflow.user tags
-    "90e64c465722": ("data", False, "backfills"),
+    "90e64c465722": ("data", False, "changes rows"),
     # creates latest_metrics and fills it from metrics
-    "89d4b8295536": ("data", False, "backfills"),
+    "89d4b8295536": ("data", False, "changes rows"),
     # nullable runs.deleted_time
     "0c779009ac13": ("additive", True, "only adds"),
     # widens params.value String(500) -> String(8000)
