@@ -103,7 +103,9 @@ def select_releases(mlflow: dict[str, Any], skinny: dict[str, Any]) -> tuple[lis
             skipped[version] = "no wheel on PyPI"
             continue
         package = "mlflow-skinny" if parsed >= SKINNY_FROM else "mlflow"
-        releases.append(Release(version, package, all(f.get("yanked") for f in wheels)))
+        # Yanked is a property of the `mlflow` release users install, not of its skinny twin.
+        yanked = bool(mlflow[version]) and all(f.get("yanked") for f in mlflow[version])
+        releases.append(Release(version, package, yanked))
     return releases, skipped
 
 
