@@ -1,0 +1,322 @@
+"""Per-dialect database work behind one small interface.
+
+``get_dialect(ref)`` returns the :class:`Dialect` for a store (a :class:`~mlflow_upgrade.uri.StoreRef`, a URI,
+or a dialect name). Each dialect module implements native backup/restore with the server's own tools, the
+schema capture and replay used by the logical (SQLAlchemy) dump, and the catalog helpers other code needs
+(``list_tables``, ``row_counts``, ``is_empty``, ``drop_all_tables``). Later features (preflight checks:
+connections, privileges, disk space) are added as further methods on the same classes.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import shutil
+import subprocess
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy
+from rich.progress import Progress
+from sqlalchemy.engine import Connection, Engine
+
+from mlflow_upgrade import errors
+from mlflow_upgrade.uri import StoreRef, mask_uri, parse_store_uri
+
+# dialect name -> module under mlflow_upgrade.dialects
+_MODULES = {"sqlite": "sqlite", "postgresql": "postgres", "mysql": "mysql"}
+
+@dataclass
+class NativeCheck:
+    """Whether a native dump tool can back up / restore this server, and why (not)."""
+
+    ok: bool
+    reason: str
+    tool: str | None = None  # absolute path of the tool that would run
+    tool_version: str | None = None
+
+
+@dataclass
+class NativeResult:
+    """What a native backup produced: its files, exact row counts of the dumped snapshot, details."""
+
+    files: list[Path]
+    row_counts: dict[str, int]
+    versions: dict[str, list[str]] = field(default_factory=dict)  # version table -> its revisions
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+class Dialect:
+    """Base class: SQLAlchemy-generic implementations; subclasses override what their server does better."""
+
+    name: str = ""
+    # file suffix of the native backup (one file)
+    native_suffix: str = ".dump"
+
+    # ---- catalog helpers -------------------------------------------------------------------------------
+    def list_tables(self, engine: Engine | Connection) -> list[str]:
+        """User tables of the store's database/schema, sorted by name."""
+        return sorted(sqlalchemy.inspect(engine).get_table_names())
+
+    def row_counts(
+        self, engine: Engine | Connection, tables: Iterable[str], exact: bool = True
+    ) -> dict[str, int]:
+        """Row count per table. ``exact=False`` lets a dialect answer from its statistics (fast, approximate)."""
+        counts: dict[str, int] = {}
+        with _connection(engine) as conn:
+            for table in tables:
+                counts[table] = int(conn.exec_driver_sql(f"SELECT COUNT(*) FROM {self.quote(conn, table)}").scalar())
+        return counts
+
+    def is_empty(self, engine: Engine | Connection) -> bool:
+        """True when the database holds no table at all (an empty target for a restore)."""
+        return not self.list_tables(engine)
+
+    def drop_all_tables(self, engine: Engine) -> None:
+        """Drop every table (and dependent objects) of the target database. Used by ``restore --force`` only."""
+        raise NotImplementedError
+
+    def quote(self, conn: Engine | Connection, name: str) -> str:
+        return conn.dialect.identifier_preparer.quote(name)
+
+    def server_version(self, engine: Engine | Connection) -> str:
+        with _connection(engine) as conn:
+            info = conn.dialect.server_version_info
+        return ".".join(str(p) for p in info) if info else "unknown"
+
+    # ---- native dump tools ----------------------------------------------------------------------------
+    def can_dump_natively(self, ref: StoreRef, engine: Engine) -> NativeCheck:
+        return NativeCheck(False, f"no native dump tool is supported for {self.name}")
+
+    def can_restore_natively(self, ref: StoreRef, engine: Engine, details: dict[str, Any]) -> NativeCheck:
+        return NativeCheck(False, f"no native restore tool is supported for {self.name}")
+
+    def backup_native(
+        self, ref: StoreRef, engine: Engine, dest_dir: Path, bar: Progress, version_tables: Sequence[str] = ()
+    ) -> NativeResult:
+        """Dump with the native tool into ``dest_dir``; files 0600; counts and versions of the same snapshot."""
+        raise NotImplementedError
+
+    def restore_native(
+        self, ref: StoreRef, engine: Engine, files: Sequence[Path], details: dict[str, Any], bar: Progress
+    ) -> None:
+        """Load a native backup into the (empty) database of ``engine``."""
+        raise NotImplementedError
+
+    def read_versions(self, conn: Connection, version_tables: Sequence[str]) -> dict[str, list[str]]:
+        """The revisions held by each Alembic version table that exists (tracking and auth)."""
+        present = set(self.list_tables(conn))
+        versions: dict[str, list[str]] = {}
+        for table in version_tables:
+            if table in present:
+                rows = conn.exec_driver_sql(f"SELECT version_num FROM {self.quote(conn, table)}").fetchall()
+                versions[table] = sorted(str(r[0]) for r in rows)
+        return versions
+
+    # ---- logical dump hooks ---------------------------------------------------------------------------
+    def begin_consistent_read(self, conn: Connection) -> None:
+        """Start a transaction whose reads all see one snapshot of the database."""
+        conn.begin()
+
+    def capture_schema(self, conn: Connection, tables: Sequence[str]) -> dict[str, Any]:
+        """A JSON-able description of the schema that :meth:`create_schema` can replay on the same dialect."""
+        raise NotImplementedError
+
+    def create_schema(self, conn: Connection, schema: dict[str, Any]) -> None:
+        """Create the tables of ``schema`` (before the rows are loaded: without what slows loading)."""
+        for statement in schema.get("pre", ()):
+            conn.exec_driver_sql(statement)
+
+    def finish_schema(self, conn: Connection, schema: dict[str, Any]) -> None:
+        """After the rows are loaded: indexes/constraints deferred by :meth:`create_schema`, sequences."""
+        for statement in schema.get("post", ()):
+            conn.exec_driver_sql(statement)
+
+    def prepare_load(self, conn: Connection) -> None:
+        """Session settings for a bulk load (e.g. no foreign-key checks)."""
+        return None
+
+    def reflect(self, conn: Connection, tables: Sequence[str]) -> sqlalchemy.MetaData:
+        """Reflected tables, cached on the connection (reflecting table by table is slow on servers)."""
+        cache = conn.info.setdefault("mlflow_upgrade_reflected", {})
+        key = tuple(sorted(tables))
+        if key not in cache:
+            metadata = sqlalchemy.MetaData()
+            metadata.reflect(conn, only=list(key))
+            cache[key] = metadata
+        return cache[key]
+
+    def _table(self, conn: Connection, table: str) -> sqlalchemy.Table:
+        for metadata in conn.info.get("mlflow_upgrade_reflected", {}).values():
+            if table in metadata.tables:
+                return metadata.tables[table]
+        return self.reflect(conn, [table]).tables[table]
+
+    def select_all_sql(self, conn: Connection, table: str) -> tuple[list[str], str]:
+        """The column names of ``table`` and a SELECT returning them in that order (raw driver values)."""
+        columns = [c.name for c in self._table(conn, table).columns]
+        names = ", ".join(self.quote(conn, c) for c in columns)
+        return columns, f"SELECT {names} FROM {self.quote(conn, table)}"
+
+    def insert_sql(self, conn: Connection, table: str, columns: Sequence[str]) -> str:
+        """A driver-level INSERT of one row of ``columns`` (positional parameters) for executemany."""
+        marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        names = ", ".join(self.quote(conn, c) for c in columns)
+        values = ", ".join([marker] * len(columns))
+        return f"INSERT INTO {self.quote(conn, table)} ({names}) VALUES ({values})"
+
+    def table_order(self, conn: Connection, tables: Sequence[str]) -> list[str]:
+        """Order in which to dump and load tables (parents first where foreign keys exist)."""
+        ordered = [t.name for t in self.reflect(conn, tables).sorted_tables]
+        return ordered + [t for t in tables if t not in ordered]
+
+
+class _connection:
+    """Use an Engine (opening a connection) or an already open Connection in a ``with`` block."""
+
+    def __init__(self, bind: Engine | Connection) -> None:
+        self.bind = bind
+        self.conn: Connection | None = None
+
+    def __enter__(self) -> Connection:
+        if isinstance(self.bind, Connection):
+            return self.bind
+        self.conn = self.bind.connect()
+        return self.conn
+
+    def __exit__(self, *exc: object) -> None:
+        if self.conn is not None:
+            self.conn.close()
+
+
+def get_dialect(ref: StoreRef | str) -> Dialect:
+    """The dialect object for a StoreRef, a database URI, or a dialect name ("sqlite", "postgresql", "mysql")."""
+    if isinstance(ref, StoreRef):
+        kind = ref.kind
+    elif ref in _MODULES:
+        kind = ref
+    else:
+        kind = parse_store_uri(ref).kind
+    if kind not in _MODULES:
+        raise errors.UsageError(f"backup and restore support sqlite, postgresql and mysql stores, not {kind}")
+    module = importlib.import_module(f"mlflow_upgrade.dialects.{_MODULES[kind]}")
+    return module.DIALECT
+
+
+# ---- helpers shared by the dialect modules ---------------------------------------------------------------
+def find_tool(names: Sequence[str], extra_dirs: Sequence[str] = ()) -> list[str]:
+    """Absolute paths of executables called ``names``, from $PATH then ``extra_dirs`` (globs allowed)."""
+    found: list[str] = []
+    for name in names:
+        path = shutil.which(name)
+        if path and path not in found:
+            found.append(path)
+    for pattern in extra_dirs:
+        for directory in sorted(Path("/").glob(pattern.lstrip("/")), reverse=True):
+            for name in names:
+                candidate = directory / name
+                if candidate.is_file() and os.access(candidate, os.X_OK) and str(candidate) not in found:
+                    found.append(str(candidate))
+    return found
+
+
+def tool_version(path: str) -> str:
+    """First line of ``tool --version``."""
+    try:
+        out = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=30, check=False)
+    except OSError as exc:
+        return f"unavailable ({exc})"
+    return (out.stdout or out.stderr).strip().splitlines()[0] if (out.stdout or out.stderr).strip() else ""
+
+
+def tool_failed(tool: str, stderr: bytes | str, secrets: Sequence[str] = ()) -> errors.OperationFailed:
+    """One line for a failed dump/restore tool: its first meaningful stderr line, passwords masked."""
+    text = stderr.decode("utf-8", "replace") if isinstance(stderr, bytes) else stderr
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    first = mask_uri(lines[0]) if lines else "no error output"
+    if any("no space left on device" in line.lower() for line in lines):
+        return errors.OperationFailed(f"{Path(tool).name} failed: disk full ({first}); free space and retry")
+    return errors.OperationFailed(f"{Path(tool).name} failed: {first}")
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    import errno
+
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
+def run_tool(
+    cmd: Sequence[str],
+    env: dict[str, str],
+    *,
+    stdin_chunks: Iterable[bytes] | None = None,
+    stdout_sink: Any = None,
+    on_stderr_line: Any = None,
+    secrets: Sequence[str] = (),
+) -> None:
+    """Run a dump/restore tool; stream ``stdin_chunks`` into it or its stdout into ``stdout_sink.write``.
+
+    Stderr is read on a thread (``on_stderr_line`` sees each line, e.g. to advance a progress bar). A non-zero
+    exit raises :func:`tool_failed` with the first stderr line, secrets and URIs masked.
+    """
+    import threading
+
+    stderr_lines: list[bytes] = []
+
+    def read_stderr(stream: Any) -> None:
+        for raw in stream:
+            stderr_lines.append(raw)
+            if on_stderr_line is not None:
+                on_stderr_line(raw.decode("utf-8", "replace").rstrip())
+
+    try:
+        proc = subprocess.Popen(
+            list(cmd), env=env, stdin=subprocess.PIPE if stdin_chunks is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE if stdout_sink is not None else subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )
+    except OSError as exc:
+        raise errors.OperationFailed(f"cannot run {Path(cmd[0]).name}: {exc.strerror}") from None
+    reader = threading.Thread(target=read_stderr, args=(proc.stderr,), daemon=True)
+    reader.start()
+    try:
+        if stdin_chunks is not None:
+            _feed(proc, stdin_chunks)
+        elif stdout_sink is not None:
+            assert proc.stdout is not None
+            while chunk := proc.stdout.read(1 << 20):
+                stdout_sink.write(chunk)
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    rc = proc.wait()
+    reader.join(timeout=30)
+    if rc != 0:
+        raise tool_failed(cmd[0], b"".join(_error_lines(stderr_lines)), secrets)
+
+
+def _feed(proc: subprocess.Popen, chunks: Iterable[bytes]) -> None:
+    assert proc.stdin is not None
+    try:
+        for chunk in chunks:
+            proc.stdin.write(chunk)
+        proc.stdin.close()
+    except BrokenPipeError:  # the tool stopped reading: its exit code and stderr say why
+        pass
+
+
+def _error_lines(lines: list[bytes]) -> list[bytes]:
+    """Prefer lines that report an error over verbose progress lines."""
+    markers = (b"error", b"fatal", b"failed", b"denied", b"no space", b"could not")
+    errs = [line for line in lines if any(m in line.lower() for m in markers)]
+    return errs or lines
+
+
+def private_file(path: Path) -> int:
+    """Create ``path`` (which must not exist) readable and writable by its owner only; return the fd."""
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -1,0 +1,221 @@
+"""The logical dump: every table streamed through SQLAlchemy into one gzip-compressed JSON-lines file.
+
+Used when a server's native dump tool is missing or incompatible, and on demand (``--method logical``).
+
+File layout (one JSON value per line):
+    {"format": "mlflow-upgrade-logical", "version": 1, "dialect": ..., "schema": {"pre": [...], "post": [...]}}
+    {"table": "<name>", "columns": [...]}       then one JSON array per row, then
+    {"end": "<name>", "rows": <n>}              ... for every table, then
+    {"eof": true, "row_counts": {...}}
+
+Values keep their exact type: JSON numbers for ints (any size) and floats (``repr`` round-trips every double;
+NaN/Infinity use Python's JSON extension), strings, null, true/false; everything else is a one-key object
+tagged ``$b`` (bytes, base64), ``$dt``/``$d``/``$t`` (datetime/date/time, ISO), ``$td`` (timedelta seconds),
+``$n`` (Decimal as text). Rows are read with the driver's raw values (no SQLAlchemy type processing) and written
+back the same way, so nothing is converted twice. The schema is captured as SQL statements of the same dialect
+("pre": tables before the rows are loaded; "post": indexes, foreign keys, sequence positions after).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import decimal
+import gzip
+import io
+import json
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.progress import Progress
+from sqlalchemy.engine import Connection, Engine
+
+from mlflow_upgrade import errors
+from mlflow_upgrade.dialects import Dialect, NativeResult, is_disk_full
+
+FORMAT = "mlflow-upgrade-logical"
+VERSION = 1
+BATCH_ROWS = 5000
+
+
+def _default(value: Any) -> Any:
+    """JSON for the values JSON has no type for (called by ``json.dumps`` only for those)."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return {"$b": base64.b64encode(bytes(value)).decode("ascii")}
+    if isinstance(value, dt.datetime):
+        return {"$dt": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"$d": value.isoformat()}
+    if isinstance(value, dt.time):
+        return {"$t": value.isoformat()}
+    if isinstance(value, dt.timedelta):
+        return {"$td": [value.days, value.seconds, value.microseconds]}
+    if isinstance(value, decimal.Decimal):
+        return {"$n": str(value)}
+    raise TypeError(f"cannot store a value of type {type(value).__name__}")
+
+
+_DECODERS = {
+    "$b": lambda v: base64.b64decode(v),
+    "$dt": dt.datetime.fromisoformat,
+    "$d": dt.date.fromisoformat,
+    "$t": dt.time.fromisoformat,
+    "$td": lambda v: dt.timedelta(days=v[0], seconds=v[1], microseconds=v[2]),
+    "$n": decimal.Decimal,
+}
+
+
+def _decode_row(row: list[Any]) -> tuple[Any, ...]:
+    for i, value in enumerate(row):
+        if type(value) is dict:
+            ((tag, payload),) = value.items()
+            row[i] = _DECODERS[tag](payload)
+    return tuple(row)
+
+
+def _line(obj: Any) -> bytes:
+    return (json.dumps(obj, separators=(",", ":"), default=_default) + "\n").encode("utf-8")
+
+
+def add_task(bar: Progress, description: str, total: int | None) -> Any:
+    return bar.add_task(description, total=total, rate="")
+
+
+# ---- dump --------------------------------------------------------------------------------------------------
+def dump(
+    dialect: Dialect, engine: Engine, path: Path, bar: Progress, version_tables: Sequence[str] = ()
+) -> NativeResult:
+    """Write the whole database to ``path`` (created 0600) from one consistent snapshot.
+
+    Returns the file, the row counts and the Alembic revisions, all read in that snapshot.
+    """
+    with engine.connect() as conn:
+        dialect.begin_consistent_read(conn)
+        try:
+            tables = dialect.table_order(conn, dialect.list_tables(conn))
+            schema = dialect.capture_schema(conn, tables)
+            expected = dialect.row_counts(conn, tables)
+            versions = dialect.read_versions(conn, version_tables)
+            counts = _write(dialect, conn, path, tables, schema, expected, bar)
+        finally:
+            conn.rollback()
+    if counts != expected:  # the snapshot guarantees equality; anything else is a bug worth stopping for
+        raise errors.OperationFailed(f"logical dump of {path.name} read other row counts than its snapshot")
+    return NativeResult(files=[path], row_counts=counts, versions=versions, details={"format": FORMAT})
+
+
+def _write(
+    dialect: Dialect, conn: Connection, path: Path, tables: list[str], schema: dict[str, Any],
+    expected: dict[str, int], bar: Progress,
+) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    fd = _create_private(path)
+    try:
+        with open(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=3) as out:
+            out.write(_line({"format": FORMAT, "version": VERSION, "dialect": dialect.name, "schema": schema}))
+            for table in tables:
+                counts[table] = _write_table(dialect, conn, out, table, expected.get(table), bar)
+            out.write(_line({"eof": True, "row_counts": counts}))
+    except OSError as exc:
+        if is_disk_full(exc):
+            raise errors.OperationFailed(f"disk full while writing {path}: free space and retry") from None
+        raise
+    return counts
+
+
+def _write_table(
+    dialect: Dialect, conn: Connection, out: io.BufferedIOBase, table: str, total: int | None, bar: Progress
+) -> int:
+    columns, select_sql = dialect.select_all_sql(conn, table)
+    out.write(_line({"table": table, "columns": columns}))
+    task = add_task(bar, f"dump {table}", total)
+    written = 0
+    result = conn.execution_options(stream_results=True, max_row_buffer=BATCH_ROWS).exec_driver_sql(select_sql)
+    try:
+        while rows := result.fetchmany(BATCH_ROWS):
+            try:
+                out.write(b"".join(_line(list(row)) for row in rows))
+            except TypeError as exc:  # a column type this format cannot represent: never drop it silently
+                raise errors.OperationFailed(
+                    f"logical dump cannot store table '{table}': {exc}; use --method native"
+                ) from None
+            written += len(rows)
+            bar.advance(task, len(rows))
+    finally:
+        result.close()
+    out.write(_line({"end": table, "rows": written}))
+    return written
+
+
+def _create_private(path: Path) -> int:
+    import os
+
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+
+
+# ---- load --------------------------------------------------------------------------------------------------
+def load(dialect: Dialect, engine: Engine, path: Path, bar: Progress, expected: dict[str, int]) -> dict[str, int]:
+    """Recreate the schema and rows of a logical dump in the (empty) database of ``engine``."""
+    lines = _read_lines(path)
+    header = json.loads(next(lines))
+    if header.get("format") != FORMAT or header.get("version") != VERSION:
+        raise errors.OperationFailed(f"{path} is not a logical dump this version of mlflow-upgrade can read")
+    if header["dialect"] != dialect.name:
+        raise errors.UsageError(f"{path} holds a {header['dialect']} dump; restore it into a {header['dialect']} "
+                                f"database, not {dialect.name}")
+    counts: dict[str, int] = {}
+    with engine.connect() as conn:
+        with conn.begin():
+            dialect.prepare_load(conn)
+            dialect.create_schema(conn, header["schema"])
+        with conn.begin():
+            dialect.prepare_load(conn)
+            for line in lines:
+                control = json.loads(line)
+                if control.get("eof"):
+                    break
+                table = control["table"]
+                counts[table] = _load_table(dialect, conn, lines, table, control["columns"], expected.get(table), bar)
+            else:
+                raise errors.OperationFailed(f"{path} is truncated: the dump ends before its last table")
+        with conn.begin():
+            dialect.finish_schema(conn, header["schema"])
+    return counts
+
+
+def _read_lines(path: Path) -> Iterator[bytes]:
+    with gzip.open(path, "rb") as src:
+        yield from src
+
+
+def _load_table(
+    dialect: Dialect, conn: Connection, lines: Iterator[bytes], table: str, columns: list[str],
+    total: int | None, bar: Progress,
+) -> int:
+    insert_sql = dialect.insert_sql(conn, table, columns)
+    task = add_task(bar, f"load {table}", total)
+    loaded = 0
+    batch: list[tuple[Any, ...]] = []
+    for line in lines:
+        row = json.loads(line)
+        if type(row) is dict:  # the table's end marker
+            if row.get("end") != table or row.get("rows") != loaded + len(batch):
+                raise errors.OperationFailed(f"the dump of table '{table}' is inconsistent (row count)")
+            break
+        batch.append(_decode_row(row))
+        if len(batch) >= BATCH_ROWS:
+            loaded += _flush(conn, insert_sql, batch, bar, task)
+    else:
+        raise errors.OperationFailed(f"the dump is truncated inside table '{table}'")
+    if batch:
+        loaded += _flush(conn, insert_sql, batch, bar, task)
+    return loaded
+
+
+def _flush(conn: Connection, sql: str, batch: list[tuple[Any, ...]], bar: Progress, task: Any) -> int:
+    conn.exec_driver_sql(sql, batch)
+    n = len(batch)
+    batch.clear()
+    bar.advance(task, n)
+    return n

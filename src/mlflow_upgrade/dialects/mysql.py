@@ -1,0 +1,219 @@
+"""MySQL and MariaDB: ``mariadb-dump``/``mysqldump --single-transaction`` and the ``mariadb``/``mysql`` client.
+
+The credentials reach the tools in a temporary 0600 option file (``--defaults-extra-file``), never the command
+line. The dump (tables, indexes, triggers; no routines or events: MLflow has none) is gzip-compressed as it
+streams. A MariaDB server needs a MariaDB client; a MySQL server a MySQL client at least as new as the server.
+
+The logical dump replays ``SHOW CREATE TABLE`` (which also carries each AUTO_INCREMENT counter) and loads rows
+with foreign-key checks off and ``NO_AUTO_VALUE_ON_ZERO`` (experiment id 0 stays 0).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import os
+import re
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy
+from rich.progress import Progress
+from sqlalchemy.engine import Connection, Engine
+
+from mlflow_upgrade import errors
+from mlflow_upgrade.dialects import (
+    Dialect,
+    NativeCheck,
+    NativeResult,
+    _connection,
+    find_tool,
+    is_disk_full,
+    private_file,
+    run_tool,
+    tool_version,
+)
+from mlflow_upgrade.uri import StoreRef
+
+_TOOL_DIRS = ("/usr/local/mysql/bin", "/opt/homebrew/opt/mysql-client/bin", "/opt/homebrew/opt/mariadb/bin")
+_DUMP_TOOLS = ("mariadb-dump", "mysqldump")
+_CLIENT_TOOLS = ("mariadb", "mysql")
+
+
+def _ident(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    match = re.search(r"Distrib\s+(\d+)\.(\d+)\.(\d+)", text) or re.search(r"(\d+)\.(\d+)\.(\d+)", text)
+    return tuple(int(p) for p in match.groups()) if match else ()
+
+
+class MySQLDialect(Dialect):
+    name = "mysql"
+    native_suffix = ".sql.gz"
+    native_method = "mariadb-dump"
+
+    # ---- catalog -------------------------------------------------------------------------------------
+    def drop_all_tables(self, engine: Engine) -> None:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SET SESSION FOREIGN_KEY_CHECKS = 0")
+            rows = conn.exec_driver_sql(
+                "SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()"
+            ).fetchall()
+            for name, kind in sorted(rows, key=lambda r: r[1] != "VIEW"):
+                conn.exec_driver_sql(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} IF EXISTS {_ident(name)}")
+            conn.commit()
+
+    def server_info(self, engine: Engine | Connection) -> tuple[bool, tuple[int, ...], str]:
+        """(is MariaDB, version, version string) of the server."""
+        with _connection(engine) as conn:
+            text = str(conn.exec_driver_sql("SELECT VERSION()").scalar())
+        return "mariadb" in text.lower(), _version_tuple(text), text
+
+    # ---- native ---------------------------------------------------------------------------------------
+    def _pick(self, names: Sequence[str], engine: Engine) -> NativeCheck:
+        mariadb, server, server_text = self.server_info(engine)
+        found = [(p, tool_version(p)) for p in find_tool(names, _TOOL_DIRS)]
+        reasons = []
+        for path, line in found:
+            client_is_mariadb = "mariadb" in line.lower()
+            if mariadb and client_is_mariadb:
+                return NativeCheck(True, line, tool=path, tool_version=line)
+            if not mariadb and not client_is_mariadb and _version_tuple(line)[:2] >= server[:2]:
+                return NativeCheck(True, line, tool=path, tool_version=line)
+            reasons.append(f"{Path(path).name} ({line.strip()[:60]})")
+        flavour = "MariaDB" if mariadb else f"MySQL {'.'.join(map(str, server[:2]))}+"
+        if not found:
+            return NativeCheck(False, f"{' / '.join(names)} not installed (install the {flavour} client tools)")
+        return NativeCheck(False, f"no {flavour} client for server {server_text}: found {', '.join(reasons)}")
+
+    def can_dump_natively(self, ref: StoreRef, engine: Engine) -> NativeCheck:
+        return self._pick(_DUMP_TOOLS, engine)
+
+    def can_restore_natively(self, ref: StoreRef, engine: Engine, details: dict[str, Any]) -> NativeCheck:
+        return self._pick(_CLIENT_TOOLS, engine)
+
+    def backup_native(
+        self, ref: StoreRef, engine: Engine, dest_dir: Path, bar: Progress, version_tables: Sequence[str] = ()
+    ) -> NativeResult:
+        check = self.can_dump_natively(ref, engine)
+        assert check.ok and check.tool is not None
+        target = dest_dir / f"{ref.database_name or 'database'}{self.native_suffix}"
+        # Counts and revisions come from a consistent snapshot taken just before the dump's own snapshot;
+        # the restore compares against them, so a store written during the backup is reported, not missed.
+        with engine.connect() as conn:
+            self.begin_consistent_read(conn)
+            tables = self.list_tables(conn)
+            counts = self.row_counts(conn, tables)
+            versions = self.read_versions(conn, version_tables)
+            conn.rollback()
+        task = bar.add_task(f"{Path(check.tool).name} {ref.database_name}", total=len(tables), rate="tables")
+        with _defaults_file(ref) as cnf:
+            cmd = [check.tool, f"--defaults-extra-file={cnf}", "--single-transaction", "--quick", "--hex-blob",
+                   "--no-tablespaces", "--triggers", "--skip-dump-date", "--default-character-set=utf8mb4",
+                   "--verbose", "--", ref.database_name or ""]
+            try:
+                with open(private_file(target), "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb",
+                                                                              compresslevel=3) as out:
+                    run_tool(cmd, _tool_env(), stdout_sink=out, on_stderr_line=_table_counter(bar, task),
+                             secrets=_secrets(ref))
+            except OSError as exc:
+                if is_disk_full(exc):
+                    raise errors.OperationFailed(f"disk full while writing {target}: free space and retry") from None
+                raise
+        return NativeResult(files=[target], row_counts=counts, versions=versions,
+                            details={"dump_tool": check.tool_version, "server": self.server_info(engine)[2]})
+
+    def restore_native(
+        self, ref: StoreRef, engine: Engine, files: Sequence[Path], details: dict[str, Any], bar: Progress
+    ) -> None:
+        check = self.can_restore_natively(ref, engine, details)
+        assert check.ok and check.tool is not None
+        size = files[0].stat().st_size
+        task = bar.add_task(f"{Path(check.tool).name} {ref.database_name}", total=size, rate="bytes")
+        with _defaults_file(ref) as cnf:
+            cmd = [check.tool, f"--defaults-extra-file={cnf}", "--default-character-set=utf8mb4", "--binary-mode",
+                   "--batch", f"--database={ref.database_name}"]
+            run_tool(cmd, _tool_env(), stdin_chunks=_gunzip_chunks(files[0], bar, task), secrets=_secrets(ref))
+
+    # ---- logical hooks --------------------------------------------------------------------------------
+    def begin_consistent_read(self, conn: Connection) -> None:
+        conn.exec_driver_sql("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        conn.exec_driver_sql("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
+
+    def capture_schema(self, conn: Connection, tables: Sequence[str]) -> dict[str, Any]:
+        pre = [conn.exec_driver_sql(f"SHOW CREATE TABLE {_ident(t)}").one()[1] for t in tables]
+        return {"pre": pre, "post": []}
+
+    def prepare_load(self, conn: Connection) -> None:
+        mode = str(conn.exec_driver_sql("SELECT @@SESSION.sql_mode").scalar() or "")
+        modes = [m for m in mode.split(",") if m] + ["NO_AUTO_VALUE_ON_ZERO"]
+        conn.exec_driver_sql(f"SET SESSION sql_mode = '{','.join(dict.fromkeys(modes))}'")
+        conn.exec_driver_sql("SET SESSION FOREIGN_KEY_CHECKS = 0")
+        conn.exec_driver_sql("SET SESSION UNIQUE_CHECKS = 0")
+
+    def table_order(self, conn: Connection, tables: Sequence[str]) -> list[str]:
+        return list(tables)  # loaded with foreign-key checks off
+
+    def list_tables(self, engine: Engine | Connection) -> list[str]:
+        return sorted(sqlalchemy.inspect(engine).get_table_names())
+
+
+def _secrets(ref: StoreRef) -> list[str]:
+    return [ref.url.password] if ref.url is not None and ref.url.password else []
+
+
+def _tool_env() -> dict[str, str]:
+    # MYSQL_PWD would put the password in the environment of every child: the option file replaces it.
+    return {k: v for k, v in os.environ.items() if k not in ("MYSQL_PWD", "MYSQL_HOST", "MYSQL_TCP_PORT")}
+
+
+def _option_value(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+@contextlib.contextmanager
+def _defaults_file(ref: StoreRef) -> Iterator[str]:
+    """A [client] option file (0600, in a 0700 temporary directory) with the URI's connection settings."""
+    url = ref.url
+    assert url is not None
+    lines = ["[client]"]
+    if url.username:
+        lines.append(f"user={_option_value(url.username)}")
+    if url.password:
+        lines.append(f"password={_option_value(url.password)}")
+    socket = url.query.get("unix_socket")
+    if socket:
+        lines.append(f"socket={_option_value(socket if isinstance(socket, str) else socket[0])}")
+    else:
+        lines += [f"host={_option_value(url.host or '127.0.0.1')}", "protocol=TCP"]
+        if url.port:
+            lines.append(f"port={url.port}")
+    with tempfile.TemporaryDirectory(prefix="mlflow-upgrade-") as tmp:
+        path = Path(tmp) / "client.cnf"
+        with open(private_file(path), "w") as fh:
+            fh.write("\n".join(lines) + "\n")
+        yield str(path)
+
+
+def _table_counter(bar: Progress, task: Any) -> Any:
+    def on_line(line: str) -> None:
+        match = re.search(r"Retrieving table structure for table (\S+)", line)
+        if match:
+            bar.advance(task, 1)
+            bar.update(task, description=match.group(1).strip("`."))
+
+    return on_line
+
+
+def _gunzip_chunks(path: Path, bar: Progress, task: Any) -> Iterator[bytes]:
+    with open(path, "rb") as raw, gzip.GzipFile(fileobj=raw, mode="rb") as src:
+        while chunk := src.read(1 << 20):
+            bar.update(task, completed=raw.tell())
+            yield chunk
+
+
+DIALECT = MySQLDialect()

@@ -1,0 +1,279 @@
+"""PostgreSQL: ``pg_dump -Fc`` / ``pg_restore`` when a client at least as new as the server is installed.
+
+The dump reads the snapshot exported by our own REPEATABLE READ transaction (``pg_dump --snapshot``), so the
+row counts and Alembic revisions written to the manifest describe exactly the dumped data. Connection settings
+reach the tools through libpq's environment (PGHOST, PGPASSWORD, ...), never the command line.
+
+The logical dump recreates tables from reflection (compiled to this dialect's DDL at backup time), loads the
+rows, then adds indexes and foreign keys and puts every sequence back at its exact position.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy
+from rich.progress import Progress
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.schema import AddConstraint, CreateIndex, CreateTable
+
+from mlflow_upgrade.dialects import (
+    Dialect,
+    NativeCheck,
+    NativeResult,
+    find_tool,
+    private_file,
+    run_tool,
+    tool_version,
+)
+from mlflow_upgrade.uri import StoreRef
+
+_TOOL_DIRS = ("/usr/lib/postgresql/*/bin", "/usr/pgsql-*/bin", "/opt/homebrew/opt/postgresql@*/bin",
+              "/usr/local/opt/postgresql@*/bin", "/Applications/Postgres.app/Contents/Versions/*/bin")
+# Column types the raw driver values of which round-trip through the logical format; others travel as text.
+_PLAIN_TYPES = (sqlalchemy.Integer, sqlalchemy.Numeric, sqlalchemy.String, sqlalchemy.Boolean,
+                sqlalchemy.LargeBinary, sqlalchemy.DateTime, sqlalchemy.Date, sqlalchemy.Time,
+                sqlalchemy.Interval)
+# libpq settings that may appear in the URI's query string, and their environment variables
+_QUERY_ENV = {"sslmode": "PGSSLMODE", "sslrootcert": "PGSSLROOTCERT", "sslcert": "PGSSLCERT",
+              "sslkey": "PGSSLKEY", "host": "PGHOST", "port": "PGPORT", "application_name": "PGAPPNAME",
+              "options": "PGOPTIONS", "connect_timeout": "PGCONNECT_TIMEOUT"}
+
+
+def _major(version_line: str) -> int | None:
+    match = re.search(r"\(PostgreSQL\)\s+(\d+)", version_line) or re.search(r"\b(\d+)\.\d+", version_line)
+    return int(match.group(1)) if match else None
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+class PostgresDialect(Dialect):
+    name = "postgresql"
+    native_suffix = ".pgdump"
+    native_method = "pg_dump"
+
+    # ---- catalog -------------------------------------------------------------------------------------
+    def list_tables(self, engine: Engine | Connection) -> list[str]:
+        return sorted(sqlalchemy.inspect(engine).get_table_names())
+
+    def is_empty(self, engine: Engine | Connection) -> bool:
+        from mlflow_upgrade.dialects import _connection
+
+        with _connection(engine) as conn:
+            return not conn.exec_driver_sql(
+                "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'S') LIMIT 1"
+            ).first()
+
+    def drop_all_tables(self, engine: Engine) -> None:
+        with engine.begin() as conn:
+            for kind, relkinds in (("MATERIALIZED VIEW", "'m'"), ("VIEW", "'v'"), ("TABLE", "'r', 'p'"),
+                                   ("SEQUENCE", "'S'")):
+                names = [r[0] for r in conn.exec_driver_sql(
+                    "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    f"WHERE n.nspname = current_schema() AND c.relkind IN ({relkinds})"
+                )]
+                if names:
+                    conn.exec_driver_sql(f"DROP {kind} IF EXISTS {', '.join(map(_ident, names))} CASCADE")
+            for (typname,) in conn.exec_driver_sql(
+                "SELECT t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+                "WHERE n.nspname = current_schema() AND t.typtype = 'e'"
+            ).fetchall():
+                conn.exec_driver_sql(f"DROP TYPE IF EXISTS {_ident(typname)} CASCADE")
+
+    def server_major(self, engine: Engine | Connection) -> int:
+        from mlflow_upgrade.dialects import _connection
+
+        with _connection(engine) as conn:
+            return int(conn.exec_driver_sql("SHOW server_version_num").scalar()) // 10000
+
+    # ---- native: pg_dump / pg_restore -------------------------------------------------------------------
+    def _pick(self, tool: str, minimum: int) -> NativeCheck:
+        found = [(p, tool_version(p)) for p in find_tool([tool], _TOOL_DIRS)]
+        versions = [(p, v, _major(v)) for p, v in found]
+        usable = sorted((m, p, v) for p, v, m in versions if m is not None and m >= minimum)
+        if usable:
+            _, path, line = usable[0]  # the oldest compatible client: its archives restore most widely
+            return NativeCheck(True, f"{line}", tool=path, tool_version=line)
+        if not found:
+            return NativeCheck(False, f"{tool} is not installed (install the PostgreSQL {minimum} client tools)")
+        have = ", ".join(f"{Path(p).name} {m}" for p, _, m in versions)
+        return NativeCheck(False, f"{have} is older than {minimum} (install postgresql-client-{minimum})")
+
+    def can_dump_natively(self, ref: StoreRef, engine: Engine) -> NativeCheck:
+        return self._pick("pg_dump", self.server_major(engine))
+
+    def can_restore_natively(self, ref: StoreRef, engine: Engine, details: dict[str, Any]) -> NativeCheck:
+        return self._pick("pg_restore", int(details.get("pg_dump_major") or 0))
+
+    def backup_native(
+        self, ref: StoreRef, engine: Engine, dest_dir: Path, bar: Progress, version_tables: Sequence[str] = ()
+    ) -> NativeResult:
+        check = self.can_dump_natively(ref, engine)
+        assert check.ok and check.tool is not None
+        target = dest_dir / f"{ref.database_name or 'database'}{self.native_suffix}"
+        os.close(private_file(target))
+        with engine.connect() as base:
+            conn = base.execution_options(isolation_level="REPEATABLE READ")
+            conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+            snapshot = conn.exec_driver_sql("SELECT pg_export_snapshot()").scalar()
+            tables = self.list_tables(conn)
+            counts = self.row_counts(conn, tables)
+            versions = self.read_versions(conn, version_tables)
+            task = bar.add_task(f"pg_dump {ref.database_name}", total=len(tables), rate="tables")
+            cmd = [check.tool, "--format=custom", "--verbose", "--no-password", f"--snapshot={snapshot}",
+                   f"--file={target}"]
+            run_tool(cmd, _libpq_env(ref), on_stderr_line=_table_counter(bar, task, "dumping contents of table"),
+                     secrets=[ref.url.password or ""] if ref.url else ())
+            conn.rollback()
+        os.chmod(target, 0o600)
+        return NativeResult(files=[target], row_counts=counts, versions=versions,
+                            details={"pg_dump": check.tool_version, "pg_dump_major": _major(check.tool_version or ""),
+                                     "server_major": self.server_major(engine), "format": "custom"})
+
+    def restore_native(
+        self, ref: StoreRef, engine: Engine, files: Sequence[Path], details: dict[str, Any], bar: Progress
+    ) -> None:
+        check = self.can_restore_natively(ref, engine, details)
+        assert check.ok and check.tool is not None
+        task = bar.add_task(f"pg_restore {ref.database_name}", total=None, rate="tables")
+        # --no-owner/--no-privileges: the restoring user owns what it creates (a copy may use another role).
+        cmd = [check.tool, "--verbose", "--no-password", "--no-owner", "--no-privileges", "--exit-on-error",
+               "--single-transaction", f"--dbname={ref.database_name}", str(files[0])]
+        run_tool(cmd, _libpq_env(ref), on_stderr_line=_table_counter(bar, task, "processing data for table"),
+                 secrets=[ref.url.password or ""] if ref.url else ())
+
+    # ---- logical hooks --------------------------------------------------------------------------------
+    def begin_consistent_read(self, conn: Connection) -> None:
+        conn.execution_options(isolation_level="REPEATABLE READ")
+        conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+
+    def select_all_sql(self, conn: Connection, table: str) -> tuple[list[str], str]:
+        columns = self._table(conn, table).columns
+        exprs = [_ident(c.name) if isinstance(c.type, _PLAIN_TYPES) else f"{_ident(c.name)}::text" for c in columns]
+        return [c.name for c in columns], f"SELECT {', '.join(exprs)} FROM {_ident(table)}"
+
+    def insert_sql(self, conn: Connection, table: str, columns: Sequence[str]) -> str:
+        # OVERRIDING SYSTEM VALUE keeps the dumped ids of GENERATED ALWAYS identity columns.
+        names = ", ".join(map(_ident, columns))
+        return (f"INSERT INTO {_ident(table)} ({names}) OVERRIDING SYSTEM VALUE "
+                f"VALUES ({', '.join(['%s'] * len(columns))})")
+
+    def capture_schema(self, conn: Connection, tables: Sequence[str]) -> dict[str, Any]:
+        # a private copy: the DDL tweaks below must not leak into the cached reflection
+        metadata = sqlalchemy.MetaData()
+        metadata.reflect(conn, only=list(tables))
+        dialect = conn.dialect
+        sequences = _sequences(conn)
+        pre = _enum_types(metadata)
+        pre += [_create_sequence(s) for s in sequences if s["deptype"] != "i"]
+        post: list[str] = []
+        for table in metadata.sorted_tables:
+            _keep_sequence_defaults(table)
+            pre.append(str(CreateTable(table, include_foreign_key_constraints=[]).compile(dialect=dialect)))
+            post += [str(CreateIndex(index).compile(dialect=dialect)) for index in table.indexes]
+        for table in metadata.sorted_tables:
+            post += [str(AddConstraint(fk).compile(dialect=dialect)) for fk in table.foreign_key_constraints]
+        for seq in sequences:
+            if seq["deptype"] == "a" and seq["table"] in metadata.tables:
+                pre.append(f"ALTER SEQUENCE {_ident(seq['name'])} OWNED BY {_ident(seq['table'])}.{_ident(seq['column'])}")
+            post.append(_setval(seq))
+        return {"pre": pre, "post": post}
+
+
+def _keep_sequence_defaults(table: sqlalchemy.Table) -> None:
+    """Emit ``DEFAULT nextval('<the dumped sequence>')`` rather than SERIAL, which would create another one."""
+    for column in table.columns:
+        default = column.server_default
+        if default is not None and "nextval(" in str(getattr(default, "arg", "")):
+            column.autoincrement = False
+
+
+def _libpq_env(ref: StoreRef) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    url = ref.url
+    assert url is not None
+    for key, value in url.query.items():
+        if key in _QUERY_ENV:
+            env[_QUERY_ENV[key]] = value if isinstance(value, str) else value[0]
+    if url.host:
+        env["PGHOST"] = url.host
+    if url.port:
+        env["PGPORT"] = str(url.port)
+    if url.username:
+        env["PGUSER"] = url.username
+    if url.password:
+        env["PGPASSWORD"] = url.password
+    if url.database:
+        env["PGDATABASE"] = url.database
+    return env
+
+
+def _table_counter(bar: Progress, task: Any, marker: str) -> Any:
+    def on_line(line: str) -> None:
+        if marker in line:
+            bar.advance(task, 1)
+            bar.update(task, description=line.rsplit(" ", 1)[-1].strip('"'))
+
+    return on_line
+
+
+def _sequences(conn: Connection) -> list[dict[str, Any]]:
+    rows = conn.exec_driver_sql(
+        "SELECT s.relname, d.deptype, c.relname, a.attname, ps.data_type::text, ps.start_value, ps.min_value, "
+        "ps.max_value, ps.increment_by, ps.cycle, ps.cache_size "
+        "FROM pg_class s JOIN pg_namespace n ON n.oid = s.relnamespace "
+        "JOIN pg_sequences ps ON ps.schemaname = n.nspname AND ps.sequencename = s.relname "
+        "LEFT JOIN pg_depend d ON d.objid = s.oid AND d.classid = 'pg_class'::regclass "
+        "  AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') "
+        "LEFT JOIN pg_class c ON c.oid = d.refobjid "
+        "LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.refobjsubid "
+        "WHERE s.relkind = 'S' AND n.nspname = current_schema() ORDER BY s.relname"
+    ).fetchall()
+    sequences = []
+    for name, deptype, table, column, data_type, start, minv, maxv, inc, cycle, cache in rows:
+        last_value, is_called = conn.exec_driver_sql(f"SELECT last_value, is_called FROM {_ident(name)}").one()
+        sequences.append({"name": name, "deptype": deptype, "table": table, "column": column,
+                          "data_type": data_type, "start": start, "min": minv, "max": maxv, "increment": inc,
+                          "cycle": cycle, "cache": cache, "last_value": last_value, "is_called": is_called})
+    return sequences
+
+
+def _create_sequence(seq: dict[str, Any]) -> str:
+    return (f"CREATE SEQUENCE {_ident(seq['name'])} AS {seq['data_type']} INCREMENT BY {seq['increment']} "
+            f"MINVALUE {seq['min']} MAXVALUE {seq['max']} START WITH {seq['start']} CACHE {seq['cache']} "
+            f"{'CYCLE' if seq['cycle'] else 'NO CYCLE'}")
+
+
+def _setval(seq: dict[str, Any]) -> str:
+    called = "true" if seq["is_called"] else "false"
+    if seq["deptype"] == "i":  # identity sequences are created (and named) by the table's DDL
+        target = f"pg_get_serial_sequence({_literal(_ident(seq['table']))}, {_literal(seq['column'])})"
+    else:
+        target = f"{_literal(_ident(seq['name']))}::regclass"
+    return f"SELECT setval({target}, {int(seq['last_value'])}, {called})"
+
+
+def _enum_types(metadata: sqlalchemy.MetaData) -> list[str]:
+    from sqlalchemy.dialects.postgresql import ENUM
+
+    seen: dict[str, str] = {}
+    for table in metadata.sorted_tables:
+        for column in table.columns:
+            if isinstance(column.type, ENUM) and column.type.name and column.type.name not in seen:
+                labels = ", ".join(_literal(label) for label in column.type.enums)
+                seen[column.type.name] = f"CREATE TYPE {_ident(column.type.name)} AS ENUM ({labels})"
+    return list(seen.values())
+
+
+DIALECT = PostgresDialect()
