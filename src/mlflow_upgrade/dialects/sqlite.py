@@ -116,9 +116,22 @@ class SQLiteDialect(Dialect):
         post.append(f"PRAGMA user_version = {int(user_version or 0)}")
         return {"pre": pre, "post": post}
 
+    def create_schema(self, conn: Connection, schema: dict[str, Any]) -> None:
+        _begin(conn)  # pysqlite runs DDL outside transactions: one fsync per statement without this
+        super().create_schema(conn, schema)
+
+    def finish_schema(self, conn: Connection, schema: dict[str, Any]) -> None:
+        _begin(conn)
+        super().finish_schema(conn, schema)
+
     def table_order(self, conn: Connection, tables: Sequence[str]) -> list[str]:
         # SQLite loads with foreign keys off: any order works, and reflection of odd schemas is avoided.
         return list(tables)
+
+
+def _begin(conn: Connection) -> None:
+    if not conn.connection.dbapi_connection.in_transaction:
+        conn.exec_driver_sql("BEGIN")
 
 
 def _quote(name: str) -> str:
