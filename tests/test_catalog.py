@@ -164,6 +164,16 @@ def test_known_classifications(cat, rev, expected):
     assert note in facts.rolling_note
 
 
+def test_dialect_conditions_become_dialect_lists(cat):
+    ops = cat.revision("tracking", "1bd49d398cd23").ops
+    triggers = [op["dialects"] for op in ops if op["op"] == "execute"]
+    assert triggers == [["sqlite"], ["postgresql"], ["postgresql"], ["mysql"], ["mssql"]]
+    # `if dialect == "sqlite": batch ... else: op...` -> the else branch runs everywhere but SQLite
+    ops = cat.revision("tracking", "c1d2e3f4a5b6").ops
+    assert {tuple(op["dialects"]) for op in ops} == {("sqlite",), ("mssql", "mysql", "postgresql")}
+    assert "dialects" not in cat.revision("tracking", "0c779009ac13").ops[0]
+
+
 def test_data_migration_flags(cat):
     assert cat.revision("tracking", "90e64c465722").data_migration
     assert not cat.revision("tracking", "0c779009ac13").data_migration

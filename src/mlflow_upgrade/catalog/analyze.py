@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # Bump when the facts derived from the same source text change; recorded in revisions.json.
-ANALYZER_VERSION = 2
+ANALYZER_VERSION = 3
 
 # Most severe first: a revision's classification is the most severe kind among its operations.
 SEVERITY = ("destructive", "data", "rewrite", "additive")
@@ -118,6 +118,7 @@ class _Ctx:
 
     batch: dict[str, str] = field(default_factory=dict)  # batch-op variable -> table
     when: tuple[str, ...] = ()
+    dialects: frozenset[str] = frozenset(DIALECTS)  # dialects on which this code can run
     guarded: bool = False
     env: dict[str, ast.expr] = field(default_factory=dict)  # name -> literal-ish value
     kinds: dict[str, str] = field(default_factory=dict)  # name -> "bind" | "session" | "inspector"
@@ -128,6 +129,7 @@ class _Ctx:
         values = {
             "batch": dict(self.batch),
             "when": self.when,
+            "dialects": self.dialects,
             "guarded": self.guarded,
             "env": dict(self.env),
             "kinds": dict(self.kinds),
@@ -282,8 +284,13 @@ class _Walker:
         self._exprs(stmt.test, ctx)
         test = _src(stmt.test)
         dialect = any(f"'{d}'" in test or f'"{d}"' in test for d in DIALECTS)
-        body_ctx = ctx.child(when=(*ctx.when, test)) if dialect else ctx
-        else_ctx = ctx.child(when=(*ctx.when, f"not ({test})")) if dialect else ctx
+        body_ctx, else_ctx = ctx, ctx
+        if dialect:
+            body_ctx = ctx.child(when=(*ctx.when, test), dialects=ctx.dialects & _dialects_where(stmt.test))
+            else_ctx = ctx.child(
+                when=(*ctx.when, f"not ({test})"),
+                dialects=ctx.dialects & _dialects_where(ast.UnaryOp(ast.Not(), stmt.test)),
+            )
         self._block(stmt.body, body_ctx)
         self._block(stmt.orelse, else_ctx)
 
@@ -458,6 +465,8 @@ class _Walker:
             self._detail_execute(record, call, ctx, 0)
         if ctx.when:
             record["when"] = " and ".join(ctx.when)
+        if ctx.dialects != frozenset(DIALECTS):
+            record["dialects"] = sorted(ctx.dialects)
         if ctx.guarded:
             record["guarded"] = True
         self.ops.append(record)
@@ -546,6 +555,41 @@ class _Walker:
                 if isinstance(returned, ast.Call) and _call_name(returned) == "Column":
                     return returned
         return None
+
+
+def _truth(node: ast.AST, dialect: str) -> bool | None:
+    """Value of a condition on a connection whose dialect is `dialect` (None: does not depend on it)."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        inner = _truth(node.operand, dialect)
+        return None if inner is None else not inner
+    if isinstance(node, ast.BoolOp):
+        values = [_truth(v, dialect) for v in node.values]
+        if isinstance(node.op, ast.And):
+            return False if False in values else None if None in values else True
+        return True if True in values else None if None in values else False
+    if isinstance(node, ast.Compare) and len(node.ops) == 1:
+        left, right = _literal(node.left), _literal(node.comparators[0])
+        value = right if isinstance(right, str | tuple | list | set) else left
+        names = (
+            {value}
+            if isinstance(value, str)
+            else set(value)
+            if isinstance(value, tuple | list | set)
+            else set()
+        )
+        if not names & set(DIALECTS):
+            return None
+        op = node.ops[0]
+        if isinstance(op, ast.Eq | ast.In):
+            return dialect in names
+        if isinstance(op, ast.NotEq | ast.NotIn):
+            return dialect not in names
+    return None
+
+
+def _dialects_where(test: ast.expr) -> frozenset[str]:
+    """Dialects on which `test` can be true (a part that does not depend on the dialect may be either)."""
+    return frozenset(d for d in DIALECTS if _truth(test, d) is not False)
 
 
 def _calls_in(node: ast.AST) -> Iterator[ast.Call]:
