@@ -174,6 +174,11 @@ def test_dialect_conditions_become_dialect_lists(cat):
     assert "dialects" not in cat.revision("tracking", "0c779009ac13").ops[0]
 
 
+def test_tables_created(cat):
+    assert "secrets" in cat.revision("tracking", "1bd49d398cd23").tables_created
+    assert cat.revision("tracking", "0c779009ac13").tables_created == ()
+
+
 def test_data_migration_flags(cat):
     assert cat.revision("tracking", "90e64c465722").data_migration
     assert not cat.revision("tracking", "0c779009ac13").data_migration

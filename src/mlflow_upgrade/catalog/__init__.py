@@ -80,6 +80,19 @@ class RevisionFacts:
     def is_merge(self) -> bool:
         return len(self.parents) > 1
 
+    def _tables(self, *names: str) -> tuple[str, ...]:
+        found = (t for op in self.ops if op.get("op") in names for t in str(op.get("table", "")).split("|"))
+        return tuple(dict.fromkeys(t for t in found if t))
+
+    @property
+    def tables_created(self) -> tuple[str, ...]:
+        """Tables this revision creates (a store that already has one fails part way on most backends)."""
+        return self._tables("create_table")
+
+    @property
+    def tables_dropped(self) -> tuple[str, ...]:
+        return self._tables("drop_table")
+
     @classmethod
     def from_json(
         cls, db: str, revision: str, data: Mapping[str, Any], source: str = "catalog"
