@@ -128,7 +128,10 @@ def transform_notebook(text: str, path: str, rules: list[RuleInfo]) -> tuple[str
             changed = True
     if not changed:
         return text, findings
-    return nbformat.writes(nb, version=nbformat.NO_CONVERT), findings
+    out = nbformat.writes(nb, version=nbformat.NO_CONVERT)
+    if text.endswith("\n") and not out.endswith("\n"):  # Jupyter ends files with a newline; nbformat does not
+        out += "\n"
+    return out, findings
 
 
 def _shell(cells: list[_Cell], path: str, rules: list[RuleInfo]) -> list[Finding]:
