@@ -452,9 +452,8 @@ def find_half_applied(ref: StoreRef, conn: Connection, db: str, current: str | N
     found_tables = sorted(tables & present)
     found_columns = []
     for table, column in sorted(columns):
-        if table in present and table not in tables:
-            if column in {c["name"] for c in insp.get_columns(table)}:
-                found_columns.append(f"{table}.{column}")
+        if table in present and table not in tables and column in {c["name"] for c in insp.get_columns(table)}:
+            found_columns.append(f"{table}.{column}")
     if not found_tables and not found_columns:
         return None
     return {"revision": revision, "tables": found_tables, "columns": found_columns,

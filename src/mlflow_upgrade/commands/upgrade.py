@@ -1,0 +1,75 @@
+"""``mlflow-upgrade upgrade``: parse arguments, call :func:`mlflow_upgrade.api.upgrade`, render."""
+
+from __future__ import annotations
+
+import click
+
+from mlflow_upgrade import api, errors
+from mlflow_upgrade.render import escape, print_json, print_warning, stdout
+
+
+@click.command("upgrade")
+@click.argument("uri")
+@click.option("--auth-uri", help="Also upgrade the basic-auth database at this URI (alembic_version_auth).")
+@click.option("--auth", "auth", is_flag=True, help="URI itself is a basic-auth database, not a tracking store.")
+@click.option("--backup-dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="Directory for the backup taken before migrating (default ./mlflow-upgrade-backups/).")
+@click.option("--no-backup", is_flag=True,
+              help="Skip the backup. Refused unless --i-have-a-backup is given too: a failure may then lose data.")
+@click.option("--i-have-a-backup", "confirmed", is_flag=True, help="Confirm --no-backup (you made your own backup).")
+@click.option("--no-verify", is_flag=True, help="Skip the fingerprint comparison of pre-existing data afterwards.")
+@click.option("--allow-connections", is_flag=True,
+              help="Proceed although other connections to the database are open (servers must tolerate it).")
+@click.option("--dry-run", is_flag=True, help="Only plan and run the preflight; change nothing.")
+@click.option("--no-progress", is_flag=True, help="No progress display (implied by --json).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def upgrade_command(uri: str, auth_uri: str | None, auth: bool, backup_dir: str | None, no_backup: bool,
+                    confirmed: bool, no_verify: bool, allow_connections: bool, dry_run: bool, no_progress: bool,
+                    as_json: bool) -> None:
+    """Upgrade the MLflow database at URI to the installed MLflow, safely.
+
+    Preflight (other connections, disk space, privileges, a foreign alembic_version, a half-applied revision,
+    a database newer than the installed MLflow) → backup → fingerprint → MLflow's own migrations one revision
+    at a time → verify that pre-existing data is unchanged. On a failure PostgreSQL keeps the last good
+    revision; SQLite and MySQL/MariaDB are restored from the backup. Running it again after an interruption
+    resumes (or restores first). Never downgrades: a newer database is refused (exit 5).
+    """
+    if no_backup and not confirmed:
+        raise errors.Refused("--no-backup needs --i-have-a-backup: without a backup a failed migration on "
+                             "SQLite/MySQL cannot be undone")
+    if no_backup and not dry_run:
+        print_warning("NO BACKUP will be taken (--no-backup): if a migration fails, the database may be left "
+                      "half migrated with nothing to restore it from")
+    report = api.upgrade(uri, backup_dir=backup_dir, no_backup=no_backup, auth_uri=auth_uri,
+                         verify=not no_verify, progress=not (no_progress or as_json),
+                         allow_connections=allow_connections, dry_run=dry_run, auth=auth)
+    if as_json:
+        print_json(report)
+    else:
+        render_report(report)
+    if dry_run:
+        failed = [d.preflight for d in report.databases if d.preflight is not None and not d.preflight.ok]
+        if failed:
+            raise errors.PreflightFailed(
+                f"preflight failed for {failed[0].store}: " + "; ".join(c.name for c in failed[0].failures))
+
+
+def render_report(report) -> None:
+    for d in report.databases:
+        if d.plan is not None:
+            from mlflow_upgrade.commands.plan import render_plan
+
+            d.plan.preflight = d.preflight
+            render_plan(d.plan)
+            continue
+        for w in d.warnings:
+            print_warning(w)
+        colour = "green" if d.status in ("upgraded", "up-to-date") else "red"
+        stdout.print(f"[{colour}]{d.status}[/] {escape(d.message)}")
+        if d.steps:
+            slow = sorted(d.steps, key=lambda s: -s.seconds)[:3]
+            stdout.print(f"  {len(d.steps)} revision(s) in {d.seconds:.1f} s; slowest: "
+                         + ", ".join(f"{s.revision} {s.seconds:.1f} s" for s in slow))
+        if d.verify and not d.verify.get("skipped"):
+            stdout.print(f"  verify: {d.verify.get('rows', '?')} rows in {d.verify.get('tables', '?')} tables, "
+                         f"{d.verify.get('difference_count', 0)} difference(s)")
