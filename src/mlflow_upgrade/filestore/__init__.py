@@ -12,6 +12,7 @@ checkpoint row (:mod:`.checkpoint`), so a killed migration resumes without dupli
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,10 +72,12 @@ def migrate_filestore(
     strict: bool = False,
     incremental: bool = False,
     progress: bool = True,
-    commit_rows: int = 200_000,
+    commit_rows: int | None = None,
 ) -> MigrationReport:
     """Migrate the file store at ``src`` into ``dest_uri`` (SQLite, PostgreSQL, MariaDB/MySQL)."""
     started = time.monotonic()
+    # Rows per transaction: big enough to amortise commits, small enough that a kill loses little work.
+    commit_rows = commit_rows or int(os.environ.get("MLFLOW_UPGRADE_FS_COMMIT_ROWS", "200000"))
     root = reader.resolve_root(Path(src).expanduser().resolve())
     ref = parse_store_uri(dest_uri)
     if ref.kind not in ("sqlite", "postgresql", "mysql"):

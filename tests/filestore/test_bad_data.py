@@ -1,0 +1,115 @@
+"""Bad data is never dropped silently: each case is counted and listed with its path; --strict refuses it
+before anything is written."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from mlflow_upgrade.filestore import StrictRefused, migrate_filestore
+from tests.cli_helpers import run_cli
+from tests.support.fixture_stores import copy_filestore_fixture, manifest
+
+
+def _damage(root: Path) -> dict[str, Path]:
+    """Apply one of each kind of damage to a copy of the 1.30.1 file store; return what was damaged."""
+    runs = manifest("1.30.1")["ids"]["file"]["runs"]
+    exp1 = root / "1"
+    corrupt = exp1 / runs["failed"] / "meta.yaml"
+    corrupt.write_text("run_uuid: [unclosed\n  : nonsense: {")
+    missing = exp1 / runs["running"]
+    (missing / "meta.yaml").unlink()
+    malformed = exp1 / runs["train"] / "metrics" / "loss"
+    with malformed.open("a") as fh:
+        fh.write("not a metric line\n1700000000000 1.0 2 3 4 5 6\n")
+    orphan_exp = root / "77"
+    orphan_exp.mkdir()
+    (orphan_exp / "meta.yaml").write_text("")  # empty meta.yaml: an unreadable experiment
+    shutil.copytree(exp1 / runs["child1"], orphan_exp / "0123456789abcdef0123456789abcdef")
+    return {"corrupt": corrupt, "missing": missing, "malformed": malformed, "orphan_exp": orphan_exp}
+
+
+def _tables(uri: str) -> dict[str, int]:
+    engine = sa.create_engine(uri)
+    try:
+        names = sa.inspect(engine).get_table_names()
+        with engine.connect() as conn:
+            return {t: conn.execute(sa.text(f"SELECT COUNT(*) FROM {t}")).scalar() for t in ("runs", "metrics")
+                    if t in names}
+    finally:
+        engine.dispose()
+
+
+def test_every_problem_counted_and_listed(tmp_path: Path, sqlite_uri: str) -> None:
+    root = copy_filestore_fixture("1.30.1", tmp_path)
+    damaged = _damage(root)
+    report = migrate_filestore(root, sqlite_uri, progress=False)
+    counts = report.problems.counts
+    assert counts["corrupt_meta"] == 2  # the run's meta.yaml and the orphan experiment's empty one
+    assert counts["missing_meta"] == 1
+    assert counts["malformed_metric_line"] == 2
+    assert counts["duplicate_metric_point"] == 2  # dup_batch and dup_twice, one extra line each
+    assert counts["orphan_run"] == 1
+    assert counts["trashed_experiment"] == 1 and counts["trash_lifecycle_mismatch"] == 1
+    listed = {(p.kind, p.path) for p in report.problems.items}
+    assert ("corrupt_meta", str(damaged["corrupt"])) in listed
+    assert ("missing_meta", str(damaged["missing"])) in listed
+    assert ("malformed_metric_line", str(damaged["malformed"])) in listed
+    assert ("orphan_run", str(damaged["orphan_exp"] / "0123456789abcdef0123456789abcdef")) in listed
+    # 9 runs in the fixture, 2 unreadable; the orphan copy is not migrated
+    assert report.units["runs"] == 7
+    engine = sa.create_engine(sqlite_uri)
+    with engine.connect() as conn:
+        stage = conn.execute(sa.text("SELECT lifecycle_stage FROM experiments WHERE experiment_id = 3")).scalar()
+        loss = conn.execute(sa.text("SELECT COUNT(*) FROM metrics WHERE key = 'loss' AND run_uuid = :r"),
+                            {"r": manifest("1.30.1")["ids"]["file"]["runs"]["train"]}).scalar()
+    engine.dispose()
+    assert stage == "deleted"  # 1.x .trash: the folder decides, not meta.yaml's "active"
+    assert loss == 200  # the two malformed lines skipped, the 200 good ones kept
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_strict_writes_nothing(dialect: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    uri = request.getfixturevalue({"sqlite": "sqlite_uri", "postgresql": "pg_uri"}[dialect])
+    root = copy_filestore_fixture("1.30.1", tmp_path)
+    _damage(root)
+    with pytest.raises(StrictRefused) as info:
+        migrate_filestore(root, uri, strict=True, progress=False)
+    assert info.value.exit_code == 7
+    assert info.value.report.problems.counts["corrupt_meta"] == 2
+    if dialect == "sqlite":
+        assert not Path(sa.make_url(uri).database).exists()
+    else:
+        engine = sa.create_engine(uri)
+        assert sa.inspect(engine).get_table_names() == []
+        engine.dispose()
+
+
+def test_strict_passes_on_clean_store(tmp_path: Path, sqlite_uri: str) -> None:
+    root = copy_filestore_fixture("2.9.2", tmp_path)
+    for dup in root.rglob("metrics/dup_*"):  # the only bad data in the fixture: exact duplicate points
+        lines = dup.read_text().splitlines(keepends=True)
+        dup.write_text("".join(dict.fromkeys(lines)))
+    shutil.rmtree(root / ".trash")
+    report = migrate_filestore(root, sqlite_uri, strict=True, progress=False)
+    assert report.status == "complete" and report.problems.errors == 0
+
+
+def test_json_report_lists_paths(tmp_path: Path, sqlite_uri: str) -> None:
+    root = copy_filestore_fixture("1.30.1", tmp_path)
+    damaged = _damage(root)
+    result = run_cli("migrate-filestore", str(root), sqlite_uri, "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["status"] == "complete"
+    paths = {p["path"] for p in report["problems"]["listed"]}
+    assert str(damaged["corrupt"]) in paths and str(damaged["malformed"]) in paths
+    assert report["problems"]["counts"]["duplicate_metric_point"] == 2
+    strict = run_cli("migrate-filestore", str(root), sqlite_uri + "-strict.db", "--strict", "--json")
+    assert strict.returncode == 7
+    assert json.loads(strict.stdout)["status"] == "refused"
+    assert "--strict" in strict.stderr
