@@ -156,9 +156,13 @@ class Dialect:
 
     def select_all_sql(self, conn: Connection, table: str) -> tuple[list[str], str]:
         """The column names of ``table`` and a SELECT returning them in that order (raw driver values)."""
-        columns = [c.name for c in self._table(conn, table).columns]
+        columns = self.stored_columns(conn, table)
         names = ", ".join(self.quote(conn, c) for c in columns)
         return columns, f"SELECT {names} FROM {self.quote(conn, table)}"
+
+    def stored_columns(self, conn: Connection, table: str) -> list[str]:
+        """Columns whose values a dump must carry: all but generated (computed) ones, which the server derives."""
+        return [c.name for c in self._table(conn, table).columns if c.computed is None]
 
     def insert_sql(self, conn: Connection, table: str, columns: Sequence[str]) -> str:
         """A driver-level INSERT of one row of ``columns`` (positional parameters) for executemany."""

@@ -146,7 +146,21 @@ class MySQLDialect(Dialect):
 
     def capture_schema(self, conn: Connection, tables: Sequence[str]) -> dict[str, Any]:
         pre = [conn.exec_driver_sql(f"SHOW CREATE TABLE {_ident(t)}").one()[1] for t in tables]
-        return {"pre": pre, "post": []}
+        # triggers are not part of SHOW CREATE TABLE; created after the load so none fires on dumped rows
+        names = conn.exec_driver_sql(
+            "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() "
+            "ORDER BY EVENT_OBJECT_TABLE, ACTION_ORDER"
+        ).scalars().all()
+        post = [conn.exec_driver_sql(f"SHOW CREATE TRIGGER {_ident(n)}").one()[2] for n in names]
+        return {"pre": pre, "post": post}
+
+    def stored_columns(self, conn: Connection, table: str) -> list[str]:
+        # Reflection does not see every MariaDB generated column: ask the catalog.
+        generated = {r[0] for r in conn.exec_driver_sql(
+            "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() "
+            "AND TABLE_NAME = %s AND EXTRA IN ('VIRTUAL GENERATED', 'STORED GENERATED', 'PERSISTENT')", (table,)
+        )}
+        return [c for c in super().stored_columns(conn, table) if c not in generated]
 
     def prepare_load(self, conn: Connection) -> None:
         mode = str(conn.exec_driver_sql("SELECT @@SESSION.sql_mode").scalar() or "")

@@ -73,7 +73,7 @@ class PostgresDialect(Dialect):
             return not conn.exec_driver_sql(
                 "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
                 "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'S') LIMIT 1"
-            ).first()
+            ).first() and not _functions(conn)
 
     def drop_all_tables(self, engine: Engine) -> None:
         with engine.begin() as conn:
@@ -90,6 +90,8 @@ class PostgresDialect(Dialect):
                 "WHERE n.nspname = current_schema() AND t.typtype = 'e'"
             ).fetchall():
                 conn.exec_driver_sql(f"DROP TYPE IF EXISTS {_ident(typname)} CASCADE")
+            for signature, _ in _functions(conn):
+                conn.exec_driver_sql(f"DROP ROUTINE IF EXISTS {signature} CASCADE")
 
     def server_major(self, engine: Engine | Connection) -> int:
         from mlflow_upgrade.dialects import _connection
@@ -159,7 +161,7 @@ class PostgresDialect(Dialect):
         conn.exec_driver_sql("SET TRANSACTION READ ONLY")
 
     def select_all_sql(self, conn: Connection, table: str) -> tuple[list[str], str]:
-        columns = self._table(conn, table).columns
+        columns = [c for c in self._table(conn, table).columns if c.computed is None]
         exprs = [_ident(c.name) if isinstance(c.type, _PLAIN_TYPES) else f"{_ident(c.name)}::text" for c in columns]
         return [c.name for c in columns], f"SELECT {', '.join(exprs)} FROM {_ident(table)}"
 
@@ -175,7 +177,9 @@ class PostgresDialect(Dialect):
         metadata.reflect(conn, only=list(tables))
         dialect = conn.dialect
         sequences = _sequences(conn)
-        pre = _enum_types(metadata)
+        # functions first (defaults and triggers use them), bodies unchecked as pg_dump does
+        pre = ["SET LOCAL check_function_bodies = false", *(d for _, d in _functions(conn, definitions=True))]
+        pre += _enum_types(metadata)
         pre += [_create_sequence(s) for s in sequences if s["deptype"] != "i"]
         post: list[str] = []
         for table in metadata.sorted_tables:
@@ -188,6 +192,7 @@ class PostgresDialect(Dialect):
             if seq["deptype"] == "a" and seq["table"] in metadata.tables:
                 pre.append(f"ALTER SEQUENCE {_ident(seq['name'])} OWNED BY {_ident(seq['table'])}.{_ident(seq['column'])}")
             post.append(_setval(seq))
+        post += _triggers(conn)  # last: no trigger fires while the dumped rows are loaded
         return {"pre": pre, "post": post}
 
 
@@ -247,6 +252,25 @@ def _sequences(conn: Connection) -> list[dict[str, Any]]:
                           "data_type": data_type, "start": start, "min": minv, "max": maxv, "increment": inc,
                           "cycle": cycle, "cache": cache, "last_value": last_value, "is_called": is_called})
     return sequences
+
+
+def _functions(conn: Connection, definitions: bool = False) -> list[tuple[str, str]]:
+    """(signature, CREATE statement or "") of the schema's own functions and procedures (not extensions')."""
+    definition = "pg_get_functiondef(p.oid)" if definitions else "''"
+    return [(r[0], r[1]) for r in conn.exec_driver_sql(
+        f"SELECT p.oid::regprocedure::text, {definition} FROM pg_proc p "
+        "JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = current_schema() "
+        "AND p.prokind IN ('f', 'p') AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid "
+        "AND d.deptype = 'e') ORDER BY p.oid"
+    )]
+
+
+def _triggers(conn: Connection) -> list[str]:
+    return [r[0] for r in conn.exec_driver_sql(
+        "SELECT pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND NOT t.tgisinternal "
+        "ORDER BY c.relname, t.tgname"
+    )]
 
 
 def _create_sequence(seq: dict[str, Any]) -> str:
