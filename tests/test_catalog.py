@@ -34,8 +34,18 @@ def cat() -> catalog.Catalog:
 
 @pytest.fixture(scope="module")
 def scripts():
-    """The installed MLflow's Alembic script directories (importing them is the slow part: once)."""
-    return {db: catalog._script_directory(db) for db in catalog.DBS}
+    """Alembic's own view of the installed script directories: the reference for our AST-read chain
+    (ScriptDirectory imports every migration and MLflow with it, so the runtime never uses it)."""
+    from alembic.script import ScriptDirectory
+
+    return {db: ScriptDirectory(str(catalog.installed_script_dir(db))) for db in catalog.DBS}
+
+
+@pytest.mark.parametrize("db", catalog.DBS)
+def test_installed_chain_read_without_imports_matches_alembic(scripts, db):
+    walked = [s.revision for s in scripts[db].walk_revisions(base="base", head="heads")]
+    assert catalog.installed_revisions(db) == list(reversed(walked))
+    assert catalog.installed_head(db) == scripts[db].get_current_head()
 
 
 def _parent(down_revision):

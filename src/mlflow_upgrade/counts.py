@@ -71,13 +71,13 @@ class RowCount:
 
 
 def count_rows(
-    conn: Connection, dialect: str, tables: list[str], *, exact: bool = False
+    conn: Connection, dialect: str, tables: list[str], *, exact: bool = False, threshold: int = ESTIMATE_THRESHOLD
 ) -> dict[str, RowCount]:
     estimates = {} if exact or dialect == "sqlite" else _estimates(conn, dialect)
     counts: dict[str, RowCount] = {}
     for table in tables:
         estimate = estimates.get(table)
-        if estimate is not None and estimate >= ESTIMATE_THRESHOLD:
+        if estimate is not None and estimate >= threshold:
             counts[table] = RowCount(int(estimate), exact=False)
         else:
             counts[table] = RowCount(_exact(conn, dialect, table), exact=True)

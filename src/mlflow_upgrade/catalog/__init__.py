@@ -19,12 +19,9 @@ from dataclasses import dataclass
 from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from packaging.version import Version
-
-if TYPE_CHECKING:
-    from alembic.script import ScriptDirectory
 
 __all__ = [
     "DBS",
@@ -227,15 +224,34 @@ def installed_script_dir(db: str) -> Path:
 
 
 @cache
-def _script_directory(db: str) -> ScriptDirectory:
-    from alembic.script import ScriptDirectory
+def _installed_scripts(db: str) -> dict[str, tuple[tuple[str, ...], Path]]:
+    """{revision: (parents, path)} of the installed scripts, read with `ast`, never imported.
 
-    return ScriptDirectory(str(installed_script_dir(db)))
+    Alembic's ScriptDirectory imports every migration module and, through them, all of MLflow: seconds of
+    start-up that `inspect` (goal: under a second) cannot afford. The header assignments are all we need.
+    """
+    import ast
+
+    scripts: dict[str, tuple[tuple[str, ...], Path]] = {}
+    for path in sorted((installed_script_dir(db) / "versions").glob("*.py")):
+        header: dict[str, Any] = {}
+        for node in ast.parse(path.read_text(encoding="utf-8"), str(path)).body:
+            target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None
+            if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
+                header[target.id] = ast.literal_eval(node.value)
+        if "revision" not in header:
+            continue
+        parent = header.get("down_revision")
+        parents = tuple(parent) if isinstance(parent, (tuple, list)) else ((parent,) if parent else ())
+        scripts[header["revision"]] = (parents, path)
+    return scripts
 
 
 def installed_head(db: str) -> str:
     """Head revision of the installed MLflow's chain for `db`."""
-    heads = _script_directory(db).get_heads()
+    scripts = _installed_scripts(db)
+    parents = {p for ps, _ in scripts.values() for p in ps}
+    heads = sorted(set(scripts) - parents)
     if len(heads) != 1:
         raise RuntimeError(f"installed MLflow's {db} migrations have {len(heads)} heads: {heads}")
     return heads[0]
@@ -243,9 +259,21 @@ def installed_head(db: str) -> str:
 
 @cache
 def _installed_order(db: str) -> tuple[str, ...]:
-    """Installed revisions in upgrade order (base first)."""
-    script = _script_directory(db)
-    return tuple(reversed([s.revision for s in script.walk_revisions(base="base", head="heads")]))
+    """Installed revisions in upgrade order (base first): parents before children."""
+    scripts = _installed_scripts(db)
+    order: list[str] = []
+    seen: set[str] = set()
+
+    def visit(rev: str) -> None:
+        if rev in seen or rev not in scripts:
+            return
+        seen.add(rev)
+        for parent in scripts[rev][0]:
+            visit(parent)
+        order.append(rev)
+
+    visit(installed_head(db))
+    return tuple(order)
 
 
 def installed_revisions(db: str) -> list[str]:
@@ -257,10 +285,7 @@ def _installed_facts(db: str, rev: str) -> RevisionFacts:
     """Facts for an installed script the catalog does not know, from the same AST analyzer."""
     from mlflow_upgrade.catalog.analyze import analyze_source
 
-    script = _script_directory(db).get_revision(rev)
-    if script is None or script.path is None:
-        raise KeyError(rev)
-    path = Path(script.path)
+    path = _installed_scripts(db)[rev][1]
     data = analyze_source(path.read_text(encoding="utf-8"), path.name, _installed_tablenames())
     return RevisionFacts.from_json(db, rev, data, source="installed")
 
@@ -313,7 +338,5 @@ def pending_revisions(db: str, from_rev: str | None) -> list[RevisionFacts]:
             f"{db} schema is at revision {from_rev}, which the installed MLflow does not know ({where});"
             f" install a release that ships it."
         )
-    script = _script_directory(db)
-    lower = "base" if from_rev is None else from_rev
-    chain = reversed([s.revision for s in script.iterate_revisions("heads", lower)])
-    return [facts_for(db, rev) for rev in chain]
+    start = 0 if from_rev is None else order.index(from_rev) + 1
+    return [facts_for(db, rev) for rev in order[start:]]
