@@ -485,30 +485,17 @@ def check_journal(conn: Connection, current: str | None) -> Check:
         from mlflow_upgrade.upgrade import journal
     except ImportError:
         return Check("interrupted_run", OK, "no upgrade journal support installed")
-    if "mlflow_upgrade_journal" not in set(sqlalchemy.inspect(conn).get_table_names()) and not hasattr(
-        journal, "JOURNAL_TABLE"
-    ):
-        return Check("interrupted_run", OK, "no earlier mlflow-upgrade run recorded")
-    try:
-        entry = journal.last_entry(conn)
-    except Exception:
-        return Check("interrupted_run", OK, "no earlier mlflow-upgrade run recorded")
+    entry = journal.last_entry(conn)
     if entry is None:
         return Check("interrupted_run", OK, "no earlier mlflow-upgrade run recorded")
     status = _get(entry, "status")
     if status == "running":
         return Check("interrupted_run", WARN,
-                     f"an earlier upgrade ({_get(entry, 'from_rev')} → {_get(entry, 'to_rev')}) was interrupted: "
-                     "`upgrade` resumes it or restores its backup", details=_entry_dict(entry))
-    notes = []
-    try:
-        outside = journal.detect_outside_migration(conn, current)
-        if outside:
-            notes.append(str(outside))
-    except Exception:
-        pass
-    if notes:
-        return Check("interrupted_run", WARN, "; ".join(notes), details=_entry_dict(entry))
+                     f"an earlier upgrade ({_get(entry, 'from_revision')} → {_get(entry, 'to_revision')}) did not "
+                     "finish: `upgrade` resumes it (or restores its backup first)", details=_entry_dict(entry))
+    outside = journal.detect_outside_migration(conn, current)
+    if outside:
+        return Check("interrupted_run", WARN, outside, details=_entry_dict(entry))
     return Check("interrupted_run", OK, f"last mlflow-upgrade run: {status}", details=_entry_dict(entry))
 
 

@@ -1,0 +1,150 @@
+"""``upgrade`` end to end on real stores written by MLflow 1.30.1 / 2.16.2 / 3.0.1 (SQLite, PostgreSQL, MariaDB)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import sqlalchemy
+
+from mlflow_upgrade import errors
+from mlflow_upgrade.upgrade import alembic_driver
+from mlflow_upgrade.upgrade.runner import marker_path, upgrade
+from mlflow_upgrade.uri import parse_store_uri
+from tests.cli_helpers import run_cli
+from tests.support.fixture_stores import copy_auth_fixture, copy_sqlite_fixture, load_fixture_into, table_counts
+from tests.upgrade.runner_support import current_revision
+
+HEAD = alembic_driver.head("tracking")
+
+
+def _mlflow_counts(uri: str) -> dict[str, int]:
+    return {t: n for t, n in table_counts(uri).items() if not t.startswith(("alembic_", "mlflow_upgrade"))}
+
+
+def _assert_kept(before: dict[str, int], uri: str) -> None:
+    after = _mlflow_counts(uri)
+    for table, rows in before.items():
+        assert after.get(table) == rows, f"{table}: {rows} rows before, {after.get(table)} after"
+
+
+def test_cli_upgrade_sqlite_130_to_head(tmp_path: Path) -> None:
+    uri = copy_sqlite_fixture("1.30.1", tmp_path)
+    before = _mlflow_counts(uri)
+    res = run_cli("upgrade", uri, "--backup-dir", str(tmp_path / "bk"), "--no-progress")
+    assert res.returncode == 0, res.output
+    assert "upgraded" in res.stdout and "0 difference(s)" in res.stdout
+    assert current_revision(uri) == HEAD
+    _assert_kept(before, uri)
+    backups = list((tmp_path / "bk").iterdir())
+    assert len(backups) == 1 and (backups[0] / "manifest.json").exists()
+    assert not marker_path(parse_store_uri(uri), "tracking").exists()
+    again = run_cli("upgrade", uri, "--json")
+    assert again.returncode == 0, again.output
+    assert json.loads(again.stdout)["tracking"]["status"] == "up-to-date"
+
+
+@pytest.mark.parametrize("dialect", ["postgresql", "mysql"])
+def test_upgrade_server_dialects(dialect: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    uri = request.getfixturevalue("pg_uri" if dialect == "postgresql" else "mysql_uri")
+    load_fixture_into("2.16.2", uri)
+    before = _mlflow_counts(uri)
+    report = upgrade(uri, backup_dir=tmp_path / "bk", progress=False)
+    t = report.tracking
+    assert report.ok and t.status == "upgraded", t.message
+    assert t.verify["difference_count"] == 0
+    assert [s.status for s in t.steps] == ["applied"] * len(t.steps)
+    assert current_revision(uri) == HEAD
+    _assert_kept(before, uri)
+    assert "***" not in t.message or ":***@" in t.message
+
+
+def _conflicting_secrets_table(uri: str) -> None:
+    # `secrets` is what revision 1bd49d398cd23 creates: the migration will fail there, part way through the run.
+    engine = sqlalchemy.create_engine(uri, poolclass=sqlalchemy.pool.NullPool)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE secrets (x INTEGER)")
+    engine.dispose()
+
+
+def test_failure_sqlite_restores_backup(tmp_path: Path) -> None:
+    uri = copy_sqlite_fixture("2.16.2", tmp_path)
+    _conflicting_secrets_table(uri)
+    start = current_revision(uri)
+    before = _mlflow_counts(uri)
+    res = run_cli("upgrade", uri, "--backup-dir", str(tmp_path / "bk"), "--no-progress")
+    assert res.returncode == errors.ExitCode.FAILED, res.output
+    assert "1bd49d398cd23" in res.stderr and "restored from the backup" in res.stderr
+    assert str(tmp_path / "bk") in res.stderr
+    assert current_revision(uri) == start
+    _assert_kept(before, uri)
+
+
+def test_failure_mysql_restores_backup(mysql_uri: str, tmp_path: Path) -> None:
+    load_fixture_into("2.16.2", mysql_uri)
+    _conflicting_secrets_table(mysql_uri)
+    start = current_revision(mysql_uri)
+    before = _mlflow_counts(mysql_uri)
+    with pytest.raises(errors.OperationFailed, match="restored from the backup"):
+        upgrade(mysql_uri, backup_dir=tmp_path / "bk", progress=False)
+    assert current_revision(mysql_uri) == start
+    _assert_kept(before, mysql_uri)
+    engine = sqlalchemy.create_engine(mysql_uri)
+    assert "jobs" not in sqlalchemy.inspect(engine).get_table_names()  # bf29a5ff90ea's table is gone again
+    engine.dispose()
+
+
+def test_failure_postgres_rolls_back_the_failing_revision(pg_uri: str, tmp_path: Path) -> None:
+    load_fixture_into("2.16.2", pg_uri)
+    _conflicting_secrets_table(pg_uri)
+    before = _mlflow_counts(pg_uri)
+    with pytest.raises(errors.OperationFailed, match="rolled that revision back") as info:
+        upgrade(pg_uri, backup_dir=tmp_path / "bk", progress=False)
+    assert "bf29a5ff90ea" in str(info.value)
+    assert current_revision(pg_uri) == "bf29a5ff90ea"  # the last good revision, intact
+    _assert_kept(before, pg_uri)
+    # Fix the cause, run again: it continues from there.
+    engine = sqlalchemy.create_engine(pg_uri)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE secrets")
+    engine.dispose()
+    report = upgrade(pg_uri, backup_dir=tmp_path / "bk2", progress=False)
+    assert report.tracking.status == "upgraded"
+    assert current_revision(pg_uri) == HEAD
+
+
+def test_auth_db_legacy_stamp_and_upgrade(tmp_path: Path) -> None:
+    pytest.importorskip("flask_wtf")
+    auth_uri = copy_auth_fixture("3.0.1", tmp_path)
+    uri = copy_sqlite_fixture("3.0.1", tmp_path)
+    before = _mlflow_counts(auth_uri)
+    res = run_cli("upgrade", uri, "--auth-uri", auth_uri, "--backup-dir", str(tmp_path / "bk"), "--json")
+    assert res.returncode == 0, res.output
+    data = json.loads(res.stdout)
+    assert data["tracking"]["status"] == "upgraded" and data["auth"]["status"] == "upgraded"
+    assert current_revision(auth_uri, "alembic_version_auth") == alembic_driver.head("auth")
+    assert any("stamped" in w for w in data["auth"]["warnings"])
+    _assert_kept(before, auth_uri)
+
+
+def test_dry_run_changes_nothing_and_no_backup_needs_confirmation(tmp_path: Path) -> None:
+    uri = copy_sqlite_fixture("1.30.1", tmp_path)
+    data = Path(uri.removeprefix("sqlite:///")).read_bytes()
+    res = run_cli("upgrade", uri, "--dry-run")
+    assert res.returncode == 0, res.output
+    assert "preflight" in res.stdout and "97727af70f4d" in res.stdout
+    assert Path(uri.removeprefix("sqlite:///")).read_bytes() == data
+    refused = run_cli("upgrade", uri, "--no-backup")
+    assert refused.returncode == errors.ExitCode.REFUSED
+    assert "--i-have-a-backup" in refused.stderr
+
+
+def test_newer_database_is_refused(tmp_path: Path) -> None:
+    uri = copy_sqlite_fixture("3.17.2", tmp_path)
+    engine = sqlalchemy.create_engine(uri)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = 'ffffffffffff'")
+    engine.dispose()
+    res = run_cli("upgrade", uri)
+    assert res.returncode == errors.ExitCode.TOO_NEW, res.output
