@@ -67,7 +67,7 @@ class Dialect:
         counts: dict[str, int] = {}
         with _connection(engine) as conn:
             for table in tables:
-                counts[table] = int(conn.exec_driver_sql(f"SELECT COUNT(*) FROM {self.quote(conn, table)}").scalar())
+                counts[table] = int(run_statement(conn, f"SELECT COUNT(*) FROM {self.quote(conn, table)}").scalar())
         return counts
 
     def is_empty(self, engine: Engine | Connection) -> bool:
@@ -111,7 +111,7 @@ class Dialect:
         versions: dict[str, list[str]] = {}
         for table in version_tables:
             if table in present:
-                rows = conn.exec_driver_sql(f"SELECT version_num FROM {self.quote(conn, table)}").fetchall()
+                rows = run_statement(conn, f"SELECT version_num FROM {self.quote(conn, table)}").fetchall()
                 versions[table] = sorted(str(r[0]) for r in rows)
         return versions
 
@@ -127,12 +127,12 @@ class Dialect:
     def create_schema(self, conn: Connection, schema: dict[str, Any]) -> None:
         """Create the tables of ``schema`` (before the rows are loaded: without what slows loading)."""
         for statement in schema.get("pre", ()):
-            conn.exec_driver_sql(statement)
+            run_statement(conn, statement)
 
     def finish_schema(self, conn: Connection, schema: dict[str, Any]) -> None:
         """After the rows are loaded: indexes/constraints deferred by :meth:`create_schema`, sequences."""
         for statement in schema.get("post", ()):
-            conn.exec_driver_sql(statement)
+            run_statement(conn, statement)
 
     def prepare_load(self, conn: Connection) -> None:
         """Session settings for a bulk load (e.g. no foreign-key checks)."""
@@ -166,15 +166,25 @@ class Dialect:
 
     def insert_sql(self, conn: Connection, table: str, columns: Sequence[str]) -> str:
         """A driver-level INSERT of one row of ``columns`` (positional parameters) for executemany."""
-        marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        names = ", ".join(self.quote(conn, c) for c in columns)
+        qmark = conn.dialect.paramstyle == "qmark"
+        marker = "?" if qmark else "%s"
+
+        def q(name: str) -> str:  # a '%' in a name would read as a placeholder for format-style drivers
+            return self.quote(conn, name) if qmark else self.quote(conn, name).replace("%", "%%")
+
+        names = ", ".join(q(c) for c in columns)
         values = ", ".join([marker] * len(columns))
-        return f"INSERT INTO {self.quote(conn, table)} ({names}) VALUES ({values})"
+        return f"INSERT INTO {q(table)} ({names}) VALUES ({values})"
 
     def table_order(self, conn: Connection, tables: Sequence[str]) -> list[str]:
         """Order in which to dump and load tables (parents first where foreign keys exist)."""
         ordered = [t.name for t in self.reflect(conn, tables).sorted_tables]
         return ordered + [t for t in tables if t not in ordered]
+
+
+def run_statement(conn: Connection, statement: str) -> Any:
+    """Execute literal SQL: without parameters, so a '%' in it is not taken for a placeholder by the driver."""
+    return conn.exec_driver_sql(statement, execution_options={"no_parameters": True})
 
 
 class _connection:

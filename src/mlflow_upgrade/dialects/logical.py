@@ -131,7 +131,9 @@ def _write_table(
     out.write(_line({"table": table, "columns": columns}))
     task = add_task(bar, f"dump {table}", total)
     written = 0
-    result = conn.execution_options(stream_results=True, max_row_buffer=BATCH_ROWS).exec_driver_sql(select_sql)
+    result = conn.exec_driver_sql(
+        select_sql, execution_options={"stream_results": True, "max_row_buffer": BATCH_ROWS, "no_parameters": True}
+    )
     try:
         while rows := result.fetchmany(BATCH_ROWS):
             try:

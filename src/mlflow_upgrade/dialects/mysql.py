@@ -32,6 +32,7 @@ from mlflow_upgrade.dialects import (
     find_tool,
     is_disk_full,
     private_file,
+    run_statement,
     run_tool,
     tool_version,
 )
@@ -64,7 +65,7 @@ class MySQLDialect(Dialect):
                 "SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()"
             ).fetchall()
             for name, kind in sorted(rows, key=lambda r: r[1] != "VIEW"):
-                conn.exec_driver_sql(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} IF EXISTS {_ident(name)}")
+                run_statement(conn, f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} IF EXISTS {_ident(name)}")
             conn.commit()
 
     def server_info(self, engine: Engine | Connection) -> tuple[bool, tuple[int, ...], str]:
@@ -145,13 +146,13 @@ class MySQLDialect(Dialect):
         conn.exec_driver_sql("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
 
     def capture_schema(self, conn: Connection, tables: Sequence[str]) -> dict[str, Any]:
-        pre = [conn.exec_driver_sql(f"SHOW CREATE TABLE {_ident(t)}").one()[1] for t in tables]
+        pre = [run_statement(conn, f"SHOW CREATE TABLE {_ident(t)}").one()[1] for t in tables]
         # triggers are not part of SHOW CREATE TABLE; created after the load so none fires on dumped rows
         names = conn.exec_driver_sql(
             "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() "
             "ORDER BY EVENT_OBJECT_TABLE, ACTION_ORDER"
         ).scalars().all()
-        post = [conn.exec_driver_sql(f"SHOW CREATE TRIGGER {_ident(n)}").one()[2] for n in names]
+        post = [run_statement(conn, f"SHOW CREATE TRIGGER {_ident(n)}").one()[2] for n in names]
         return {"pre": pre, "post": post}
 
     def stored_columns(self, conn: Connection, table: str) -> list[str]:

@@ -27,6 +27,7 @@ from mlflow_upgrade.dialects import (
     NativeResult,
     find_tool,
     private_file,
+    run_statement,
     run_tool,
     tool_version,
 )
@@ -84,14 +85,14 @@ class PostgresDialect(Dialect):
                     f"WHERE n.nspname = current_schema() AND c.relkind IN ({relkinds})"
                 )]
                 if names:
-                    conn.exec_driver_sql(f"DROP {kind} IF EXISTS {', '.join(map(_ident, names))} CASCADE")
+                    run_statement(conn, f"DROP {kind} IF EXISTS {', '.join(map(_ident, names))} CASCADE")
             for (typname,) in conn.exec_driver_sql(
                 "SELECT t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
                 "WHERE n.nspname = current_schema() AND t.typtype = 'e'"
             ).fetchall():
-                conn.exec_driver_sql(f"DROP TYPE IF EXISTS {_ident(typname)} CASCADE")
+                run_statement(conn, f"DROP TYPE IF EXISTS {_ident(typname)} CASCADE")
             for signature, _ in _functions(conn):
-                conn.exec_driver_sql(f"DROP ROUTINE IF EXISTS {signature} CASCADE")
+                run_statement(conn, f"DROP ROUTINE IF EXISTS {signature} CASCADE")
 
     def server_major(self, engine: Engine | Connection) -> int:
         from mlflow_upgrade.dialects import _connection
@@ -168,7 +169,7 @@ class PostgresDialect(Dialect):
     def insert_sql(self, conn: Connection, table: str, columns: Sequence[str]) -> str:
         # OVERRIDING SYSTEM VALUE keeps the dumped ids of GENERATED ALWAYS identity columns.
         names = ", ".join(map(_ident, columns))
-        return (f"INSERT INTO {_ident(table)} ({names}) OVERRIDING SYSTEM VALUE "
+        return (f"INSERT INTO {_ident(table).replace('%', '%%')} ({names.replace('%', '%%')}) OVERRIDING SYSTEM VALUE "
                 f"VALUES ({', '.join(['%s'] * len(columns))})")
 
     def capture_schema(self, conn: Connection, tables: Sequence[str]) -> dict[str, Any]:
@@ -247,7 +248,7 @@ def _sequences(conn: Connection) -> list[dict[str, Any]]:
     ).fetchall()
     sequences = []
     for name, deptype, table, column, data_type, start, minv, maxv, inc, cycle, cache in rows:
-        last_value, is_called = conn.exec_driver_sql(f"SELECT last_value, is_called FROM {_ident(name)}").one()
+        last_value, is_called = run_statement(conn, f"SELECT last_value, is_called FROM {_ident(name)}").one()
         sequences.append({"name": name, "deptype": deptype, "table": table, "column": column,
                           "data_type": data_type, "start": start, "min": minv, "max": maxv, "increment": inc,
                           "cycle": cycle, "cache": cache, "last_value": last_value, "is_called": is_called})

@@ -16,7 +16,7 @@ from rich.progress import Progress
 from sqlalchemy.engine import Connection, Engine
 
 from mlflow_upgrade import errors
-from mlflow_upgrade.dialects import Dialect, NativeCheck, NativeResult, is_disk_full
+from mlflow_upgrade.dialects import Dialect, NativeCheck, NativeResult, is_disk_full, run_statement
 from mlflow_upgrade.uri import StoreRef
 
 # Pages copied per backup step: large steps so a concurrently written database restarts the copy rarely.
@@ -45,7 +45,7 @@ class SQLiteDialect(Dialect):
                 "ESCAPE '~' ORDER BY type = 'table'"
             ).fetchall()
             for kind, name in objects:
-                conn.exec_driver_sql(f"DROP {kind.upper()} IF EXISTS {_quote(name)}")
+                run_statement(conn, f"DROP {kind.upper()} IF EXISTS {_quote(name)}")
             if conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").first():
                 conn.exec_driver_sql("DELETE FROM sqlite_sequence")
             conn.commit()
