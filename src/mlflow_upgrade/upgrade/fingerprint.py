@@ -81,12 +81,12 @@ def expected_changes() -> list[Expected]:
     """Every deliberate data change of MLflow's tracking migrations (derived from reading their scripts)."""
     rules = [
         Expected("90e64c465722", "tags", "adds an `mlflow.user` tag per run from runs.user_id",
-                 exclude_where="key = 'mlflow.user'"),
+                 exclude_where="{key} = 'mlflow.user'"),
         Expected("75868b020152", "trace_tags", "moves the `mlflow.traceName` tag into trace_info.trace_name",
-                 exclude_where="key = 'mlflow.traceName'"),
+                 exclude_where="{key} = 'mlflow.traceName'"),
         Expected("75868b020152", "trace_request_metadata",
                  "moves session, token-usage and cost metadata into trace_info columns",
-                 exclude_where="key IN " + _in_list(("mlflow.trace.session", "mlflow.trace.tokenUsage",
+                 exclude_where="{key} IN " + _in_list(("mlflow.trace.session", "mlflow.trace.tokenUsage",
                                                      "mlflow.trace.cost"))),
         Expected("75868b020152", "spans", "drops spans.dimension_attributes (moved into span columns)",
                  skip_columns=("dimension_attributes",)),
@@ -94,9 +94,9 @@ def expected_changes() -> list[Expected]:
                  skip_columns=("status", "last_update_time")),
     ]
     rules.append(Expected("75868b020152", "trace_metrics", "moves token counts into trace_info columns",
-                          exclude_where="key IN " + _in_list(_TOKEN_KEYS)))
+                          exclude_where="{key} IN " + _in_list(_TOKEN_KEYS)))
     rules.append(Expected("75868b020152", "span_metrics", "moves span costs into span columns",
-                          exclude_where="key IN " + _in_list(_COST_KEYS)))
+                          exclude_where="{key} IN " + _in_list(_COST_KEYS)))
     for table, cols in _ANALYTICS_COLUMNS.items():
         rules.append(Expected("75868b020152", table, "backfills analytics columns (pre-added by MLflow's "
                               "online prepopulation utility, if at all)", skip_columns=tuple(cols)))
@@ -252,14 +252,18 @@ class _Sql:
         self.q = conn.dialect.identifier_preparer.quote
         self.now: dict[str, str] = {}
         self.nullable: dict[str, bool] = {}
+        self.boolean: set[str] = set()
 
     def use(self, table: TableFingerprint) -> None:
         cols = sqlalchemy.inspect(self.conn).get_columns(table.name)
         self.now = {c["name"]: _kind(c["type"]) for c in cols}
         self.nullable = {c["name"]: bool(c.get("nullable", True)) for c in cols}
+        self.boolean = {c["name"] for c in cols if isinstance(c["type"], sqlalchemy.Boolean)}
 
     def _val(self, col: str, kind: str) -> str:
         c = self.q(col)
+        if col in self.boolean and self.dialect == "postgresql":
+            return f"CAST({c} AS INTEGER)"  # PostgreSQL cannot sum or take the modulo of a boolean
         if self.now.get(col) == kind or (kind == "str" and self.dialect != "sqlite"):
             return c
         return f"CAST({c} AS {self._type(kind)})"
@@ -386,8 +390,8 @@ def _spec_for(conn: Connection, name: str, rules: list[Expected]) -> TableFinger
         for col in rule.skip_columns:
             if col in columns:
                 skipped[col] = f"{rule.revision}: {rule.what}"
-        if rule.exclude_where:
-            where.append(rule.exclude_where)
+        if rule.exclude_where:  # "key" is a reserved word on MySQL: quoted here, per dialect
+            where.append(rule.exclude_where.replace("{key}", conn.dialect.identifier_preparer.quote("key")))
     rows = conn.exec_driver_sql(f"SELECT COUNT(*) FROM {conn.dialect.identifier_preparer.quote(name)}").scalar()
     bucket = _choose_bucket(pk, columns, int(rows or 0))
     compared = [c for c in columns if c not in bucket and c not in skipped]
@@ -407,16 +411,21 @@ def _choose_bucket(pk: list[str], columns: dict[str, str], rows: int) -> list[st
     return pk[:1]
 
 
+def _escape(conn: Connection, sql: str) -> str:
+    """psycopg and pymysql read ``%`` as a placeholder even without parameters."""
+    return sql if conn.dialect.name == "sqlite" else sql.replace("%", "%%")
+
+
 def _fill(conn: Connection, sql: _Sql, table: TableFingerprint) -> None:
     kinds = [table.columns[c] for c in table.bucket]
     start = time.perf_counter()
     try:
-        result = conn.exec_driver_sql(sql.query(table))
+        result = conn.exec_driver_sql(_escape(conn, sql.query(table)))
     except sqlalchemy.exc.OperationalError as exc:
         if "integer overflow" not in str(exc) or table.int_mod:
             raise
         table.int_mod = True  # SQLite's SUM raises on 64-bit overflow: sum integers modulo P instead
-        result = conn.exec_driver_sql(sql.query(table))
+        result = conn.exec_driver_sql(_escape(conn, sql.query(table)))
     width = len(table.bucket)
     buckets: dict[str, list[Any]] = {}
     rows = 0

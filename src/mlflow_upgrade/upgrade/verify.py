@@ -36,7 +36,7 @@ from mlflow_upgrade.upgrade.fingerprint import (
     installed_head,
     take_fingerprint,
 )
-from mlflow_upgrade.uri import StoreRef, open_engine, parse_store_uri, translate_db_error
+from mlflow_upgrade.uri import StoreRef, mask_uri, open_engine, parse_store_uri, translate_db_error
 
 log = logging.getLogger(__name__)
 PAGE = 1000
@@ -92,8 +92,11 @@ def verify(uri: str, *, against: str | Path | Fingerprint | None = None, save: s
         return _verify(ref, engine, against, save, read_back, progress)
     except errors.MlflowUpgradeError:
         raise
-    except sqlalchemy.exc.DBAPIError as exc:
+    except sqlalchemy.exc.OperationalError as exc:
         raise translate_db_error(ref, exc) from None
+    except sqlalchemy.exc.DBAPIError as exc:
+        text = mask_uri(str(getattr(exc, "orig", None) or exc)).splitlines()[0]
+        raise errors.OperationFailed(f"verify failed on {ref.masked}: {text}") from None
     finally:
         engine.dispose()
 
@@ -181,6 +184,8 @@ class _Reader:
         self.ref = ref
         self.engine = engine
         self.tables = set(sqlalchemy.inspect(engine).get_table_names())
+        quote = engine.dialect.identifier_preparer.quote
+        self.key, self.value = quote("key"), quote("value")  # reserved words on MySQL
         self.read: dict[str, int] = {}
         self.expected: dict[str, int] = {}
         self.mismatches: list[str] = []
@@ -265,9 +270,9 @@ class _Reader:
 
     def compare_runs(self, store: Any, runs: list[Any]) -> None:
         ids = [r.info.run_id for r in runs]
-        params = self.by_run("params", "key, value", ids)
-        tags = self.by_run("tags", "key, value", ids)
-        latest = self.by_run("latest_metrics", "key, value, is_nan", ids)
+        params = self.by_run("params", f"{self.key}, {self.value}", ids)
+        tags = self.by_run("tags", f"{self.key}, {self.value}", ids)
+        latest = self.by_run("latest_metrics", f"{self.key}, {self.value}, is_nan", ids)
         history = self.history_counts(ids)
         for run in runs:
             rid = run.info.run_id
@@ -289,8 +294,8 @@ class _Reader:
         if "metrics" not in self.tables or not ids:
             return out
         names = {f"r{i}": r for i, r in enumerate(ids)}
-        rows = self.sql(f"SELECT run_uuid, key, COUNT(*) FROM metrics WHERE run_uuid IN "
-                        f"({', '.join(':' + k for k in names)}) GROUP BY run_uuid, key", names)
+        rows = self.sql(f"SELECT run_uuid, {self.key}, COUNT(*) FROM metrics WHERE run_uuid IN "
+                        f"({', '.join(':' + k for k in names)}) GROUP BY run_uuid, {self.key}", names)
         for rid, key, n in rows:
             out[rid][key] = int(n)
         self.expected["metric points"] = self.expected.get("metric points", 0) + sum(int(r[2]) for r in rows)
@@ -338,8 +343,8 @@ class _Reader:
             max_results=PAGE, page_token=token)))
         self.count("model versions", versions)
         # MLflow's model searches hide prompts (registered models tagged mlflow.prompt.is_prompt=true)
-        prompts = ("name NOT IN (SELECT name FROM registered_model_tags WHERE key = 'mlflow.prompt.is_prompt' "
-                   "AND LOWER(value) = 'true')")
+        prompts = (f"name NOT IN (SELECT name FROM registered_model_tags WHERE {self.key} = "
+                   f"'mlflow.prompt.is_prompt' AND LOWER({self.value}) = 'true')")
         self.expected["registered models"] = self.sql_count("registered_models", f"WHERE {prompts}")
         self.expected["model versions"] = self.sql_count(
             "model_versions", f"WHERE (current_stage IS NULL OR current_stage != 'Deleted_Internal') AND {prompts}")
