@@ -12,7 +12,7 @@ def test_registry_codes_and_families():
     assert {info.fixable for info in rules.values()} <= {"always", "sometimes", "never"}
     assert not any(i.family == 1 for i in select_rules(2))
     assert any(i.family == 1 for i in select_rules(1))
-    assert [i.code for i in select_rules(1, select=["MLU2"], ignore=["MLU201"])][0] == "MLU202"
+    assert next(i.code for i in select_rules(1, select=["MLU2"], ignore=["MLU201"])) == "MLU202"
 
 
 def test_prefilter_skips_files_without_mlflow(tmp_path):

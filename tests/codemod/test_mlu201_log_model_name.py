@@ -51,6 +51,18 @@ def test_more_positionals_is_finding():
     assert_finding_only("import mlflow\nmlflow.sklearn.log_model(m, 'model', conda_env)\n", CODE, "by keyword")
 
 
+@pytest.mark.parametrize("path", ["models/sklearn-model", "model.v1", ""])
+def test_invalid_model_name_is_finding(path):
+    # MLflow 3 rejects these names (name = name or artifact_path, then _validate_logged_model_name)
+    assert_finding_only(f"import mlflow\nmlflow.sklearn.log_model(m, artifact_path={path!r})\n", CODE, "name=")
+
+
+def test_variable_path_is_renamed():
+    # 3.17.2 does `name = name or artifact_path`: passing the same value as name= is equivalent
+    assert_fix("import mlflow\nmlflow.sklearn.log_model(m, artifact_path=p)\n",
+               "import mlflow\nmlflow.sklearn.log_model(m, name=p)\n", CODE)
+
+
 def test_tensorflow_positional_is_finding():
     # 1.x: log_model(tf_saved_model_dir, tf_meta_graph_tags, tf_signature_def_key, artifact_path)
     assert_finding_only("import mlflow\nmlflow.tensorflow.log_model(m, 'model')\n", CODE)
@@ -88,6 +100,18 @@ def test_table_matches_installed_mlflow(flavor):
     args, kwonly = _installed_log_model(flavor)
     assert args.index("artifact_path") == NAME_FLAVORS[flavor]
     assert "name" in args + kwonly
+
+
+def test_invalid_names_rejected_by_installed_mlflow():
+    from mlflow.exceptions import MlflowException
+    from mlflow.utils.validation import _validate_logged_model_name
+
+    from mlflow_upgrade.codemod.rules.mlu201_log_model_name import BAD_NAME_CHARS
+
+    for char in BAD_NAME_CHARS:
+        with pytest.raises(MlflowException):
+            _validate_logged_model_name(f"a{char}b")
+    _validate_logged_model_name("sklearn-model_1")
 
 
 def test_spark_has_no_name():

@@ -1,4 +1,9 @@
-"""The libcst pass: one transformer walks a module once and dispatches nodes to the rules' hooks."""
+"""The libcst pass: one transformer walks a module once and dispatches nodes to the rules' hooks.
+
+Names are resolved through the module's imports (``import mlflow as mf``, ``from mlflow import pyfunc``,
+``from mlflow.sklearn import log_model as lm``), not through libcst's scope analysis, which costs ten times the
+parse; positions are computed only for files that have findings.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider, QualifiedNameProvider
+from libcst.metadata import MetadataWrapper, PositionProvider
 
 from mlflow_upgrade.codemod.registry import RuleInfo, hook
 from mlflow_upgrade.codemod.results import Finding
@@ -46,7 +51,7 @@ class Context:
     findings: list[Finding] = field(default_factory=list)
     client_vars: set[str] = field(default_factory=set)
     gateway_vars: set[str] = field(default_factory=set)
-    _seen: set[tuple[str, int, int]] = field(default_factory=set)
+    pending: list[tuple[Finding, cst.CSTNode | None]] = field(default_factory=list)
 
     def qname(self, node: cst.CSTNode) -> str | None:
         return self.transformer.qname(node)
@@ -73,13 +78,24 @@ class Context:
 
     def report(self, rule: Any, message: str, *, node: cst.CSTNode | None = None, suggestion: str | None = None,
                fixable: bool = False) -> None:
-        line, col = self.position(node if node is not None else self.original)
-        key = (rule.code, line, col)
-        if key in self._seen:  # `mlflow.recipes` and `mlflow.recipes.Recipe` start at the same place
+        """Report at ``node`` (default: the node being rewritten); the position is resolved at the end."""
+        finding = Finding(rule.code, self.path, 0, 0, message, fixable=fixable, suggestion=suggestion)
+        self.pending.append((finding, node if node is not None else self.original))
+
+    def resolve_positions(self, module: cst.Module) -> None:
+        if not self.pending:
             return
-        self._seen.add(key)
-        self.findings.append(Finding(rule.code, self.path, line, col, message, fixable=fixable,
-                                     suggestion=suggestion))
+        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        seen = set()
+        for finding, node in self.pending:
+            pos = positions.get(node) if node is not None else None
+            finding.line, finding.col = (pos.start.line, pos.start.column + 1) if pos else (1, 1)
+            key = (finding.code, finding.line, finding.col)
+            if key in seen:  # `mlflow.recipes` and `mlflow.recipes.Recipe` start at the same place
+                continue
+            seen.add(key)
+            self.findings.append(finding)
+        self.pending.clear()
 
     def report_at(self, rule: Any, line: int, col: int, message: str, *, suggestion: str | None = None,
                   fixable: bool = False) -> None:
@@ -87,20 +103,8 @@ class Context:
         self.findings.append(Finding(rule.code, self.path, line, col, message, fixable=fixable,
                                      suggestion=suggestion))
 
-    def position(self, node: cst.CSTNode | None) -> tuple[int, int]:
-        for candidate in (node, self.original):
-            if candidate is None:
-                continue
-            try:
-                pos = self.transformer.get_metadata(PositionProvider, candidate)
-            except KeyError:
-                continue
-            return pos.start.line, pos.start.column + 1
-        return 1, 1
-
 
 class _Transformer(cst.CSTTransformer):
-    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider)
 
     def __init__(self, ctx: Context, rules: list[RuleInfo]) -> None:
         super().__init__()
@@ -115,18 +119,23 @@ class _Transformer(cst.CSTTransformer):
         self.renames: dict[str, tuple[RuleInfo, str]] = {
             qn: (info, new) for info in rules for qn, new in getattr(info.rule, "renames", {}).items()
         }
-        self._attr_names: set[int] = set()
+        self._attr_names: set[int] = set()  # Name nodes that are not references (attribute parts, keywords)
+        self.aliases: dict[str, str] = {}  # local name -> qualified name, from the import statements
         self._in_import = 0
         self.bound_names: set[str] = set()
 
     # -- helpers -------------------------------------------------------------------------------------------
     def qname(self, node: cst.CSTNode) -> str | None:
-        try:
-            names = self.get_metadata(QualifiedNameProvider, node, set())
-        except KeyError:
+        """``mlflow.sklearn.log_model`` for ``mf.sklearn.log_model`` after ``import mlflow as mf``; None when the
+        expression does not resolve to something under ``mlflow``."""
+        name = dotted(node) if isinstance(node, (cst.Name, cst.Attribute)) else None
+        if name is None:
             return None
-        found = sorted(q.name for q in names if q.name == "mlflow" or q.name.startswith("mlflow."))
-        return found[0] if found else None
+        first, _, rest = name.partition(".")
+        base = self.aliases.get(first)
+        if base is None or not (base == "mlflow" or base.startswith("mlflow.")):
+            return None
+        return f"{base}.{rest}" if rest else base
 
     def _run(self, hooks: list, original: cst.CSTNode, updated: cst.CSTNode, *args: Any) -> cst.CSTNode:
         for _info, fn in hooks:
@@ -154,11 +163,34 @@ class _Transformer(cst.CSTTransformer):
     def visit_Attribute(self, node: cst.Attribute) -> None:
         self._attr_names.add(id(node.attr))
 
+    def visit_Arg(self, node: cst.Arg) -> None:
+        if node.keyword is not None:
+            self._attr_names.add(id(node.keyword))
+
     def visit_Import(self, node: cst.Import) -> None:
         self._in_import += 1
+        for alias in node.names:
+            full = dotted(alias.name)
+            if not full:
+                continue
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                self.aliases[alias.asname.name.value] = full
+            else:
+                top = full.split(".", 1)[0]
+                self.aliases[top] = top
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         self._in_import += 1
+        if isinstance(node.names, cst.ImportStar):
+            return
+        module = dotted(node.module) if node.module is not None and not node.relative else None
+        for alias in node.names:
+            name = dotted(alias.name)
+            local = alias.asname.name.value if alias.asname is not None and isinstance(alias.asname.name, cst.Name) \
+                else name
+            if local:
+                # relative or unknown modules still shadow an earlier binding of the same name
+                self.aliases[local] = f"{module}.{name}" if module else f"<local>.{name}"
 
     # -- dispatch ------------------------------------------------------------------------------------------
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
@@ -167,6 +199,8 @@ class _Transformer(cst.CSTTransformer):
         return self._run(self.calls, original, updated, self.qname(original.func))
 
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+        if self._in_import:  # `import mlflow.recipes`: the import hooks see it whole
+            return updated
         qn = self.qname(original)
         if qn in self.renames:
             info, new = self.renames[qn]
@@ -248,6 +282,6 @@ def transform_source(source: str, path: str, rules: list[RuleInfo]) -> tuple[str
     """Rewrite one Python source; raises ``libcst.ParserSyntaxError`` when it does not parse."""
     module = cst.parse_module(source)
     ctx = Context(path=path)
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    new_module = wrapper.visit(_Transformer(ctx, rules))
+    new_module = module.visit(_Transformer(ctx, rules))
+    ctx.resolve_positions(module)
     return new_module.code, ctx.findings

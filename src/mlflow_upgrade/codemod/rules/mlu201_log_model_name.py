@@ -11,6 +11,7 @@ from mlflow_upgrade.codemod.rules._helpers import (
     positional,
     positional_to_keyword,
     rename_keyword,
+    string_value,
 )
 
 # flavor -> index of `artifact_path` among the positional parameters of `log_model`, read from MLflow 3.17.2
@@ -26,6 +27,9 @@ NAME_FLAVORS: dict[str, int] = {
 # `mlflow.tensorflow.log_model` had a different positional order in 1.x (tf_saved_model_dir, tf_meta_graph_tags,
 # tf_signature_def_key, artifact_path): a positional path there is not rewritten.
 UNSURE_POSITIONAL = frozenset({"tensorflow"})
+# MLflow 3 validates the name of a LoggedModel (mlflow.utils.validation._validate_logged_model_name); 3.17.2 uses
+# `name = name or artifact_path`, so a path with these characters fails either way and needs a new name.
+BAD_NAME_CHARS = ("/", ":", ".", "%", '"', "'")
 
 
 def flavor_of(qname: str | None) -> str | None:
@@ -48,6 +52,15 @@ class LogModelName(Rule):
         flavor = flavor_of(qname)
         if flavor not in NAME_FLAVORS or keyword(node, "name") is not None:
             return None
+        path_arg = keyword(node, "artifact_path")
+        if path_arg is None and len(positional(node)) > NAME_FLAVORS[flavor] and not has_star(node):
+            path_arg = positional(node)[NAME_FLAVORS[flavor]]
+        literal = string_value(path_arg.value) if path_arg is not None else None
+        if literal is not None and (not literal or any(c in literal for c in BAD_NAME_CHARS)):
+            ctx.report(self, f"`mlflow.{flavor}.log_model`: {literal!r} is not a valid model name in MLflow 3 "
+                       "(no / : . % or quotes); logging fails with it as `artifact_path` or `name`",
+                       suggestion=f"pass a plain name, e.g. `name={_plain(literal)!r}`")
+            return None
         if keyword(node, "artifact_path") is not None:
             ctx.report(self, f"`mlflow.{flavor}.log_model(artifact_path=...)` is deprecated in MLflow 3; use "
                        "`name=`", fixable=True)
@@ -63,3 +76,10 @@ class LogModelName(Rule):
         ctx.report(self, f"`mlflow.{flavor}.log_model`: the positional argument {index + 1} is the deprecated "
                    "`artifact_path`", suggestion="pass it as `name=...` and the following arguments by keyword")
         return None
+
+
+def _plain(path: str) -> str:
+    name = path.rstrip("/").rsplit("/", 1)[-1]
+    for char in BAD_NAME_CHARS:
+        name = name.replace(char, "-")
+    return name or "model"

@@ -1,0 +1,25 @@
+# From the mlflow.tracking.client docstring, mlflow-1.30.1 sdist (Apache-2.0, see ../LICENSE.txt).
+import mlflow
+from mlflow import MlflowClient
+
+def print_registered_models_info(r_models):
+    print("--")
+    for rm in r_models:
+        print("name: {}".format(rm.name))
+        print("tags: {}".format(rm.tags))
+        print("description: {}".format(rm.description))
+
+mlflow.set_tracking_uri("sqlite:///mlruns.db")
+client = MlflowClient()
+
+# Register a couple of models with respective names, tags, and descriptions
+for name, tags, desc in [("name1", {"t1": "t1"}, 'description1'),
+                         ("name2", {"t2": "t2"}, 'description2')]:
+    client.create_registered_model(name, tags, desc)
+
+# Fetch all registered models
+print_registered_models_info(client.list_registered_models())
+
+# Delete one registered model and fetch again
+client.delete_registered_model("name1")
+print_registered_models_info(client.list_registered_models())

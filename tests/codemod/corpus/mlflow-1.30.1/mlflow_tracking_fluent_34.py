@@ -1,0 +1,26 @@
+# From the mlflow.tracking.fluent docstring, mlflow-1.30.1 sdist (Apache-2.0, see ../LICENSE.txt).
+import mlflow
+from mlflow.entities import ViewType
+
+# Create two runs
+with mlflow.start_run() as run1:
+    mlflow.log_param("p", 0)
+
+with mlflow.start_run() as run2:
+    mlflow.log_param("p", 1)
+
+# Delete the last run
+mlflow.delete_run(run2.info.run_id)
+
+def print_run_infos(run_infos):
+    for r in run_infos:
+        print("- run_id: {}, lifecycle_stage: {}".format(r.run_id, r.lifecycle_stage))
+
+print("Active runs:")
+print_run_infos(mlflow.list_run_infos("0", run_view_type=ViewType.ACTIVE_ONLY))
+
+print("Deleted runs:")
+print_run_infos(mlflow.list_run_infos("0", run_view_type=ViewType.DELETED_ONLY))
+
+print("All runs:")
+print_run_infos(mlflow.list_run_infos("0", run_view_type=ViewType.ALL))

@@ -1,0 +1,8 @@
+# From the mlflow.gateway.client docstring, mlflow-2.9.2 sdist (Apache-2.0, see ../LICENSE.txt).
+from mlflow.gateway import MlflowGatewayClient
+
+gateway_client = MlflowGatewayClient("databricks")
+
+gateway_client.set_limits(
+    "my-new-route", [{"key": "user", "renewal_period": "minute", "calls": 50}]
+)

@@ -1,0 +1,8 @@
+# From the mlflow.gateway.fluent docstring, mlflow-2.9.2 sdist (Apache-2.0, see ../LICENSE.txt).
+from mlflow.gateway import query, set_gateway_uri
+
+set_gateway_uri(gateway_uri="http://my.gateway:9000")
+response = query(
+    "my_chat_route",
+    {"messages": [{"role": "user", "content": "What is the best day of the week?"}]},
+)

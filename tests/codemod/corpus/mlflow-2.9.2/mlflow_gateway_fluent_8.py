@@ -1,0 +1,12 @@
+# From the mlflow.gateway.fluent docstring, mlflow-2.9.2 sdist (Apache-2.0, see ../LICENSE.txt).
+from mlflow.gateway import query, set_gateway_uri
+
+set_gateway_uri(gateway_uri="http://my.gateway:9000")
+response = query(
+    "a_completions_route",
+    {
+        "prompt": "Give me an example of a properly formatted pytest unit test",
+        "temperature": 0.6,
+        "max_tokens": 1000,
+    },
+)

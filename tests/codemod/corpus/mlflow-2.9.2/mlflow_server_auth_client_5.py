@@ -1,0 +1,7 @@
+# From the mlflow.server.auth.client docstring, mlflow-2.9.2 sdist (Apache-2.0, see ../LICENSE.txt).
+from mlflow.server.auth.client import AuthServiceClient
+
+client = AuthServiceClient("tracking_uri")
+client.create_user("newuser", "newpassword")
+
+client.delete_user("newuser")

@@ -1,0 +1,29 @@
+# From the mlflow.tracking.client docstring, mlflow-2.9.2 sdist (Apache-2.0, see ../LICENSE.txt).
+from mlflow import MlflowClient
+
+
+def print_run_info(r):
+    print(f"run_id: {r.info.run_id}")
+    print(f"metrics: {r.data.metrics}")
+    print(f"status: {r.info.status}")
+
+
+# Create a run under the default experiment (whose id is '0').
+# Since these are low-level CRUD operations, this method will create a run.
+# To end the run, you'll have to explicitly end it.
+client = MlflowClient()
+experiment_id = "0"
+run = client.create_run(experiment_id)
+print_run_info(run)
+print("--")
+
+# Log the metric. Unlike mlflow.log_metric this method
+# does not start a run if one does not exist. It will log
+# the metric for the run id in the backend store.
+client.log_metric(run.info.run_id, "m", 1.5)
+client.set_terminated(run.info.run_id)
+run = client.get_run(run.info.run_id)
+print_run_info(run)
+
+# To log metric in async fashion
+client.log_metric(run.info.run_id, "m", 1.5, synchronous=False)

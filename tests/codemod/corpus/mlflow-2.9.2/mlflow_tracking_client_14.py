@@ -1,0 +1,20 @@
+# From the mlflow.tracking.client docstring, mlflow-2.9.2 sdist (Apache-2.0, see ../LICENSE.txt).
+from mlflow import MlflowClient
+
+
+def print_run_info(run):
+    print(f"run_id: {run.info.run_id}")
+    print(f"Tags: {run.data.tags}")
+
+
+# Create a run under the default experiment (whose id is '0').
+client = MlflowClient()
+experiment_id = "0"
+run = client.create_run(experiment_id)
+print_run_info(run)
+print("--")
+
+# Set a tag and fetch updated run info
+client.set_tag(run.info.run_id, "nlp.framework", "Spark NLP")
+run = client.get_run(run.info.run_id)
+print_run_info(run)

@@ -1,0 +1,15 @@
+# From the mlflow.tracking.client docstring, mlflow-2.9.2 sdist (Apache-2.0, see ../LICENSE.txt).
+from mlflow import MlflowClient
+
+# Create a run under the default experiment (whose id is '0').
+client = MlflowClient()
+experiment_id = "0"
+run = client.create_run(experiment_id)
+run_id = run.info.run_id
+print(f"run_id: {run_id}; lifecycle_stage: {run.info.lifecycle_stage}")
+client.delete_run(run_id)
+del_run = client.get_run(run_id)
+print(f"run_id: {run_id}; lifecycle_stage: {del_run.info.lifecycle_stage}")
+client.restore_run(run_id)
+rest_run = client.get_run(run_id)
+print(f"run_id: {run_id}; lifecycle_stage: {rest_run.info.lifecycle_stage}")

@@ -1,0 +1,34 @@
+# From the mlflow.tracking.client docstring, mlflow-2.9.2 sdist (Apache-2.0, see ../LICENSE.txt).
+import mlflow.sklearn
+from mlflow.store.artifact.runs_artifact_repo import RunsArtifactRepository
+from mlflow import MlflowClient
+from mlflow.models import infer_signature
+from sklearn.datasets import make_regression
+from sklearn.ensemble import RandomForestRegressor
+
+mlflow.set_tracking_uri("sqlite:///mlruns.db")
+params = {"n_estimators": 3, "random_state": 42}
+name = "RandomForestRegression"
+X, y = make_regression(n_features=4, n_informative=2, random_state=0, shuffle=False)
+rfr = RandomForestRegressor(**params).fit(X, y)
+signature = infer_signature(X, rfr.predict(X))
+
+# Log MLflow entities
+with mlflow.start_run() as run:
+    mlflow.log_params(params)
+    mlflow.sklearn.log_model(rfr, artifact_path="sklearn-model", signature=signature)
+
+# Register model name in the model registry
+client = MlflowClient()
+client.create_registered_model(name)
+
+# Create a new version of the rfr model under the registered model name
+desc = "A new version of the model"
+runs_uri = f"runs:/{run.info.run_id}/sklearn-model"
+model_src = RunsArtifactRepository.get_underlying_uri(runs_uri)
+mv = client.create_model_version(name, model_src, run.info.run_id, description=desc)
+print(f"Name: {mv.name}")
+print(f"Version: {mv.version}")
+print(f"Description: {mv.description}")
+print(f"Status: {mv.status}")
+print(f"Stage: {mv.current_stage}")

@@ -1,0 +1,28 @@
+# From the mlflow.tracking.client docstring, mlflow-2.9.2 sdist (Apache-2.0, see ../LICENSE.txt).
+import mlflow.sklearn
+from mlflow import MlflowClient
+from mlflow.models import infer_signature
+from sklearn.datasets import make_regression
+from sklearn.ensemble import RandomForestRegressor
+
+mlflow.set_tracking_uri("sqlite:///mlruns.db")
+params = {"n_estimators": 3, "random_state": 42}
+name = "RandomForestRegression"
+X, y = make_regression(n_features=4, n_informative=2, random_state=0, shuffle=False)
+rfr = RandomForestRegressor(**params).fit(X, y)
+signature = infer_signature(X, rfr.predict(X))
+
+# Log MLflow entities
+with mlflow.start_run() as run:
+    mlflow.log_params(params)
+    mlflow.sklearn.log_model(rfr, artifact_path="sklearn-model", signature=signature)
+
+# Register model name in the model registry
+client = MlflowClient()
+client.create_registered_model(name)
+
+# Create a new version of the rfr model under the registered model name
+model_uri = f"runs:/{run.info.run_id}/sklearn-model"
+mv = client.create_model_version(name, model_uri, run.info.run_id)
+artifact_uri = client.get_model_version_download_uri(name, mv.version)
+print(f"Download URI: {artifact_uri}")

@@ -1,0 +1,24 @@
+# From the mlflow.transformers.__init__ docstring, mlflow-2.9.2 sdist (Apache-2.0, see ../LICENSE.txt).
+from mlflow.models import infer_signature
+from mlflow.transformers import generate_signature_output
+from transformers import pipeline
+
+en_to_de = pipeline("translation_en_to_de")
+
+data = "MLflow is great!"
+output = generate_signature_output(en_to_de, data)
+signature = infer_signature(data, output)
+
+with mlflow.start_run() as run:
+    mlflow.transformers.log_model(
+        transformers_model=en_to_de,
+        artifact_path="english_to_german_translator",
+        signature=signature,
+        input_example=data,
+    )
+
+model_uri = f"runs:/{run.info.run_id}/english_to_german_translator"
+loaded = mlflow.pyfunc.load_model(model_uri)
+
+print(loaded.predict(data))
+# MLflow ist großartig!
