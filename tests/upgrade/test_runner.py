@@ -13,7 +13,12 @@ from mlflow_upgrade.upgrade import alembic_driver
 from mlflow_upgrade.upgrade.runner import marker_path, upgrade
 from mlflow_upgrade.uri import parse_store_uri
 from tests.cli_helpers import run_cli
-from tests.support.fixture_stores import copy_auth_fixture, copy_sqlite_fixture, load_fixture_into, table_counts
+from tests.support.fixture_stores import (
+    copy_auth_fixture,
+    copy_sqlite_fixture,
+    load_fixture_into,
+    table_counts,
+)
 from tests.upgrade.runner_support import current_revision
 
 HEAD = alembic_driver.head("tracking")
