@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import re
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,9 +18,10 @@ import sqlalchemy
 from sqlalchemy.engine import URL, Engine, make_url
 
 from mlflow_upgrade import errors
+from mlflow_upgrade.masking import MASK as MASK  # re-exported
+from mlflow_upgrade.masking import mask_uri
 
 SQL_DIALECTS = ("sqlite", "postgresql", "mysql", "mssql")
-MASK = "***"
 
 # Driver modules SQLAlchemy needs per "dialect+driver"; the first importable one is chosen when the URI names
 # no driver. pymysql comes first for MySQL because it is pure Python and is what our extras install.
@@ -35,11 +35,6 @@ _INSTALL_HINT = {
     "mysql": "pip install 'mlflow-upgrade[mysql]'",
     "mssql": "pip install 'mlflow-upgrade[mssql]' (and Microsoft's ODBC driver)",
 }
-
-
-def mask_uri(text: str) -> str:
-    """Replace the password of every ``scheme://user:password@host`` in ``text`` with ``***``."""
-    return re.sub(r"(?P<pre>[a-zA-Z][\w+.-]*://[^:/@\s]*:)(?P<pw>[^@\s]*)@", rf"\g<pre>{MASK}@", text)
 
 
 @dataclass(frozen=True)
@@ -188,7 +183,7 @@ def translate_db_error(ref: StoreRef, exc: BaseException) -> errors.MlflowUpgrad
         return errors.NotAnMlflowStore(f"{ref.path} is not a SQLite database ({text})")
     if "password authentication failed" in low or "access denied" in low:
         return errors.ConnectionFailed(f"authentication failed for {where}: check the user name and password")
-    if "does not exist" in low and "database" in low or "unknown database" in low:
+    if ("does not exist" in low and "database" in low) or "unknown database" in low:
         return errors.StoreNotFound(f"database '{ref.database_name}' does not exist on the server of {where}")
     if any(s in low for s in ("could not connect", "connection refused", "can't connect", "timeout",
                               "name or service not known", "could not translate host", "timed out",
