@@ -1,0 +1,1 @@
+"""Helpers shared by tests (fixture stores made by real MLflow releases)."""
