@@ -399,11 +399,15 @@ def _spec_for(conn: Connection, name: str, rules: list[Expected]) -> TableFinger
                             where=" OR ".join(f"({w})" for w in where) or None, skipped=skipped)
 
 
+def _row_key(pk: list[str], columns: dict[str, str]) -> list[str]:
+    """The primary key without the value columns (floats, is_nan): a metric whose value changed, or whose NaN
+    became 0, stays one "changed" row instead of a missing plus an added one."""
+    return [c for c in pk if columns.get(c) != "float" and c != "is_nan"] or pk
+
+
 def _choose_bucket(pk: list[str], columns: dict[str, str], rows: int) -> list[str]:
     if rows <= EXACT_LIMIT:
-        # the primary key without float columns: a metric whose value changed stays one "changed" row
-        key = [c for c in pk if columns.get(c) != "float"]
-        return key or pk
+        return _row_key(pk, columns)
     for owner in OWNER_COLUMNS:
         if owner in columns and (owner != "name" or owner in pk):
             # metric-like tables: the key joins the bucket, so the only text columns need no per-row hashing
@@ -611,7 +615,7 @@ def _drill_down(before: Fingerprint, diffs: list[Difference], engine: Engine | N
             out.append(diff)
             continue
         if before_engine is not None and engine is not None and diff.kind in ("count", "changed") \
-                and table.bucket != [c for c in table.pk if table.columns.get(c) != "float"]:
+                and table.bucket != _row_key(table.pk, table.columns):
             out += _row_diff(table, diff, before_engine, engine) or [diff]
             continue
         if engine is not None and diff.kind == "changed" and diff.column:
@@ -634,9 +638,8 @@ def _fetch(engine: Engine, table: TableFingerprint, key: dict[str, Any], cols: l
 
 def _row_diff(table: TableFingerprint, diff: Difference, before_engine: Engine,
               engine: Engine) -> list[Difference]:
-    cols = [c for c in table.pk if c not in table.bucket] + \
-        [c for c in table.compared if c not in table.pk]
-    keyed = [c for c in table.pk if c not in table.bucket]
+    keyed = [c for c in _row_key(table.pk, table.columns) if c not in table.bucket]
+    cols = keyed + [c for c in table.compared if c not in keyed]
 
     def rows(eng: Engine) -> dict[tuple, tuple]:
         return {tuple(norm(v) for v in r[:len(keyed)]): tuple(norm(v) for v in r[len(keyed):])
