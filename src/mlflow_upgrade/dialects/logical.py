@@ -4,7 +4,7 @@ Used when a server's native dump tool is missing or incompatible, and on demand 
 
 File layout (one JSON value per line):
     {"format": "mlflow-upgrade-logical", "version": 1, "dialect": ..., "schema": {"pre": [...], "post": [...]}}
-    {"table": "<name>", "columns": [...]}       then one JSON array per row, then
+    {"table": "<name>", "columns": [...]}       then lines of up to 5000 rows (an array of arrays), then
     {"end": "<name>", "rows": <n>}              ... for every table, then
     {"eof": true, "row_counts": {...}}
 
@@ -136,8 +136,8 @@ def _write_table(
     )
     try:
         while rows := result.fetchmany(BATCH_ROWS):
-            try:
-                out.write(b"".join(_line(list(row)) for row in rows))
+            try:  # one JSON array of rows per line: the C encoder does the work, not a Python loop
+                out.write(_line([tuple(row) for row in rows]))
             except TypeError as exc:  # a column type this format cannot represent: never drop it silently
                 raise errors.OperationFailed(
                     f"logical dump cannot store table '{table}': {exc}; use --method native"
@@ -198,26 +198,20 @@ def _load_table(
     insert_sql = dialect.insert_sql(conn, table, columns)
     task = add_task(bar, f"load {table}", total)
     loaded = 0
-    batch: list[tuple[Any, ...]] = []
     for line in lines:
-        row = json.loads(line)
-        if type(row) is dict:  # the table's end marker
-            if row.get("end") != table or row.get("rows") != loaded + len(batch):
+        rows = json.loads(line)
+        if type(rows) is dict:  # the table's end marker
+            if rows.get("end") != table or rows.get("rows") != loaded:
                 raise errors.OperationFailed(f"the dump of table '{table}' is inconsistent (row count)")
-            break
-        batch.append(_decode_row(row))
-        if len(batch) >= BATCH_ROWS:
-            loaded += _flush(conn, insert_sql, batch, bar, task)
-    else:
-        raise errors.OperationFailed(f"the dump is truncated inside table '{table}'")
-    if batch:
+            return loaded
+        # tagged values are JSON objects: only lines holding a '{' can contain one
+        batch = [_decode_row(row) for row in rows] if b"{" in line else [tuple(row) for row in rows]
         loaded += _flush(conn, insert_sql, batch, bar, task)
-    return loaded
+    raise errors.OperationFailed(f"the dump is truncated inside table '{table}'")
 
 
 def _flush(conn: Connection, sql: str, batch: list[tuple[Any, ...]], bar: Progress, task: Any) -> int:
-    conn.exec_driver_sql(sql, batch)
-    n = len(batch)
-    batch.clear()
-    bar.advance(task, n)
-    return n
+    if batch:
+        conn.exec_driver_sql(sql, batch)
+        bar.advance(task, len(batch))
+    return len(batch)
