@@ -7,6 +7,7 @@ Verbs are imported lazily so ``mlflow-upgrade --help`` and quick commands do not
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import logging
 import os
 import sys
