@@ -176,6 +176,13 @@ class Dialect:
         values = ", ".join([marker] * len(columns))
         return f"INSERT INTO {q(table)} ({names}) VALUES ({values})"
 
+    def load_rows(self, conn: Connection, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        """Insert one batch of rows (driver values, ``columns`` order) into ``table``."""
+        key = ("mlflow_upgrade_insert", table, tuple(columns))
+        if key not in conn.info:
+            conn.info[key] = self.insert_sql(conn, table, columns)
+        conn.exec_driver_sql(conn.info[key], rows)
+
     def table_order(self, conn: Connection, tables: Sequence[str]) -> list[str]:
         """Order in which to dump and load tables (parents first where foreign keys exist)."""
         ordered = [t.name for t in self.reflect(conn, tables).sorted_tables]

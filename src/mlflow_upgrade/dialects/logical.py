@@ -195,7 +195,6 @@ def _load_table(
     dialect: Dialect, conn: Connection, lines: Iterator[bytes], table: str, columns: list[str],
     total: int | None, bar: Progress,
 ) -> int:
-    insert_sql = dialect.insert_sql(conn, table, columns)
     task = add_task(bar, f"load {table}", total)
     loaded = 0
     for line in lines:
@@ -206,12 +205,8 @@ def _load_table(
             return loaded
         # tagged values are JSON objects: only lines holding a '{' can contain one
         batch = [_decode_row(row) for row in rows] if b"{" in line else [tuple(row) for row in rows]
-        loaded += _flush(conn, insert_sql, batch, bar, task)
+        if batch:
+            dialect.load_rows(conn, table, columns, batch)
+            bar.advance(task, len(batch))
+        loaded += len(batch)
     raise errors.OperationFailed(f"the dump is truncated inside table '{table}'")
-
-
-def _flush(conn: Connection, sql: str, batch: list[tuple[Any, ...]], bar: Progress, task: Any) -> int:
-    if batch:
-        conn.exec_driver_sql(sql, batch)
-        bar.advance(task, len(batch))
-    return len(batch)

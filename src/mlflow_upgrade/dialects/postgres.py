@@ -172,6 +172,19 @@ class PostgresDialect(Dialect):
         return (f"INSERT INTO {_ident(table).replace('%', '%%')} ({names.replace('%', '%%')}) OVERRIDING SYSTEM VALUE "
                 f"VALUES ({', '.join(['%s'] * len(columns))})")
 
+    def load_rows(self, conn: Connection, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        dbapi = conn.connection.dbapi_connection
+        if type(dbapi).__module__.startswith("psycopg2") or not hasattr(dbapi, "cursor"):
+            super().load_rows(conn, table, columns, rows)
+            return
+        # psycopg 3: COPY is several times faster than INSERTs; values go through psycopg's text dumpers,
+        # which write NaN/Infinity, bytea and timestamps exactly. COPY also fills identity columns as given.
+        with dbapi.cursor() as cursor, cursor.copy(
+            f"COPY {_ident(table)} ({', '.join(map(_ident, columns))}) FROM STDIN"
+        ) as copy:
+            for row in rows:
+                copy.write_row(row)
+
     def capture_schema(self, conn: Connection, tables: Sequence[str]) -> dict[str, Any]:
         # a private copy: the DDL tweaks below must not leak into the cached reflection
         metadata = sqlalchemy.MetaData()
