@@ -184,3 +184,27 @@ def test_large_tables_use_flagged_estimates(dialect: str, request: pytest.Fixtur
     engine.dispose()
     assert exact.exact and exact.rows == manifest("2.16.2")["table_counts"]["metrics"]
     assert not estimated.exact and estimated.rows > 0
+
+
+def test_migration_outside_mlflow_upgrade_is_detected(empty_db_uri: str, tmp_path: Path) -> None:
+    """The journal says mlflow-upgrade left the store at 2.9.2's head; a newer client then moved it on."""
+    from mlflow_upgrade.upgrade.journal import ensure_journal, record_finish, record_start
+
+    release = "2.9.2"
+    if empty_db_uri.startswith("sqlite"):
+        uri = copy_sqlite_fixture(release, tmp_path)
+    else:
+        load_fixture_into(release, empty_db_uri)
+        uri = empty_db_uri
+    head_292 = manifest(release)["tracking_revision"]
+    engine = sqlalchemy.create_engine(uri)
+    with engine.begin() as conn:
+        ensure_journal(conn)
+        record_finish(conn, record_start(conn, "97727af70f4d", head_292), "ok")
+    assert inspect(uri).tracking.outside_migration is None
+    with engine.begin() as conn:  # what `mlflow db upgrade` / a newer server does behind our back
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '4465047574b1'")
+    engine.dispose()
+    report = inspect(uri).tracking
+    assert report.outside_migration and "outside mlflow-upgrade" in report.outside_migration
+    assert head_292 in report.outside_migration and "mlflow_upgrade_log" not in report.foreign_tables

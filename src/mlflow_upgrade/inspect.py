@@ -53,6 +53,7 @@ class DatabaseReport:
     foreign_tables: list[str] = field(default_factory=list)
     foreign_apps: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    outside_migration: str | None = None  # set when the DB was migrated after mlflow-upgrade's last upgrade
 
     @property
     def would_migrate(self) -> bool:
@@ -119,6 +120,9 @@ def inspect_database(ref: StoreRef, db: str, *, exact_counts: bool = False) -> D
             state = read_state(conn, db)
             _refuse_unusable(ref, state)
             report = _describe(ref, state)
+            report.outside_migration = _outside_migration(conn, state)
+            if report.outside_migration:
+                report.notes.append(report.outside_migration)
             report.counts = count_rows(conn, ref.kind, _count_tables(state), exact=exact_counts)
             conn.rollback()
     except errors.MlflowUpgradeError:
@@ -130,6 +134,16 @@ def inspect_database(ref: StoreRef, db: str, *, exact_counts: bool = False) -> D
     finally:
         engine.dispose()
     return report
+
+
+def _outside_migration(conn, state: SchemaState) -> str | None:
+    """Compare the revision with mlflow-upgrade's journal (if it ever upgraded this DB): a silent migration by
+    a newer MLflow client or server shows up as a revision the journal did not leave."""
+    from mlflow_upgrade.upgrade.journal import detect_outside_migration, has_journal
+
+    if state.db != TRACKING or not has_journal(conn):
+        return None
+    return detect_outside_migration(conn, state.revision)
 
 
 def _refuse_unusable(ref: StoreRef, state: SchemaState) -> None:
