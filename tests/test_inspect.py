@@ -208,3 +208,9 @@ def test_migration_outside_mlflow_upgrade_is_detected(empty_db_uri: str, tmp_pat
     report = inspect(uri).tracking
     assert report.outside_migration and "outside mlflow-upgrade" in report.outside_migration
     assert head_292 in report.outside_migration and "mlflow_upgrade_log" not in report.foreign_tables
+
+
+def test_bare_path_to_a_sqlite_file_is_a_database(tmp_path: Path) -> None:
+    path = copy_sqlite_fixture("2.9.2", tmp_path).removeprefix("sqlite:///")
+    snap = inspect(path)
+    assert snap.kind == "sqlite" and snap.tracking.revision == manifest("2.9.2")["tracking_revision"]

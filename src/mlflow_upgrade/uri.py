@@ -92,7 +92,19 @@ def parse_store_uri(text: str) -> StoreRef:
 
 def _file_store_ref(text: str) -> StoreRef:
     path = Path(unquote(urlsplit(text).path)) if text.startswith("file:") else Path(text)
-    return StoreRef(kind="file", uri=text, path=path.expanduser().resolve())
+    path = path.expanduser().resolve()
+    if _is_sqlite_file(path):  # `inspect mlflow.db`: a bare path to a SQLite database, not a file store
+        uri = f"sqlite:///{path}"
+        return StoreRef(kind="sqlite", uri=uri, path=path, url=make_url(uri))
+    return StoreRef(kind="file", uri=text, path=path)
+
+
+def _is_sqlite_file(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
 
 
 def _sqlite_ref(text: str, url: URL) -> StoreRef:
