@@ -369,3 +369,32 @@ def test_dialect_helpers(empty_db_uri: str) -> None:
     dialect.drop_all_tables(engine)
     assert dialect.is_empty(engine)
     engine.dispose()
+
+
+@pytest.mark.parametrize("method", ["native", "logical"])
+def test_counts_match_the_dump_while_the_store_is_written(password_uri: str, method: str, tmp_path: Path) -> None:
+    """A writer inserts rows during the backup: the manifest's counts must still describe the dumped rows."""
+    import threading
+
+    stop = threading.Event()
+
+    def write() -> None:
+        engine = _engine(password_uri)
+        i = 1000
+        while not stop.is_set():
+            with engine.begin() as conn:
+                conn.exec_driver_sql(f"INSERT INTO experiments VALUES ({i}, 'w{i}')")
+            i += 1
+        engine.dispose()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        manifest = backup(password_uri, tmp_path / "b", method=method, progress=False)
+    finally:
+        stop.set()
+        writer.join()
+    if manifest.dialect == "mysql" and method == "native":
+        assert manifest.details["counts"].startswith("exact")
+    report = restore(manifest.directory, password_uri, force=True, progress=False)
+    assert report.verified and report.restored_counts["experiments"] >= 2

@@ -15,6 +15,8 @@ import gzip
 import os
 import re
 import tempfile
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -103,30 +105,39 @@ class MySQLDialect(Dialect):
         check = self.can_dump_natively(ref, engine)
         assert check.ok and check.tool is not None
         target = dest_dir / f"{ref.database_name or 'database'}{self.native_suffix}"
-        # Counts and revisions come from a consistent snapshot taken just before the dump's own snapshot;
-        # the restore compares against them, so a store written during the backup is reported, not missed.
-        with engine.connect() as conn:
-            self.begin_consistent_read(conn)
-            tables = self.list_tables(conn)
-            counts = self.row_counts(conn, tables)
-            versions = self.read_versions(conn, version_tables)
-            conn.rollback()
-        task = bar.add_task(f"{Path(check.tool).name} {ref.database_name}", total=len(tables), rate="tables")
-        with _defaults_file(ref) as cnf:
-            cmd = [check.tool, f"--defaults-extra-file={cnf}", "--single-transaction", "--quick", "--hex-blob",
-                   "--no-tablespaces", "--triggers", "--skip-dump-date", "--default-character-set=utf8mb4",
-                   "--verbose", "--", ref.database_name or ""]
-            try:
-                with open(private_file(target), "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb",
-                                                                              compresslevel=3) as out:
-                    run_tool(cmd, _tool_env(), stdout_sink=out, on_stderr_line=_table_counter(bar, task),
-                             secrets=_secrets(ref))
-            except OSError as exc:
-                if is_disk_full(exc):
-                    raise errors.OperationFailed(f"disk full while writing {target}: free space and retry") from None
-                raise
-        return NativeResult(files=[target], row_counts=counts, versions=versions,
-                            details={"dump_tool": check.tool_version, "server": self.server_info(engine)[2]})
+        with engine.connect() as lock_conn:
+            tables = self.list_tables(lock_conn)
+            # Hold READ locks while counting and until the dump has opened its snapshot: the counts then
+            # describe exactly the dumped rows (writers wait a moment). Without the LOCK TABLES privilege,
+            # count in a snapshot just before the dump instead and say so in the manifest.
+            locked = _lock_tables(lock_conn, tables)
+            if not locked:
+                self.begin_consistent_read(lock_conn)
+            counts = self.row_counts(lock_conn, tables)
+            versions = self.read_versions(lock_conn, version_tables)
+            if not locked:
+                lock_conn.rollback()
+            task = bar.add_task(f"{Path(check.tool).name} {ref.database_name}", total=len(tables), rate="tables")
+            with _defaults_file(ref) as cnf, _unlock_after_snapshot(lock_conn, locked) as started:
+                cmd = [check.tool, f"--defaults-extra-file={cnf}", "--single-transaction", "--quick", "--hex-blob",
+                       "--no-tablespaces", "--triggers", "--skip-dump-date", "--default-character-set=utf8mb4",
+                       "--verbose", "--", ref.database_name or ""]
+                started.set()
+                try:
+                    with open(private_file(target), "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb",
+                                                                                  compresslevel=3) as out:
+                        run_tool(cmd, _tool_env(), stdout_sink=out, on_stderr_line=_table_counter(bar, task),
+                                 secrets=_secrets(ref))
+                except OSError as exc:
+                    if is_disk_full(exc):
+                        raise errors.OperationFailed(
+                            f"disk full while writing {target}: free space and retry"
+                        ) from None
+                    raise
+        details = {"dump_tool": check.tool_version, "server": self.server_info(engine)[2],
+                   "counts": "exact (tables locked until the dump's snapshot)" if locked
+                   else "snapshot taken just before the dump (no LOCK TABLES privilege)"}
+        return NativeResult(files=[target], row_counts=counts, versions=versions, details=details)
 
     def restore_native(
         self, ref: StoreRef, engine: Engine, files: Sequence[Path], details: dict[str, Any], bar: Progress
@@ -175,6 +186,54 @@ class MySQLDialect(Dialect):
 
     def list_tables(self, engine: Engine | Connection) -> list[str]:
         return sorted(sqlalchemy.inspect(engine).get_table_names())
+
+
+def _lock_tables(conn: Connection, tables: Sequence[str]) -> bool:
+    if not tables:
+        return False
+    try:
+        run_statement(conn, "LOCK TABLES " + ", ".join(f"{_ident(t)} READ" for t in tables))
+    except sqlalchemy.exc.DBAPIError:
+        conn.rollback()
+        return False
+    return True
+
+
+# What mariadb-dump/mysqldump runs only after START TRANSACTION WITH CONSISTENT SNAPSHOT.
+_AFTER_SNAPSHOT = re.compile(r"show create table|sql_no_cache|show table status|show fields|show triggers", re.I)
+_SNAPSHOT_WAIT_S = 30.0
+
+
+@contextlib.contextmanager
+def _unlock_after_snapshot(conn: Connection, locked: bool) -> Iterator[threading.Event]:
+    """Yield an event to set once the dump tool is started; UNLOCK TABLES as soon as its snapshot exists
+    (seen in the processlist), when the block ends, or after 30 s at the latest."""
+    started, finished = threading.Event(), threading.Event()
+    if not locked:
+        yield started
+        return
+    known = {r[0] for r in conn.exec_driver_sql("SELECT ID FROM information_schema.PROCESSLIST").fetchall()}
+
+    def watch() -> None:
+        started.wait(_SNAPSHOT_WAIT_S)
+        deadline = time.monotonic() + _SNAPSHOT_WAIT_S
+        try:
+            while not finished.is_set() and time.monotonic() < deadline:
+                rows = conn.exec_driver_sql("SELECT ID, INFO FROM information_schema.PROCESSLIST").fetchall()
+                if any(pid not in known and info and _AFTER_SNAPSHOT.search(str(info)) for pid, info in rows):
+                    break
+                finished.wait(0.02)
+        finally:
+            run_statement(conn, "UNLOCK TABLES")
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        yield started
+    finally:
+        started.set()
+        finished.set()
+        watcher.join()
 
 
 def _secrets(ref: StoreRef) -> list[str]:
