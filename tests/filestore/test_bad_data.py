@@ -113,3 +113,12 @@ def test_json_report_lists_paths(tmp_path: Path, sqlite_uri: str) -> None:
     assert strict.returncode == 7
     assert json.loads(strict.stdout)["status"] == "refused"
     assert "--strict" in strict.stderr
+
+
+def test_same_run_in_two_experiments(tmp_path: Path, sqlite_uri: str) -> None:
+    root = copy_filestore_fixture("1.30.1", tmp_path)
+    run_id = manifest("1.30.1")["ids"]["file"]["runs"]["child2"]
+    shutil.copytree(root / "1" / run_id, root / "2" / run_id)
+    report = migrate_filestore(root, sqlite_uri, progress=False)
+    assert report.problems.counts["duplicate_run"] == 1
+    assert report.units["runs"] == 9

@@ -191,6 +191,8 @@ class _Migration:
         self.uncommitted = 0
         self.rows_total = 0
         self.started = time.monotonic()
+        # run ids already in the destination (resume/incremental) and written by this invocation
+        self.seen_runs: set[str] = {v for v in checkpoint.done_keys(engine, "run").values() if v}
 
     def run(self) -> None:
         from mlflow_upgrade.render import progress as progress_display
@@ -326,8 +328,10 @@ class _Migration:
             self.bar.advance(self.task_runs)
             if rec is None:
                 continue
-            if rec.run_uuid in done:
+            if rec.run_uuid in self.seen_runs:  # the same run folder copied into two experiments
+                self.problems.add("duplicate_run", run_dir, f"run {rec.run_uuid} already migrated from elsewhere")
                 continue
+            self.seen_runs.add(rec.run_uuid)
             rec.row["experiment_id"] = dest
             w = self.writer
             w.add("runs", [tuple(rec.row[c] for c in _RUN_COLS)])
