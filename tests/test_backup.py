@@ -398,3 +398,46 @@ def test_counts_match_the_dump_while_the_store_is_written(password_uri: str, met
         assert manifest.details["counts"].startswith("exact")
     report = restore(manifest.directory, password_uri, force=True, progress=False)
     assert report.verified and report.restored_counts["experiments"] >= 2
+
+
+@pytest.mark.parametrize("method", ["native", "logical"])
+def test_dump_failure_is_one_masked_line(
+    password_uri: str, method: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A table the backup user may not read: pg_dump (or the SELECT) fails; one line, no password, no files."""
+    if _dialect_of(password_uri) != "postgresql":
+        pytest.skip("the MariaDB test user holds ALL on its database")
+    admin = _engine(sa.make_url(PG_ADMIN).set(database=sa.make_url(password_uri).database))
+    with admin.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE locked_out (x INTEGER)")
+    admin.dispose()
+    result = cli(capsys, "backup", password_uri, "--out", str(tmp_path / "b"), "--method", method)
+    assert result.returncode == errors.ExitCode.FAILED
+    assert "permission denied" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    _assert_no_password(result.output)
+    assert not (tmp_path / "b").exists()
+
+
+@pytest.mark.parametrize("dialect", ["postgresql", "mysql"])
+def test_tool_failure_shows_its_first_error_line_masked(dialect: str, tmp_path: Path) -> None:
+    from mlflow_upgrade.dialects import mysql, postgres, run_tool
+    from mlflow_upgrade.uri import parse_store_uri
+
+    secret = "Sup3r-secret-pw"
+    if dialect == "postgresql":
+        ref = parse_store_uri(f"postgresql://nobody:{secret}@127.0.0.1:5432/no_such_db_{uuid.uuid4().hex[:6]}")
+        tool = postgres.DIALECT._pick("pg_dump", 0).tool
+        with pytest.raises(errors.OperationFailed) as info:
+            run_tool([tool, "--format=custom", f"--file={tmp_path / 'x'}"], postgres._libpq_env(ref),
+                     secrets=[secret])
+        assert "pg_dump failed" in str(info.value) and "does not exist" in str(info.value)
+    else:
+        ref = parse_store_uri(f"mysql://nobody:{secret}@127.0.0.1:3306/test")
+        with open(tmp_path / "x", "wb") as sink, mysql._defaults_file(ref) as cnf, \
+                pytest.raises(errors.OperationFailed) as info:
+            assert stat.S_IMODE(Path(cnf).stat().st_mode) == 0o600
+            run_tool(["mariadb-dump", f"--defaults-extra-file={cnf}", "test"], mysql._tool_env(),
+                     stdout_sink=sink, secrets=[secret])
+        assert "mariadb-dump failed" in str(info.value) and "Access denied" in str(info.value)
+        assert not Path(cnf).exists()
+    assert secret not in str(info.value) and "\n" not in str(info.value)

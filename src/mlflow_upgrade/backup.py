@@ -25,11 +25,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy.exc
 from sqlalchemy.engine import Engine
 
 from mlflow_upgrade import __version__, errors, render
 from mlflow_upgrade.dialects import Dialect, NativeResult, get_dialect, is_disk_full
-from mlflow_upgrade.uri import MASK, StoreRef, open_engine, parse_store_uri
+from mlflow_upgrade.uri import MASK, StoreRef, mask_uri, open_engine, parse_store_uri
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = 1
@@ -300,6 +301,8 @@ def _run_backup(
         _cleanup(directory)
         if is_disk_full(exc):
             raise errors.OperationFailed(f"disk full while writing the backup to {directory}: free space and retry") from None
+        if isinstance(exc, sqlalchemy.exc.DBAPIError):
+            raise errors.OperationFailed(f"backup of {ref.masked} failed: {_db_error_line(exc)}") from None
         raise
 
 
@@ -432,8 +435,21 @@ def _run_restore(dialect: Dialect, ref: StoreRef, engine: Engine, manifest: Back
         check = dialect.can_restore_natively(ref, engine, manifest.details)
         if not check.ok:
             raise errors.PreflightFailed(f"cannot restore a {manifest.method} backup into {ref.masked}: {check.reason}")
-    with render.progress(progress) as bar:
-        if manifest.method == "logical":
-            logical.load(dialect, engine, files[0], bar, manifest.row_counts)
-        else:
-            dialect.restore_native(ref, engine, files, manifest.details, bar)
+    try:
+        with render.progress(progress) as bar:
+            if manifest.method == "logical":
+                logical.load(dialect, engine, files[0], bar, manifest.row_counts)
+            else:
+                dialect.restore_native(ref, engine, files, manifest.details, bar)
+    except sqlalchemy.exc.DBAPIError as exc:
+        raise errors.OperationFailed(f"restore into {ref.masked} failed: {_db_error_line(exc)}") from None
+    except OSError as exc:
+        if is_disk_full(exc):
+            raise errors.OperationFailed(f"disk full while restoring into {ref.masked}: free space and retry") from None
+        raise
+
+
+def _db_error_line(exc: sqlalchemy.exc.DBAPIError) -> str:
+    """The driver's own message, first line, passwords masked (SQLAlchemy's adds the statement and a link)."""
+    text = str(exc.orig if exc.orig is not None else exc).strip()
+    return mask_uri(text.splitlines()[0] if text else type(exc).__name__)

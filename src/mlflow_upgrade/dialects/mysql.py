@@ -17,7 +17,7 @@ import re
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +69,17 @@ class MySQLDialect(Dialect):
             for name, kind in sorted(rows, key=lambda r: r[1] != "VIEW"):
                 run_statement(conn, f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} IF EXISTS {_ident(name)}")
             conn.commit()
+
+    def row_counts(
+        self, engine: Engine | Connection, tables: Iterable[str], exact: bool = True
+    ) -> dict[str, int]:
+        if exact:
+            return super().row_counts(engine, tables)
+        with _connection(engine) as conn:  # InnoDB's estimate: instant, can be off by tens of percent
+            rows = dict(conn.exec_driver_sql(
+                "SELECT TABLE_NAME, TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()"
+            ).fetchall())
+        return {t: int(rows.get(t) or 0) for t in tables}
 
     def server_info(self, engine: Engine | Connection) -> tuple[bool, tuple[int, ...], str]:
         """(is MariaDB, version, version string) of the server."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +66,21 @@ class PostgresDialect(Dialect):
     # ---- catalog -------------------------------------------------------------------------------------
     def list_tables(self, engine: Engine | Connection) -> list[str]:
         return sorted(sqlalchemy.inspect(engine).get_table_names())
+
+    def row_counts(
+        self, engine: Engine | Connection, tables: Iterable[str], exact: bool = True
+    ) -> dict[str, int]:
+        if exact:
+            return super().row_counts(engine, tables)
+        from mlflow_upgrade.dialects import _connection
+
+        wanted = list(tables)
+        with _connection(engine) as conn:  # planner statistics: instant, approximate (-1: never analysed)
+            rows = dict(conn.exec_driver_sql(
+                "SELECT c.relname, c.reltuples::bigint FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')"
+            ).fetchall())
+        return {t: max(int(rows.get(t, 0)), 0) for t in wanted}
 
     def is_empty(self, engine: Engine | Connection) -> bool:
         from mlflow_upgrade.dialects import _connection
