@@ -118,17 +118,30 @@ def test_large_tables_are_bucketed_and_drilled_down_with_a_backup(tmp_path: Path
     backup = copy_sqlite_fixture("1.30.1", tmp_path, name="backup.db")
     engine, backup_engine = _engine(uri), _engine(backup)
     before = take_fingerprint(engine)
-    assert before.tables["metrics"].bucket == ["run_uuid", "key"]
+    # SQLite: metrics by key over the covering primary-key index, rows per run counted separately
+    assert (before.tables["metrics"].bucket, before.tables["metrics"].cross) == (["key"], ["run_uuid"])
     with engine.begin() as conn:
         run_uuid, step = conn.exec_driver_sql(
             "SELECT run_uuid, step FROM metrics WHERE key = 'loss' AND is_nan = 0 ORDER BY run_uuid, step LIMIT 1"
         ).one()
         conn.exec_driver_sql(f"UPDATE metrics SET value = value * 3 + 1 WHERE run_uuid = '{run_uuid}' "
                              f"AND key = 'loss' AND step = {step}")
-    (bucket,) = compare_fingerprints(before, engine)
-    assert (bucket.table, bucket.key, bucket.column) == ("metrics", {"run_uuid": run_uuid, "key": "loss"}, "value")
-    (row,) = compare_fingerprints(before, engine, before_engine=backup_engine)
-    assert row.key["step"] == step and row.column == "value" and row.after == row.before * 3 + 1
+        conn.exec_driver_sql(f"DELETE FROM params WHERE run_uuid = '{run_uuid}'")
+    diffs = compare_fingerprints(before, engine)
+    assert {(d.table, d.kind, d.column, tuple(d.key.items())) for d in diffs if d.table == "metrics"} == {
+        ("metrics", "changed", "value", (("key", "loss"),))}
+    assert {(d.kind, d.key["run_uuid"]) for d in diffs if d.table == "params"} == {("missing", run_uuid)}
+    exact = compare_fingerprints(before, engine, before_engine=backup_engine)
+    (row,) = [d for d in exact if d.table == "metrics"]
+    assert row.key["run_uuid"] == run_uuid and row.key["step"] == step
+    assert row.column == "value" and row.after == row.before * 3 + 1
+
+    with engine.begin() as conn:  # a point moved to another run: seen by the rows-per-run counts
+        other = conn.exec_driver_sql(f"SELECT run_uuid FROM runs WHERE run_uuid != '{run_uuid}' LIMIT 1").scalar()
+        conn.exec_driver_sql(f"UPDATE metrics SET run_uuid = '{other}' WHERE run_uuid = '{run_uuid}' "
+                             f"AND key = 'loss' AND step = {step}")
+    moved = {(d.kind, tuple(d.key.items())) for d in compare_fingerprints(before, engine) if d.table == "metrics"}
+    assert ("count", (("run_uuid", run_uuid),)) in moved and ("count", (("run_uuid", other),)) in moved
     engine.dispose()
     backup_engine.dispose()
 

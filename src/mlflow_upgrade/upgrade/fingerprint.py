@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import os
 import time
 import zlib
 from collections.abc import Iterable
@@ -153,10 +154,12 @@ class TableFingerprint:
     skipped: dict[str, str] = field(default_factory=dict)  # column -> why it is not compared
     int_mod: bool = False  # SQLite integer sums overflowed: integers summed modulo P
     buckets: dict[str, list[Any]] = field(default_factory=dict)  # json key -> [n, *column sums, row sum]
+    cross: list[str] = field(default_factory=list)  # a second, count-only bucketing (see _cross_bucket)
+    cross_buckets: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
     def spec(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if k not in ("rows", "buckets", "seconds")}
+        return {k: v for k, v in asdict(self).items() if k not in ("rows", "buckets", "cross_buckets", "seconds")}
 
 
 @dataclass
@@ -394,9 +397,25 @@ def _spec_for(conn: Connection, name: str, rules: list[Expected]) -> TableFinger
             where.append(rule.exclude_where.replace("{key}", conn.dialect.identifier_preparer.quote("key")))
     rows = conn.exec_driver_sql(f"SELECT COUNT(*) FROM {conn.dialect.identifier_preparer.quote(name)}").scalar()
     bucket = _choose_bucket(pk, columns, int(rows or 0))
-    compared = [c for c in columns if c not in bucket and c not in skipped]
+    cross = _cross_bucket(conn, bucket, pk, columns)
+    if cross:
+        bucket = bucket[1:]
+    compared = [c for c in columns if c not in bucket and c not in cross and c not in skipped]
     return TableFingerprint(name=name, rows=0, columns=columns, pk=pk, bucket=bucket, compared=compared,
-                            where=" OR ".join(f"({w})" for w in where) or None, skipped=skipped)
+                            where=" OR ".join(f"({w})" for w in where) or None, skipped=skipped, cross=cross)
+
+
+def _cross_bucket(conn: Connection, bucket: list[str], pk: list[str], columns: dict[str, str]) -> list[str]:
+    """On SQLite, a large metric-like table whose primary key covers every column and starts with ``key`` is
+    bucketed by ``key`` alone: scanning that index needs no sort and no table lookups, and the run id, the
+    only other text column, needs no per-row Python hash. The run id is checked by a second, count-only
+    bucketing (rows per run, from its own index). Four times faster on 2 M metric rows; what it cannot see
+    is two points of one key exchanging their runs."""
+    if conn.dialect.name != "sqlite" or len(bucket) != 2 or bucket[1] != "key" or pk[:1] != ["key"]:
+        return []
+    if set(columns) - set(pk):
+        return []
+    return [bucket[0]]
 
 
 def _row_key(pk: list[str], columns: dict[str, str]) -> list[str]:
@@ -420,29 +439,89 @@ def _escape(conn: Connection, sql: str) -> str:
     return sql if conn.dialect.name == "sqlite" else sql.replace("%", "%%")
 
 
-def _fill(conn: Connection, sql: _Sql, table: TableFingerprint) -> None:
-    kinds = [table.columns[c] for c in table.bucket]
+def _fill(conn: Connection, sql: _Sql, table: TableFingerprint, engine: Engine | None = None) -> None:
     start = time.perf_counter()
-    try:
-        result = conn.exec_driver_sql(_escape(conn, sql.query(table)))
-    except sqlalchemy.exc.OperationalError as exc:
-        if "integer overflow" not in str(exc) or table.int_mod:
-            raise
-        table.int_mod = True  # SQLite's SUM raises on 64-bit overflow: sum integers modulo P instead
-        result = conn.exec_driver_sql(_escape(conn, sql.query(table)))
+    while True:
+        try:
+            rows = _aggregate(conn, sql, table, engine)
+            break
+        except sqlalchemy.exc.OperationalError as exc:
+            if "integer overflow" not in str(exc) or table.int_mod:
+                raise
+            table.int_mod = True  # SQLite's SUM raises on 64-bit overflow: sum integers modulo P instead
+    kinds = [table.columns[c] for c in table.bucket]
     width = len(table.bucket)
     buckets: dict[str, list[Any]] = {}
-    rows = 0
-    for row in result:
+    count = 0
+    for row in rows:
         digest = [norm(v) if v is not None else 0 for v in row[width:]]
         key = _key(row[:width], kinds)
-        if key in buckets:  # two raw values normalising to one key (5 and '5'): merge their sums
+        if key in buckets:  # the same bucket from two partitions, or 5 and '5': sums add up
             digest = [a + b for a, b in zip(buckets[key], digest, strict=False)]
         buckets[key] = digest
-        rows += int(row[width])
+        count += int(row[width])
     table.buckets = buckets
-    table.rows = rows
+    table.rows = count
+    if table.cross:
+        table.cross_buckets = _cross_counts(conn, table)
     table.seconds = time.perf_counter() - start
+
+
+def _cross_counts(conn: Connection, table: TableFingerprint) -> dict[str, int]:
+    q = conn.dialect.identifier_preparer.quote
+    cols = ", ".join(q(c) for c in table.cross)
+    where = f" WHERE NOT ({table.where})" if table.where else ""
+    sql = f"SELECT {cols}, COUNT(*) FROM {q(table.name)}{where} GROUP BY {cols}"
+    kinds = [table.columns[c] for c in table.cross]
+    out: dict[str, int] = {}
+    for row in conn.exec_driver_sql(_escape(conn, sql)):
+        key = _key(row[:-1], kinds)
+        out[key] = out.get(key, 0) + int(row[-1])
+    return out
+
+
+PARALLEL_MIN_ROWS = 200_000
+_PART = "__MLU_PART__"
+
+
+def _aggregate(conn: Connection, sql: _Sql, table: TableFingerprint, engine: Engine | None) -> list[tuple]:
+    """The table's per-bucket aggregates. A large SQLite table is cut into rowid ranges aggregated on one
+    connection per core at once (sqlite3 releases the GIL while a query runs); every digest is a sum, so the
+    ranges' results add up to the table's."""
+    query = _escape(conn, sql.query(table))
+    parts = _partitions(conn, table, query) if engine is not None else None
+    if not parts:
+        return [tuple(r) for r in conn.exec_driver_sql(query)]
+    template = _escape(conn, sql.query(table, only=_PART))
+
+    def run(part: str) -> list[tuple]:
+        assert engine is not None
+        with engine.connect() as other:
+            _prepare(other)
+            return [tuple(r) for r in other.exec_driver_sql(template.replace(_PART, part))]
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=len(parts)) as pool:
+        return [row for rows in pool.map(run, parts) for row in rows]
+
+
+def _partitions(conn: Connection, table: TableFingerprint, query: str) -> list[str] | None:
+    """Rowid ranges, one per core, when the query has to sort; an index scan in bucket order is faster whole."""
+    cores = min(os.cpu_count() or 1, 4)
+    if conn.dialect.name != "sqlite" or cores < 2:
+        return None
+    plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + query))
+    if "TEMP B-TREE" not in plan:
+        return None
+    try:
+        lo, hi = conn.exec_driver_sql(f'SELECT MIN(_rowid_), MAX(_rowid_) FROM "{table.name}"').one()
+    except sqlalchemy.exc.DBAPIError:  # a WITHOUT ROWID table
+        return None
+    if lo is None or hi - lo < PARALLEL_MIN_ROWS:
+        return None
+    step = (hi - lo) // cores + 1
+    return [f"_rowid_ >= {lo + i * step} AND _rowid_ < {lo + (i + 1) * step}" for i in range(cores)]
 
 
 def _revision(conn: Connection) -> str | None:
@@ -480,7 +559,7 @@ def take_fingerprint(engine: Engine, *, tables: list[str] | None = None, progres
             specs = [_spec_for(conn, n, rules) for n in names]
             expected = sorted({f"{r.revision} {r.table}: {r.what}" for r in rules
                                if any(s.name == r.table for s in specs)})
-        _run(conn, sql, specs, progress)
+        _run(conn, sql, specs, progress, engine)
         conn.rollback()
     fp = Fingerprint(dialect=engine.dialect.name, revision=revision, tables={s.name: s for s in specs},
                      taken_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), expected=expected)
@@ -488,14 +567,14 @@ def take_fingerprint(engine: Engine, *, tables: list[str] | None = None, progres
     return fp
 
 
-def _run(conn: Connection, sql: _Sql, specs: list[TableFingerprint], progress: bool) -> None:
+def _run(conn: Connection, sql: _Sql, specs: list[TableFingerprint], progress: bool, engine: Engine) -> None:
     from mlflow_upgrade.render import progress as bar
 
     with bar(progress) as prog:
         task = prog.add_task("fingerprint", total=len(specs), rate="")
         for spec in specs:
             prog.update(task, description=f"fingerprint {spec.name}")
-            _fill(conn, sql, spec)
+            _fill(conn, sql, spec, engine)
             prog.advance(task)
 
 
@@ -510,7 +589,7 @@ def _respec(before: TableFingerprint, conn: Connection, present: set[str]) -> Ta
     compared = [c for c in before.compared if c in now]
     return TableFingerprint(name=before.name, rows=0, columns=dict(before.columns), pk=list(before.pk),
                             bucket=list(before.bucket), compared=compared, where=before.where,
-                            skipped=dict(before.skipped), int_mod=before.int_mod)
+                            skipped=dict(before.skipped), int_mod=before.int_mod, cross=list(before.cross))
 
 
 # ---------------------------------------------------------------- comparing
@@ -553,7 +632,17 @@ def _compare_table(before: TableFingerprint, after: TableFingerprint, dialect: s
                                           dialect)
         return [Difference(before.name, {}, "not-comparable",
                            detail="fingerprints taken with different specifications; compare against the database")]
-    return _compare_buckets(before, after, before.compared, dialect)
+    return _compare_buckets(before, after, before.compared, dialect) + _compare_cross(before, after)
+
+
+def _compare_cross(before: TableFingerprint, after: TableFingerprint) -> list[Difference]:
+    out = []
+    for key in sorted(before.cross_buckets.keys() | after.cross_buckets.keys()):
+        a, b = before.cross_buckets.get(key, 0), after.cross_buckets.get(key, 0)
+        if a != b:
+            out.append(Difference(before.name, dict(zip(before.cross, json.loads(key), strict=False)), "count",
+                                  before=a, after=b, detail="rows of this key"))
+    return out
 
 
 def _compare_buckets(before: TableFingerprint, after: TableFingerprint, cols: list[str],
