@@ -356,7 +356,9 @@ def restore(
     try:
         dropped = _clear_target(dialect, ref, engine, force)
         _run_restore(dialect, ref, engine, manifest, progress)
-        counts = dialect.row_counts(engine, list(manifest.row_counts))  # re-counted from the target itself
+        present = set(dialect.list_tables(engine))  # re-counted from the target itself; a missing table counts -1
+        counts = dialect.row_counts(engine, [t for t in manifest.row_counts if t in present])
+        counts.update({t: -1 for t in manifest.row_counts if t not in present})
     finally:
         engine.dispose()
     report = RestoreReport(
@@ -365,7 +367,8 @@ def restore(
         duration_s=time.monotonic() - started, schema_revision=manifest.schema_revision,
     )
     if not report.verified:
-        diffs = ", ".join(f"{t}: expected {e}, found {f}" for t, (e, f) in list(report.mismatches.items())[:3])
+        diffs = ", ".join(f"{t}: expected {e}, found {f if f != -1 else 'no table'}"
+                          for t, (e, f) in list(report.mismatches.items())[:3])
         raise errors.OperationFailed(f"restore into {ref.masked} does not match the backup's row counts ({diffs})")
     return report
 
@@ -393,7 +396,7 @@ def _target_ref(manifest: BackupManifest, target_uri: str | None) -> StoreRef:
                 "its password (--to URI)"
             )
         target_uri = manifest.source_uri
-        if manifest.dialect == "sqlite" and not target_uri.startswith("sqlite:"):
+        if manifest.dialect == "sqlite":  # the absolute path: the source URI may be relative to another cwd
             target_uri = f"sqlite:///{manifest.database}"
     ref = parse_store_uri(target_uri)
     if ref.kind != manifest.dialect:

@@ -234,7 +234,9 @@ def _keep_sequence_defaults(table: sqlalchemy.Table) -> None:
 
 
 def _libpq_env(ref: StoreRef) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    # The user's PG* settings (PGSSLROOTCERT, PGPASSWORD, .pgpass via PGPASSFILE...) apply to psycopg too, so
+    # they stay; what the URI names overrides them.
+    env = dict(os.environ)
     url = ref.url
     assert url is not None
     for key, value in url.query.items():
