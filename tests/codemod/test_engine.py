@@ -44,7 +44,7 @@ def test_fix_then_second_fix_is_noop(tmp_path):
 
 
 def test_syntax_error_reported(tmp_path):
-    (tmp_path / "bad.py").write_text("import mlflow\ndef f(:\n")
+    (tmp_path / "bad.py").write_text("import mlflow\nmlflow.sklearn.log_model(m, 'x'\ndef f(:\n")
     result = codemod_check([str(tmp_path)])
     assert result.errors and "syntax error" in result.errors[0].message and result.exit_code == 1
 
@@ -59,3 +59,34 @@ def test_api_reexports():
     from mlflow_upgrade import api
 
     assert api.codemod_check is codemod_check and api.codemod_fix is codemod_fix
+
+
+def test_cheap_positions_match_libcst_position_provider():
+    from pathlib import Path
+
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    from mlflow_upgrade.codemod.python import _positions
+
+    class Collect(cst.CSTVisitor):
+        def __init__(self):
+            self.nodes = []
+
+        def on_visit(self, node):
+            if isinstance(node, (cst.Call, cst.Attribute, cst.Name, cst.SimpleString, cst.Import, cst.ImportFrom,
+                                 cst.Arg, cst.FormattedStringText)):
+                self.nodes.append(node)
+            return True
+
+    files = sorted((Path(__file__).parent / "corpus" / "mlflow-2.9.2").glob("*.py"))[:25]
+    files.append(Path(__file__))
+    for path in files:
+        module = cst.parse_module(path.read_text())
+        collector = Collect()
+        module.visit(collector)
+        expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        ours = _positions(module, {id(n) for n in collector.nodes})
+        for node in collector.nodes:
+            pos = expected[node].start
+            assert ours[id(node)] == (pos.line, pos.column + 1), (path, cst.Module([]).code_for_node(node))

@@ -58,7 +58,7 @@ def _mentions(data: bytes, kind: str) -> bool:
     return kind == "yaml" and b"route_type" in data
 
 
-def process_file(path: str, kind: str, rules: list[RuleInfo]) -> FileResult | None:
+def process_file(path: str, kind: str, rules: list[RuleInfo], want_code: bool = True) -> FileResult | None:
     """Findings and rewritten text for one file, or None when the pre-filter skips it."""
     try:
         data = Path(path).read_bytes()
@@ -72,7 +72,7 @@ def process_file(path: str, kind: str, rules: list[RuleInfo]) -> FileResult | No
         return FileResult(path, errors=[FileError(path, "not UTF-8 text; skipped")])
     result = FileResult(path, old_text=text)
     try:
-        new_text, findings = _dispatch(path, kind, text, rules)
+        new_text, findings = _dispatch(path, kind, text, rules, want_code)
     except _ParseError as exc:
         result.errors.append(FileError(path, str(exc)))
         return result
@@ -85,14 +85,15 @@ class _ParseError(Exception):
     pass
 
 
-def _dispatch(path: str, kind: str, text: str, rules: list[RuleInfo]) -> tuple[str, list[Finding]]:
+def _dispatch(path: str, kind: str, text: str, rules: list[RuleInfo], want_code: bool
+              ) -> tuple[str, list[Finding]]:
     if kind == "python":
         import libcst as cst
 
         from mlflow_upgrade.codemod.python import transform_source
 
         try:
-            return transform_source(text, path, rules)
+            return transform_source(text, path, rules, want_code=want_code)
         except cst.ParserSyntaxError as exc:
             raise _ParseError(f"syntax error at line {exc.raw_line}, column {exc.raw_column + 1}; skipped") from exc
     if kind == "notebook":
@@ -125,7 +126,7 @@ def run(paths: list[str], mode: str = "check", *, from_major: int = 2, select: l
     rules = select_rules(from_major, select, ignore)
     files = list(discover(paths))
     result = CodemodResult(mode=mode, files_scanned=len(files))
-    for file_result in _process_all(files, rules, jobs):
+    for file_result in _process_all(files, rules, jobs, want_code=mode != "check"):
         if file_result is None:
             continue
         result.files_parsed += 1
@@ -143,13 +144,14 @@ def run(paths: list[str], mode: str = "check", *, from_major: int = 2, select: l
     return result
 
 
-def _process_all(files: list[tuple[str, str]], rules: list[RuleInfo], jobs: int | None) -> Iterator[FileResult | None]:
+def _process_all(files: list[tuple[str, str]], rules: list[RuleInfo], jobs: int | None, *, want_code: bool
+                 ) -> Iterator[FileResult | None]:
     # The pre-filter reads every file in this process (cheap); only files that mention MLflow are parsed, and
     # only when there are many of them is a process pool worth its start-up cost.
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
-    if jobs <= 1 or len(files) < 2000:
+    if jobs <= 1 or len(files) < 500:
         for path, kind in files:
-            yield process_file(path, kind, rules)
+            yield process_file(path, kind, rules, want_code)
         return
     candidates = []
     for path, kind in files:
@@ -159,22 +161,24 @@ def _process_all(files: list[tuple[str, str]], rules: list[RuleInfo], jobs: int 
                     candidates.append((path, kind))
         except OSError:
             candidates.append((path, kind))
-    if len(candidates) < 64:
+    if len(candidates) < 32:
         for path, kind in candidates:
-            yield process_file(path, kind, rules)
+            yield process_file(path, kind, rules, want_code)
         return
     from concurrent.futures import ProcessPoolExecutor
 
     codes = [info.code for info in rules]
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        yield from pool.map(_worker, candidates, [codes] * len(candidates), chunksize=16)
+        chunk = max(1, min(16, len(candidates) // (jobs * 4)))
+        yield from pool.map(_worker, candidates, [codes] * len(candidates), [want_code] * len(candidates),
+                            chunksize=chunk)
 
 
-def _worker(item: tuple[str, str], codes: list[str]) -> FileResult | None:
+def _worker(item: tuple[str, str], codes: list[str], want_code: bool) -> FileResult | None:
     from mlflow_upgrade.codemod.registry import load_rules
 
     registry = load_rules()
-    return process_file(item[0], item[1], [registry[c] for c in codes])
+    return process_file(item[0], item[1], [registry[c] for c in codes], want_code)
 
 
 def unified_diff(file_result: FileResult) -> str:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst._nodes.internal import CodegenState
 
 from mlflow_upgrade.codemod.registry import RuleInfo, hook
 from mlflow_upgrade.codemod.results import Finding
@@ -85,11 +85,10 @@ class Context:
     def resolve_positions(self, module: cst.Module) -> None:
         if not self.pending:
             return
-        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        positions = _positions(module, {id(node) for _, node in self.pending if node is not None})
         seen = set()
         for finding, node in self.pending:
-            pos = positions.get(node) if node is not None else None
-            finding.line, finding.col = (pos.start.line, pos.start.column + 1) if pos else (1, 1)
+            finding.line, finding.col = positions.get(id(node), (1, 1))
             key = (finding.code, finding.line, finding.col)
             if key in seen:  # `mlflow.recipes` and `mlflow.recipes.Recipe` start at the same place
                 continue
@@ -102,6 +101,43 @@ class Context:
         """Report at an explicit position (text files: shell lines, config files)."""
         self.findings.append(Finding(rule.code, self.path, line, col, message, fixable=fixable,
                                      suggestion=suggestion))
+
+
+class _TargetPositions(CodegenState):
+    """A codegen pass that records (line, column) where the target nodes start, and nothing else.
+
+    libcst's PositionProvider records a range for every node, which costs more than parsing; the nodes reported
+    here are expressions and import statements, which own no leading whitespace, so the start of their code is
+    their syntactic position.
+    """
+
+    def __init__(self, module: cst.Module, targets: set[int]) -> None:
+        super().__init__(default_indent=module.default_indent, default_newline=module.default_newline)
+        self.targets = targets
+        self.found: dict[int, tuple[int, int]] = {}
+        self._scanned = 0
+        self._line = 1
+        self._col = 0
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        key = id(node)
+        if key not in self.targets or key in self.found:
+            return
+        for token in self.tokens[self._scanned:]:
+            newlines = token.count("\n")
+            if newlines:
+                self._line += newlines
+                self._col = len(token) - token.rfind("\n") - 1
+            else:
+                self._col += len(token)
+        self._scanned = len(self.tokens)
+        self.found[key] = (self._line, self._col + 1)
+
+
+def _positions(module: cst.Module, targets: set[int]) -> dict[int, tuple[int, int]]:
+    state = _TargetPositions(module, targets)
+    module._codegen(state)
+    return state.found
 
 
 class _Transformer(cst.CSTTransformer):
@@ -278,10 +314,33 @@ def _bound_names(module: cst.Module) -> set[str]:
     return names
 
 
-def transform_source(source: str, path: str, rules: list[RuleInfo]) -> tuple[str, list[Finding]]:
-    """Rewrite one Python source; raises ``libcst.ParserSyntaxError`` when it does not parse."""
+def triggered(source: str, rules: list[RuleInfo]) -> bool:
+    """Cheap text test: does any rule's trigger word occur? (a rule without triggers always runs)"""
+    for info in rules:
+        triggers = getattr(info.rule, "triggers", None)
+        if triggers is None or any(t in source for t in triggers):
+            return True
+    return False
+
+
+def transform_source(source: str, path: str, rules: list[RuleInfo], *, want_code: bool = True
+                     ) -> tuple[str, list[Finding]]:
+    """Rewrite one Python source; raises ``libcst.ParserSyntaxError`` when it does not parse.
+
+    With ``want_code=False`` (check mode) the rewritten module is not generated and ``source`` is returned.
+    """
+    rules = [info for info in rules if _has_python_hooks(info)]
+    if not rules or not triggered(source, rules):
+        return source, []
     module = cst.parse_module(source)
     ctx = Context(path=path)
     new_module = module.visit(_Transformer(ctx, rules))
     ctx.resolve_positions(module)
-    return new_module.code, ctx.findings
+    return (new_module.code if want_code else source), ctx.findings
+
+
+_PYTHON_HOOKS = ("call", "attribute", "string", "import_from", "import_", "renames")
+
+
+def _has_python_hooks(info: RuleInfo) -> bool:
+    return any(getattr(info.rule, hook_name, None) for hook_name in _PYTHON_HOOKS)

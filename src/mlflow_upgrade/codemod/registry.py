@@ -57,6 +57,8 @@ class Rule:
     fixable: ClassVar[str] = "never"
     since: ClassVar[str]
     renames: ClassVar[dict[str, str]] = {}
+    # Python rules: words one of which must occur in a file for the rule to apply (None: always parse).
+    triggers: ClassVar[tuple[str, ...] | None] = None
 
 
 def register(cls: type[Rule]) -> type[Rule]:

@@ -16,6 +16,7 @@ class ListExperiments(Rule):
     name = "list-experiments"
     summary = "`list_experiments` was removed in MLflow 2.0; use `search_experiments`"
     fixable = "sometimes"
+    triggers = ("list_experiments",)  # text pre-filter: the file is parsed only if one occurs
     since = ("MLflow 2.0.0 removed `mlflow.list_experiments` and `MlflowClient.list_experiments` "
              "(deprecated in 1.28 in favour of `search_experiments`).")
     renames: ClassVar[dict[str, str]] = {

@@ -14,6 +14,7 @@ class ListRunInfos(Rule):
     name = "list-run-infos"
     summary = "`list_run_infos` was removed in MLflow 2.0; use `search_runs` and read `.info`"
     fixable = "never"
+    triggers = ("list_run_infos",)  # text pre-filter: the file is parsed only if one occurs
     since = "MLflow 2.0.0 removed `mlflow.list_run_infos` and `MlflowClient.list_run_infos` (deprecated in 1.x)."
 
     def call(self, ctx, node: cst.Call, qname: str | None) -> None:

@@ -14,6 +14,7 @@ class ListRegisteredModels(Rule):
     name = "list-registered-models"
     summary = "`list_registered_models` was removed in MLflow 2.0; use `search_registered_models`"
     fixable = "sometimes"
+    triggers = ("list_registered_models",)  # text pre-filter: the file is parsed only if one occurs
     since = "MLflow 2.0.0 removed `MlflowClient.list_registered_models` (deprecated in 1.x)."
 
     def call(self, ctx, node: cst.Call, qname: str | None) -> cst.Call | None:

@@ -14,6 +14,7 @@ class AzureML(RemovedModules, Rule):
     name = "azureml-removed"
     summary = "`mlflow.azureml` was removed in MLflow 2.0"
     fixable = "never"
+    triggers = ("azureml",)  # text pre-filter: the file is parsed only if one occurs
     since = "MLflow 2.0.0 removed `mlflow.azureml` (`build_image`, `deploy`); present in 1.30.1, absent from 2.0."
     verb = "was removed in MLflow 2.0"
     modules: ClassVar[dict[str, str]] = {

@@ -13,6 +13,7 @@ class EvalAndLogMetrics(Rule):
     name = "eval-and-log-metrics"
     summary = "`mlflow.sklearn.eval_and_log_metrics` was removed in MLflow 2.0; use `mlflow.evaluate`"
     fixable = "never"
+    triggers = ("eval_and_log_metrics",)  # text pre-filter: the file is parsed only if one occurs
     since = "MLflow 2.0.0 removed `mlflow.sklearn.eval_and_log_metrics` (present in 1.30.1, absent from 2.0)."
 
     def call(self, ctx, node: cst.Call, qname: str | None) -> None:

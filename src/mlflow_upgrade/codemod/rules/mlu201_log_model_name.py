@@ -45,6 +45,7 @@ class LogModelName(Rule):
     name = "log-model-name"
     summary = "`log_model(artifact_path=...)` is deprecated in MLflow 3; pass `name=`"
     fixable = "sometimes"
+    triggers = ("log_model",)  # text pre-filter: the file is parsed only if one occurs
     since = ("MLflow 3.0.0 made models first-class (LoggedModel): `mlflow.<flavor>.log_model` takes `name`, "
              "and `artifact_path` is deprecated (still accepted with a warning in 3.17.2).")
 

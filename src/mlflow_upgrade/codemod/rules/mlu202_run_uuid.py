@@ -21,6 +21,7 @@ class RunUuid(Rule):
     name = "run-uuid"
     summary = "`run_uuid` was removed in MLflow 3; use `run_id` (attribute, keyword and search filters)"
     fixable = "sometimes"
+    triggers = ("run_uuid",)  # text pre-filter: the file is parsed only if one occurs
     since = ("MLflow 3.0.0 removed the `RunInfo.run_uuid` property and the `run_uuid` search attribute "
              "(deprecated since 1.x in favour of `run_id`).")
 

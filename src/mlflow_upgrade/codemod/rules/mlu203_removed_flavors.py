@@ -16,6 +16,7 @@ class RemovedFlavors(RemovedModules, Rule):
     name = "removed-flavor"
     summary = "the flavor was removed (fastai, mleap, diviner, promptflow in 3.0; gluon, keras_core, llm in 2.x)"
     fixable = "never"
+    triggers = ("fastai", "mleap", "diviner", "promptflow", "gluon", "keras_core", "llm")  # text pre-filter: the file is parsed only if one occurs
     since = ("MLflow 3.0.0 removed the fastai, mleap, diviner and promptflow flavors; gluon, keras_core and "
              "mlflow.llm were present in 2.9.2 and are gone from 2.22.5 and 3.x.")
     verb = "is not part of MLflow 3"

@@ -14,6 +14,7 @@ class RecipesRemoved(RemovedModules, Rule):
     name = "recipes-removed"
     summary = "`mlflow.recipes` / `mlflow.pipelines` no longer exist"
     fixable = "never"
+    triggers = ("recipes", "pipelines")  # text pre-filter: the file is parsed only if one occurs
     since = ("MLflow 2.0.0 renamed MLflow Pipelines (`mlflow.pipelines`) to Recipes (`mlflow.recipes`); "
              "MLflow 3.0.0 removed Recipes completely (#15250).")
     verb = "does not exist in MLflow 3 (Recipes were removed in 3.0; Pipelines were renamed Recipes in 2.0)"

@@ -15,6 +15,7 @@ class EvaluateBaselineModel(Rule):
     name = "evaluate-baseline-model"
     summary = "`mlflow.evaluate` lost `baseline_model` and `validation_thresholds`; use `validate_evaluation_results`"
     fixable = "never"
+    triggers = ("baseline_model", "validation_thresholds")  # text pre-filter: the file is parsed only if one occurs
     since = ("MLflow 3.0.0 removed `baseline_model` and `validation_thresholds` from `mlflow.evaluate`; model "
              "validation is `mlflow.validate_evaluation_results(validation_thresholds, candidate_result, "
              "baseline_result)` (available since 2.x).")

@@ -15,6 +15,7 @@ class CustomMetrics(Rule):
     name = "custom-metrics"
     summary = "`mlflow.evaluate(custom_metrics=...)` was renamed `extra_metrics=`"
     fixable = "sometimes"
+    triggers = ("custom_metrics",)  # text pre-filter: the file is parsed only if one occurs
     since = ("MLflow 2.4 deprecated `custom_metrics` in `mlflow.evaluate` for `extra_metrics`; MLflow 3.0.0 "
              "removed it.")
 

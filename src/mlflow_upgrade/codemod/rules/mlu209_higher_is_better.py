@@ -15,6 +15,7 @@ class HigherIsBetter(Rule):
     name = "higher-is-better"
     summary = "`MetricThreshold(higher_is_better=...)` was renamed `greater_is_better=`"
     fixable = "sometimes"
+    triggers = ("higher_is_better",)  # text pre-filter: the file is parsed only if one occurs
     since = ("MLflow 2.x deprecated `higher_is_better` in `mlflow.models.MetricThreshold` for "
              "`greater_is_better`; MLflow 3.0.0 removed it (`make_metric` always used `greater_is_better`).")
 

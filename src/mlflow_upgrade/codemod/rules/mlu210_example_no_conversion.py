@@ -14,6 +14,7 @@ class ExampleNoConversion(Rule):
     name = "example-no-conversion"
     summary = "`example_no_conversion` was removed from `log_model`/`save_model`; delete it"
     fixable = "always"
+    triggers = ("example_no_conversion",)  # text pre-filter: the file is parsed only if one occurs
     since = ("MLflow 2.x (pyfunc, transformers, sentence_transformers, promptflow) deprecated "
              "`example_no_conversion` (\"no longer used and can be safely removed\" in 2.22); MLflow 3.0.0 "
              "removed it: `mlflow.pyfunc.log_model` raises TypeError on it.")

@@ -22,6 +22,7 @@ class ModelStages(Rule):
     name = "model-stages"
     summary = "model registry stages are deprecated; use aliases (`models:/name@alias`)"
     fixable = "never"
+    triggers = ("get_latest_versions", "transition_model_version_stage", "_model_version_tag", "models:/")  # text pre-filter: the file is parsed only if one occurs
     since = ("MLflow 2.9.0 deprecated model version stages (`get_latest_versions`, "
              "`transition_model_version_stage`, `stage=` on tag APIs, `models:/<name>/<stage>` URIs) in favour of "
              "aliases and tags; 3.17.2 still warns.")

@@ -16,6 +16,7 @@ class InferenceConfig(Rule):
     name = "transformers-inference-config"
     summary = "`mlflow.transformers.log_model(inference_config=...)` was removed; use `model_config=`"
     fixable = "sometimes"
+    triggers = ("inference_config",)  # text pre-filter: the file is parsed only if one occurs
     since = ("MLflow 2.x deprecated `inference_config` of the transformers flavor in favour of `model_config`; "
              "MLflow 3.0 removed it from `mlflow.transformers` (sentence_transformers keeps its own).")
 
