@@ -29,7 +29,7 @@ def verify_command(uri: str, against: str | None, save: str | None, no_read_back
     metric history, model, version, alias, trace and logged model back through MLflow and compares with SQL.
     Exit 0: identical; 1: differences; other codes as for every command.
     """
-    if not against and not save and as_json is False and no_read_back:
+    if not against and not save and no_read_back:
         raise errors.UsageError("nothing to do: give --against FILE, --save FILE, or allow the read-back")
     report = api.verify(uri, against=against, save=save, read_back=not no_read_back, progress=not as_json)
     if as_json:
