@@ -29,7 +29,7 @@ class GatewayRoutes(Rule):
     summary = "`mlflow.gateway` route APIs were removed; use the deployments client and endpoints"
     fixable = "never"
     triggers = ("gateway",)  # text pre-filter: the file is parsed only if one occurs
-    since = ("MLflow 2.9 deprecated the `mlflow.gateway` client (`query`, `get_route`, `search_routes`, "
+    since = ("MLflow 2.x deprecated the `mlflow.gateway` client (`query`, `get_route`, `search_routes`, "
              "`MlflowGatewayClient`...) for `mlflow.deployments`; MLflow 3.x keeps only `get_gateway_uri` and "
              "`set_gateway_uri` in `mlflow.gateway`.")
 

@@ -16,8 +16,8 @@ class CustomMetrics(Rule):
     summary = "`mlflow.evaluate(custom_metrics=...)` was renamed `extra_metrics=`"
     fixable = "sometimes"
     triggers = ("custom_metrics",)  # text pre-filter: the file is parsed only if one occurs
-    since = ("MLflow 2.4 deprecated `custom_metrics` in `mlflow.evaluate` for `extra_metrics`; MLflow 3.0.0 "
-             "removed it.")
+    since = ("MLflow 2.x deprecated `custom_metrics` in `mlflow.evaluate` for `extra_metrics` (2.9.2 warns); "
+             "MLflow 3.0.0 removed it.")
 
     def call(self, ctx, node: cst.Call, qname: str | None) -> cst.Call | None:
         if qname not in EVALUATE or keyword(node, "custom_metrics") is None:

@@ -16,8 +16,8 @@ class GatewayConfig(Rule):
     name = "gateway-config-routes"
     summary = "gateway config: `routes:`/`route_type:` (2.x schema) must be `endpoints:`/`endpoint_type:`"
     fixable = "always"
-    since = ("MLflow 2.9 renamed the AI gateway config keys `routes` → `endpoints` and `route_type` → "
-             "`endpoint_type` (both accepted in 2.x); MLflow 3.0 removed the old keys (#15331): in 3.17.2 "
+    since = ("MLflow 2.x renamed the AI gateway config keys `routes` → `endpoints` and `route_type` → "
+             "`endpoint_type` (2.9.2 accepts both); MLflow 3.0 removed the old keys (#15331): in 3.17.2 "
              "`route_type` is rejected and a top-level `routes:` now means traffic-split routes "
              "(`task_type`, `destinations`).")
 
