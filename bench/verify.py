@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import sqlite3
 import sys
 import time
@@ -106,13 +107,14 @@ def main() -> None:
         build_store(args.db, args.rows)
         print(f"built {args.db} in {time.perf_counter() - start:.1f} s")
     engine = sqlite_readonly_engine(args.db)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     fp = take_fingerprint(engine)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     rows = sum(t.rows for t in fp.tables.values())
     metrics = fp.tables["metrics"].rows
     print(f"take_fingerprint: {rows:,} rows ({metrics:,} metric rows) in {seconds:.2f} s = "
-          f"{rows / seconds:,.0f} rows/s (goal >= 1,000,000)")
+          f"{rows / seconds:,.0f} rows/s (goal >= 1,000,000); CPU {cpu:.2f} s = {rows / cpu:,.0f} rows/s of CPU")
+    print(f"  load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     for name, table in sorted(fp.tables.items(), key=lambda kv: -kv[1].seconds):
         print(f"  {name:<22} {table.rows:>10,} rows  {len(table.buckets):>6} buckets  {table.seconds:6.2f} s")
     if args.baseline:
