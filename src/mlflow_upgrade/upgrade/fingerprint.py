@@ -350,6 +350,8 @@ def _prepare(conn: Connection) -> None:
     if conn.dialect.name == "sqlite":
         raw = conn.connection.driver_connection
         raw.create_function("mlu_hash", 1, _crc, deterministic=True)
+        # a 128 MB page cache lets GROUP BY sort in memory before spilling to temporary files (bounded)
+        raw.execute("PRAGMA cache_size = -131072")
 
 
 # ---------------------------------------------------------------- taking a fingerprint
