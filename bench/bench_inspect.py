@@ -4,7 +4,7 @@ Goal (issue 3): under 1 s. The store is built once by MLflow's own code (initial
 1.30.1's head ``97727af70f4d``) and filled by SQL; then the installed command runs as a user runs it (a fresh
 process, so interpreter start-up and imports count) and in-process (the library call alone).
 
-    python bench/inspect.py [--metrics 2000000] [--repeat 3]
+    python bench/bench_inspect.py [--metrics 2000000] [--repeat 3]
 """
 
 from __future__ import annotations
