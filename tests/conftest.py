@@ -21,6 +21,16 @@ MYSQL_ADMIN = os.environ.get("MLFLOW_UPGRADE_TEST_MYSQL", "mysql+pymysql://root@
 DIALECTS = ("sqlite", "postgresql", "mysql")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Code under test that falls back to MLflow's default tracking URI must not write ./mlflow.db or ./mlruns
+    into the checkout: point the default at a throw-away directory for the whole session."""
+    import tempfile
+
+    if "MLFLOW_TRACKING_URI" not in os.environ:
+        scratch = Path(tempfile.mkdtemp(prefix="mlu-tracking-"))
+        os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{scratch / 'default.db'}"
+
+
 def _unique_name(prefix: str = "mlu") -> str:
     return f"{prefix}_{uuid.uuid4().hex[:12]}"
 
