@@ -59,9 +59,13 @@ class ProblemLog:
             self._listed[kind] += 1
             self.items.append(Problem(kind, str(path), detail, count))
 
-    def extend(self, other: ProblemLog) -> None:
+    def merge(self, other: ProblemLog) -> None:
+        """Add another log's exact counts and (up to the cap) its listed entries."""
+        self.counts.update(other.counts)
         for item in other.items:
-            self.add(item.kind, item.path, item.detail, item.count)
+            if self._listed[item.kind] < MAX_LISTED_PER_KIND:
+                self._listed[item.kind] += 1
+                self.items.append(item)
 
     @property
     def errors(self) -> int:

@@ -124,12 +124,26 @@ def read_kv_dir(root: Path, problems: ProblemLog) -> list[tuple[str, str]]:
                 stack.append((key + "/", entry.path))
                 continue
             try:
-                with open(entry.path, "rb") as fh:
-                    out.append((key, fh.read().decode("utf-8")))
+                out.append((key, _read_text(entry.path)))
             except (OSError, UnicodeDecodeError) as exc:
                 problems.add("unreadable_file", entry.path, _one_line(exc))
     out.sort()
     return out
+
+
+def _read_text(path: str) -> str:
+    """A whole small file as text: raw ``os.read`` skips the io stack (64 k files in the benchmark)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        chunks = []
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+    return b"".join(chunks).decode("utf-8")
 
 
 def list_experiments(root: Path) -> list[tuple[str, Path, bool]]:
