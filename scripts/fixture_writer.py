@@ -215,6 +215,8 @@ def make_logged_models(client: MlflowClient, exp: dict[str, str], runs: dict[str
         return info.model_id
 
     model_id = log.attempt("logged model echo via mlflow.pyfunc.log_model(name=...) on sweep-parent", pyfunc_model)
+    log.notes.append("logged model echo is logged in sweep-parent, a run without metrics: 3.0.1's SQL store "
+                     "re-logs a run's metrics with the new model_id and fails on the metrics primary key")
 
     def bare_model() -> None:
         lm = mlflow.initialize_logged_model(
@@ -311,6 +313,9 @@ def make_auth_db(path: Path, exp: dict[str, str], log: Log) -> None:
     store.create_registered_model_permission(MODEL_NAME, "alice", "MANAGE")
     store.create_registered_model_permission(UNICODE_MODEL_NAME, "bob", "READ")
     store.engine.dispose()
+    if "role_permissions" in table_counts(path):
+        log.notes.append("basic_auth.db: this release stores grants as per-user roles (roles, role_permissions, "
+                         "user_role_assignments); experiment/registered_model_permissions stay empty")
     log.did("basic_auth.db: users admin(admin)/alice/bob, 3 experiment and 2 registered-model permissions")
 
 
@@ -330,6 +335,8 @@ def populate(tracking_uri: str, registry_uri: str | None, art_root: str | None, 
     if registry_uri:
         make_registry(client, runs, model_id, log)
     if broken_registry:  # 3.0.1 file-store bug: registry writes fail once a metric is linked to a model
+        log.notes.append("3.0.1 file store: registry written before eval_acc is linked to the logged model "
+                         "(later registry writes fail with a yaml RepresenterError, a bug of that release)")
         link_metric_to_model(client, runs, model_id, log)
     make_genai_extras(log)
     client.delete_experiment(exp["deleted"])

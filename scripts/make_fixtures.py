@@ -21,6 +21,13 @@ For each release it
    what was written, what was skipped and why);
 4. for 1.30.1, copies ``mlflow.db`` to ``src/mlflow_upgrade/examples/mlflow-1.30.1.db``.
 
+    python scripts/make_fixtures.py --check-faithfulness 1.30.1 2.16.2   # with the dev venv's python
+
+``--check-faithfulness`` builds nothing: for each release it lets the release itself (its venv, psycopg2 /
+pymysql) create a tracking store and an auth DB on PostgreSQL and MariaDB, builds the same stores with
+``tests.support.fixture_stores.load_fixture_into`` (installed MLflow's migrations + row copy), and prints the
+schema differences (tables, columns and types, PKs, indexes, unique constraints, FKs).
+
 It fails if a release's tracking head differs from FACTS or the fixture tree grows past 10 MB.
 Run ids, experiment creation times and password hashes differ between rebuilds; metric/run timestamps do not.
 """
@@ -169,11 +176,105 @@ def tree_bytes(root: Path) -> int:
     return sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
 
 
+REFERENCE_STORE = """
+import sys
+kind, uri = sys.argv[1], sys.argv[2]
+if kind == "tracking":
+    from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
+    SqlAlchemyStore(uri, "/tmp/mlflow-upgrade-faithfulness-artifacts")
+else:
+    from mlflow.server.auth.sqlalchemy_store import SqlAlchemyStore
+    SqlAlchemyStore().init_db(uri)
+"""
+
+
+def _new_database(admin_url: str) -> str:
+    import uuid
+
+    import sqlalchemy as sa
+
+    admin = sa.make_url(admin_url)
+    name = f"mlu_faithful_{uuid.uuid4().hex[:8]}"
+    quote = '"' if admin.get_backend_name() == "postgresql" else "`"
+    engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE {quote}{name}{quote}")
+    engine.dispose()
+    return admin.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_database(url: str) -> None:
+    import sqlalchemy as sa
+
+    target = sa.make_url(url)
+    engine = sa.create_engine(target.set(database="test"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if target.get_backend_name() == "postgresql":
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
+        else:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{target.database}`")
+    engine.dispose()
+
+
+def _schema_diff(ref: dict, loaded: dict) -> list[str]:
+    out = [f"table only in the release's own store: {t}" for t in sorted(set(ref) - set(loaded))]
+    out += [f"table only in the loaded store: {t}" for t in sorted(set(loaded) - set(ref))]
+    for table in sorted(set(ref) & set(loaded)):
+        for part in ("columns", "pk", "indexes", "unique", "fks", "checks"):
+            a, b = ref[table][part], loaded[table][part]
+            if a != b:
+                if part == "columns":
+                    a = {k: v for k, v in a.items() if b.get(k) != v}
+                    b = {k: v for k, v in b.items() if ref[table][part].get(k) != v}
+                out.append(f"{table}.{part}: release {a} != loaded {b}")
+    return out
+
+
+def check_faithfulness(releases: list[str]) -> int:
+    sys.path.insert(0, str(ROOT))
+    from tests.conftest import MYSQL_ADMIN, PG_ADMIN
+    from tests.support import fixture_stores as fs
+
+    old_driver = {"postgresql": "postgresql+psycopg2", "mysql": "mysql+pymysql"}
+    problems = 0
+    for release in releases:
+        python = venv_python(release)
+        kinds = ["tracking"] + (["auth"] if fs.manifest(release).get("auth_revision") else [])
+        for admin in (PG_ADMIN, MYSQL_ADMIN):
+            for kind in kinds:
+                ref, loaded = _new_database(admin), _new_database(admin)
+                try:
+                    dialect = ref.split("+")[0].split(":")[0]
+                    old_url = old_driver[dialect] + ref[ref.index(":"):]
+                    made = subprocess.run([str(python), "-c", REFERENCE_STORE, kind, old_url],
+                                          capture_output=True, text=True)
+                    if made.returncode:
+                        errors = [ln for ln in made.stderr.splitlines() if "Error" in ln and ":" in ln]
+                        last = (errors or made.stderr.strip().splitlines())[-1][:200]
+                        print(f"{release} {dialect} {kind}: the release itself fails: {last}")
+                        continue
+                    load = fs.load_fixture_into if kind == "tracking" else fs.load_auth_fixture_into
+                    load(release, loaded)
+                    diff = _schema_diff(fs.schema_snapshot(ref), fs.schema_snapshot(loaded))
+                    problems += len(diff)
+                    print(f"{release} {dialect} {kind}: {'identical' if not diff else 'DIFFERENT'}")
+                    for line in diff:
+                        print("   ", line)
+                finally:
+                    _drop_database(ref)
+                    _drop_database(loaded)
+    return 1 if problems else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--release", action="append", choices=sorted(RELEASES), help="default: all")
     parser.add_argument("--jobs", type=int, default=3)
+    parser.add_argument("--check-faithfulness", nargs="*", metavar="RELEASE",
+                        help="compare loaded server stores with ones the release creates (default 1.30.1 2.16.2)")
     args = parser.parse_args(argv)
+    if args.check_faithfulness is not None:
+        return check_faithfulness(args.check_faithfulness or ["1.30.1", "2.16.2"])
     releases = args.release or list(RELEASES)
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
         for manifest in pool.map(build_release, releases):

@@ -19,9 +19,36 @@ The auth DB is the same with ``mlflow/server/auth/db/migrations``. The installed
 revision in ``alembic_version_auth``; fixtures of 2.x-3.0 keep it in ``alembic_version``, so the loaded copy
 renames the table back to what the fixture's release uses.
 
-Faithfulness check (2026-11-27, MLflow 3.17.2 in the dev venv, PostgreSQL 15 / MariaDB 10.11)
-----------------------------------------------------------------------------------------------
-RESULT_PLACEHOLDER
+Faithfulness check (2026-11-27; dev venv MLflow 3.17.2 / SQLAlchemy 2.1; PostgreSQL, MariaDB 10.11.19)
+--------------------------------------------------------------------------------------------------------
+``python scripts/make_fixtures.py --check-faithfulness 1.30.1 2.16.2 2.22.5 3.0.1 3.17.2`` lets each release,
+in its own venv (psycopg2-binary, pymysql), create its stores directly on the servers (tracking:
+``SqlAlchemyStore(uri, root)``; auth: ``mlflow.server.auth.sqlalchemy_store.SqlAlchemyStore().init_db(uri)``),
+builds the same stores with ``load_fixture_into`` / ``load_auth_fixture_into``, and compares
+``schema_snapshot`` of both (tables; columns with type, nullability, server default; PKs; indexes with
+uniqueness; unique and check constraints; FKs). Result:
+
+    release  PostgreSQL tracking  PostgreSQL auth  MariaDB tracking  MariaDB auth
+    1.30.1   identical            (no auth)        identical         (no auth)
+    2.16.2   identical            identical        identical         release itself fails
+    2.22.5   identical            identical        identical         release itself fails
+    3.0.1    identical            identical        identical         release itself fails
+    3.17.2   identical            identical        identical         release itself fails
+
+So the migration scripts shipped in 3.17.2 rebuild every older revision exactly. Two things needed fixing on
+the way, both in the row copy, not the schema: 3.17.2's ``spans.duration_ns`` is a generated column (skipped
+on insert; the server recomputes it), and MariaDB renumbers an inserted id 0 (the Default experiment) unless
+``NO_AUTO_VALUE_ON_ZERO`` is set. The auth DB on MariaDB: every release fails with "Can't create table
+registered_model_permissions (errno: 121 Duplicate key on write or update)": its initial migration names both
+permission tables' foreign keys ``fk_user_id`` and MySQL constraint names are per database (mlflow/mlflow#9642,
+still open). ``load_auth_fixture_into`` raises ``AuthDbUnsupported`` there rather than invent a schema MLflow
+cannot make. Not compared: row *values* beyond counts (the copy is column-for-column; SQLite already stored
++/-inf as +/-1.7976931348623157e308 and NaN as 0 with is_nan), and the server's collation (MariaDB's default
+``utf8mb4_general_ci`` here, which is case-insensitive, unlike SQLite and PostgreSQL).
+
+Cost (this machine, under load from parallel work): importing mlflow 3.17.2 takes 15-30 s once per process;
+migrating an empty PostgreSQL DB from nothing to 3.17.2 about 10 s, MariaDB about 22 s; each row copy < 3 s.
+``clear_store`` lets a test load every release into one database, oldest first, paying the chain once.
 """
 
 from __future__ import annotations
@@ -298,8 +325,13 @@ def any_dialect_store(release: str, dialect: str, tmp_path: Path, pg_uri: str | 
     return target
 
 
+def _default(column: dict[str, Any]) -> str | None:
+    default = column.get("default")
+    return None if default is None else str(default)
+
+
 def schema_snapshot(uri: str) -> dict[str, Any]:
-    """Tables, columns (type, nullability), primary keys, indexes, unique constraints and foreign keys.
+    """Tables, columns (type, nullability, server default), PKs, indexes, unique/check constraints, FKs.
 
     Used to compare a loaded store with one a release created itself on the same server.
     """
@@ -310,13 +342,15 @@ def schema_snapshot(uri: str) -> dict[str, Any]:
             out: dict[str, Any] = {}
             for t in sorted(insp.get_table_names()):
                 out[t] = {
-                    "columns": {c["name"]: (str(c["type"]), c["nullable"]) for c in insp.get_columns(t)},
+                    "columns": {c["name"]: (str(c["type"]), c["nullable"], _default(c)) for c in insp.get_columns(t)},
                     "pk": sorted(insp.get_pk_constraint(t)["constrained_columns"]),
                     "indexes": sorted((i["name"], tuple(i["column_names"]), bool(i["unique"]))
                                       for i in insp.get_indexes(t)),
                     "unique": sorted((u["name"], tuple(u["column_names"])) for u in insp.get_unique_constraints(t)),
                     "fks": sorted((tuple(f["constrained_columns"]), f["referred_table"],
                                    tuple(f["referred_columns"])) for f in insp.get_foreign_keys(t)),
+                    "checks": sorted((c.get("name") or "", " ".join(c["sqltext"].split()))
+                                     for c in insp.get_check_constraints(t)),
                 }
             return out
     finally:
