@@ -546,6 +546,9 @@ def take_fingerprint(engine: Engine, *, tables: list[str] | None = None, progres
                      like: Fingerprint | None = None) -> Fingerprint:
     """Fingerprint every MLflow table (or ``tables``). With ``like``, reuse an earlier fingerprint's
     specification (tables, columns, buckets, filters) so the two can be compared bucket by bucket."""
+    if like is not None and like.dialect != engine.dialect.name:
+        raise errors.UsageError(f"the fingerprint was taken on {like.dialect}, this store is {engine.dialect.name}: "
+                                "checksums are computed by each database and compare only on the same dialect")
     start = time.perf_counter()
     with engine.connect() as conn:
         _prepare(conn)
