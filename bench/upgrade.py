@@ -107,6 +107,7 @@ def main() -> None:
               f"{ours[0]:.1f} s, {ours[1]} MB peak RSS (migrations {sum(s['seconds'] for s in report['steps']):.1f} s, "
               f"verify {report['verify'].get('seconds', 0):.1f} s; slowest: "
               + ", ".join(f"{s['revision']} {s['seconds']:.1f} s" for s in steps) + ")")
+        print("  phases: " + ", ".join(f"{k} {v:.1f} s" for k, v in report["timings"].items()))
         for p in (a, b):
             p.unlink()
         shutil.rmtree(work / f"backups-{i}", ignore_errors=True)
