@@ -144,6 +144,18 @@ def insert_experiment(uri: str) -> tuple[int, int]:
     return int(new), int(before)
 
 
+def _normalized(schema: dict) -> dict:
+    """pg_dump re-deparses CHECK expressions: ``ARRAY['a'::character varying]::text[]`` comes back as
+    ``ARRAY['a'::character varying::text]``, the same constraint. Compare them without the casts."""
+    import re
+
+    def strip(text: object) -> object:
+        return re.sub(r"::[a-z ]+(\[\])?", "", text) if isinstance(text, str) else text
+
+    return {table: {key: ([tuple(strip(x) for x in c) for c in value] if key == "checks" else value)
+                    for key, value in info.items()} for table, info in schema.items()}
+
+
 def assert_private(manifest: BackupManifest) -> None:
     assert stat.S_IMODE(manifest.directory.stat().st_mode) == 0o700
     assert stat.S_IMODE(manifest.path.stat().st_mode) == 0o600
@@ -188,7 +200,7 @@ def test_round_trip_native_and_logical(store_uri: str, tmp_path: Path) -> None:
         report = restore(manifest.path, store_uri, force=True, progress=False)
         assert report.verified and "half_created" in report.dropped_tables
         assert all_rows(store_uri) == original_rows, manifest.method
-        assert schema_snapshot(store_uri) == original_schema, manifest.method
+        assert _normalized(schema_snapshot(store_uri)) == _normalized(original_schema), manifest.method
 
     new_id, before = insert_experiment(store_uri)
     assert new_id == before + 1
