@@ -332,7 +332,9 @@ PAGES: dict[str, dict[str, str]] = {
             """,
         kind="gateway",
         notes="The file is rewritten as text (comments and layout kept) after YAML parsing confirmed the "
-              "legacy schema; a file that already uses `endpoints:` is left alone.",
+              "legacy schema; a file that already uses `endpoints:` is left alone. Compared field by field, the "
+              "2.9.2 and 3.17.2 config models differ only in these two keys (provider sections such as "
+              "`openai_api_key` or `aws_config` are unchanged; `bedrock` is still accepted).",
     ),
     "MLU302": dict(
         what="Requirements that exclude MLflow 3: `mlflow<3`, `mlflow==2.9.2`, `mlflow~=2.16` in "

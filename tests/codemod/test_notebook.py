@@ -49,7 +49,7 @@ def test_shell_lines_and_bash_cells(tmp_path):
         nbformat.v4.new_code_cell("%%bash\necho x\nmlflow deployments start-server --config-path c.yaml"),
     ])
     result = codemod_check([str(path)])
-    assert [(f.code, f.cell, f.line) for f in result.findings] == [("MLU206", 1, 1), ("MLU206", 2, 3)]
+    assert [(f.code, f.cell, f.line, f.col) for f in result.findings] == [("MLU206", 1, 1, 2), ("MLU206", 2, 3, 1)]
     assert result.exit_code == 1
 
 

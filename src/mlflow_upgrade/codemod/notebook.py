@@ -33,7 +33,7 @@ class _Cell:
     source: str
     python: str = ""  # masked Python source ("" when the cell is not Python)
     magics: list[str] = field(default_factory=list)
-    shell_lines: list[tuple[int, str]] = field(default_factory=list)  # (line in cell, text)
+    shell_lines: list[tuple[int, str, int]] = field(default_factory=list)  # (line in cell, command, column offset)
 
 
 def _mask(cell: _Cell) -> None:
@@ -42,7 +42,7 @@ def _mask(cell: _Cell) -> None:
     if first.startswith("%%"):
         magic = first[2:].split()[0] if len(first) > 2 else ""
         if magic in SHELL_MAGICS and (magic != "script" or re.search(r"\b(ba)?sh\b", first)):
-            cell.shell_lines = list(enumerate(lines[1:], start=2))
+            cell.shell_lines = [(n, text, 0) for n, text in enumerate(lines[1:], start=2)]
             return
         if magic not in PYTHON_BODY_MAGICS:
             return  # %%html, %%writefile, %%sql ...: not Python, not ours
@@ -63,7 +63,8 @@ def _mask(cell: _Cell) -> None:
         original = "\n".join(lines[start:i + 1])
         shell = _shell_text(original.lstrip())
         if shell is not None:
-            cell.shell_lines.append((start + 1, shell))
+            # the command is a suffix of the magic line: its offset shifts the shell rule's column
+            cell.shell_lines.append((start + 1, shell, len(original) - len(shell)))
         indent = line[: len(line) - len(stripped)]
         out.append(f"{indent}pass  # mlu-magic-{len(cell.magics)}")
         cell.magics.append(original)
@@ -139,9 +140,10 @@ def _shell(cells: list[_Cell], path: str, rules: list[RuleInfo]) -> list[Finding
 
     findings = []
     for cell in cells:
-        for line_no, line in cell.shell_lines:
+        for line_no, line, offset in cell.shell_lines:
             for finding in shell_findings(path, [line], rules, first_line=line_no):
                 finding.cell = cell.index + 1
+                finding.col += offset
                 findings.append(finding)
     return findings
 
