@@ -17,7 +17,7 @@ BASE_SECONDS = {"sqlite": 0.03, "postgresql": 0.05, "mysql": 0.15}
 
 # seconds per row of a table the revision rewrites / indexes / backfills
 PER_ROW_SECONDS = {
-    "sqlite": {"rewrite": 2.0e-6, "index": 1.0e-6, "data": 4.0e-6},
+    "sqlite": {"rewrite": 2.0e-6, "index": 3.5e-6, "data": 4.0e-6},
     "postgresql": {"rewrite": 2.5e-6, "index": 1.5e-6, "data": 5.0e-6},
     "mysql": {"rewrite": 5.0e-6, "index": 3.0e-6, "data": 8.0e-6},
 }
