@@ -55,15 +55,17 @@ def render_plan(p, *, show_sql: bool = False) -> None:
         stdout.print("  [green]up to date:[/] nothing to migrate")
     else:
         table = Table(box=None, pad_edge=False, show_edge=False)
-        for col in ("#", "revision", "release", "class", "1 txn", "rolling", "est.", "what it does", "SQL"):
-            table.add_column(col)
+        for col in ("#", "revision", "release", "class", "1 txn", "rolling", "est.", "SQL"):
+            table.add_column(col, no_wrap=True)
+        table.add_column("what it does", no_wrap=True, overflow="ellipsis", max_width=60)
         for r in p.revisions:
             table.add_row(
                 str(r.index), r.revision, r.introduced_in or "?", r.classification or "?",
                 "yes" if r.transactional else "[yellow]no[/]",
                 "yes" if r.rolling_safe else ("[red]no[/]" if r.rolling_safe is False else "?"),
-                human(r.estimate_seconds), escape(r.message[:60]),
+                human(r.estimate_seconds),
                 "yes" if r.sql else ("-" if r.sql_error is None else "[yellow]n/a[/]"),
+                escape(r.message[:60]),
             )
         stdout.print(table)
         stdout.print(f"  {len(p.revisions)} revision(s), estimated {human(p.estimate_seconds)} in total; "

@@ -1,0 +1,1 @@
+"""Safe database upgrades: plan, preflight, run MLflow's migrations step by step, verify."""
