@@ -132,7 +132,8 @@ def _prepare_destination(ref: StoreRef, root: Path, report: MigrationReport, *, 
                     "over what was added since"
                 )
             report.mode = "incremental" if state.get("status") == "complete" else "resume"
-            dbschema.initialize(engine) if _revision(engine) != dbschema.head_revision() else None
+            if _revision(engine) != dbschema.head_revision():  # MLflow upgraded since: bring the schema along
+                dbschema.initialize(engine)
         else:
             data = dbschema.has_mlflow_data(engine)
             if data:
@@ -310,11 +311,15 @@ class _Migration:
             return
         dest = int(dest_id)
         dataset_rows, dataset_ids = reader.read_datasets(path, self.problems)
-        if dataset_rows and not checkpoint.done_keys(self.engine, "datasets", src_id):
-            self.writer.add_dicts("datasets", [{**r, "experiment_id": dest} for r in dataset_rows])
-            self._done("datasets", src_id, src_id)
-            self._count("datasets", len(dataset_rows))
-            self._maybe_commit(len(dataset_rows))
+        done = checkpoint.done_keys(self.engine, "dataset", src_id) if dataset_rows else {}
+        for folder, row in dataset_rows:
+            if f"{src_id}/{folder}" in done:
+                self._skipped("datasets")
+                continue
+            self.writer.add_dicts("datasets", [{**row, "experiment_id": dest}])
+            self._done("dataset", f"{src_id}/{folder}", src_id)
+            self._count("datasets")
+            self._maybe_commit(1)
         self._runs(src_id, dest, run_dirs, dataset_ids)
         self._experiment_units(src_id, dest, "trace", extras.list_traces(path), extras.read_trace, "traces")
         self._experiment_units(src_id, dest, "logged_model", extras.list_logged_models(path),

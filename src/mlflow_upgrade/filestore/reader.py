@@ -379,9 +379,9 @@ def _read_inputs(rec: RunRec, run_dir: Path, problems: ProblemLog, dataset_ids: 
                 rec.input_tags.append((input_uuid, str(tag_name), str(tag_value)))
 
 
-def read_datasets(exp_path: Path, problems: ProblemLog) -> tuple[list[dict[str, Any]], dict[str, str]]:
-    """datasets rows (experiment_id filled by the loader) and {dataset folder name: dataset_uuid}."""
-    rows: list[dict[str, Any]] = []
+def read_datasets(exp_path: Path, problems: ProblemLog) -> tuple[list[tuple[str, dict[str, Any]]], dict[str, str]]:
+    """(folder name, datasets row) pairs (experiment_id filled by the loader), {folder name: dataset_uuid}."""
+    rows: list[tuple[str, dict[str, Any]]] = []
     ids: dict[str, str] = {}
     base = exp_path / "datasets"
     if not base.is_dir():
@@ -394,9 +394,9 @@ def read_datasets(exp_path: Path, problems: ProblemLog) -> tuple[list[dict[str, 
             continue
         ds_uuid = str(meta.get("dataset_uuid") or uuid.uuid5(_INPUT_NS, f"dataset/{exp_path.name}/{entry.name}"))
         ids[entry.name] = ds_uuid
-        rows.append({
+        rows.append((entry.name, {
             "dataset_uuid": ds_uuid, "name": meta.get("name", ""), "digest": meta.get("digest", ""),
             "dataset_source_type": meta.get("source_type", ""), "dataset_source": meta.get("source", ""),
             "dataset_schema": meta.get("schema"), "dataset_profile": meta.get("profile"),
-        })
+        }))
     return rows, ids
