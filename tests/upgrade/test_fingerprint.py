@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from mlflow_upgrade import errors
 from mlflow_upgrade.upgrade import fingerprint as fpmod
 from mlflow_upgrade.upgrade.fingerprint import Fingerprint, compare_fingerprints, take_fingerprint
 from tests.support.fixture_stores import any_dialect_store, copy_sqlite_fixture, table_counts
@@ -108,6 +109,9 @@ def test_save_and_load_round_trip(tmp_path: Path) -> None:
     assert loaded.to_dict() == fp.to_dict()
     assert compare_fingerprints(loaded, engine) == []
     assert compare_fingerprints(loaded, take_fingerprint(engine, like=loaded)) == []
+    loaded.dialect = "postgresql"
+    with pytest.raises(errors.UsageError, match="same dialect"):
+        compare_fingerprints(loaded, engine)
     engine.dispose()
 
 

@@ -237,10 +237,9 @@ def _show(value: Any) -> str:
 def _kind(sql_type: Any) -> str:
     if isinstance(sql_type, (sqlalchemy.Integer, sqlalchemy.Boolean)):
         return "int"
-    if isinstance(sql_type, (sqlalchemy.Float, sqlalchemy.Numeric)):
-        return "float" if not isinstance(sql_type, sqlalchemy.Numeric) or sql_type.asdecimal is False \
-            or isinstance(sql_type, sqlalchemy.Float) else "str"
-    return "str"
+    if isinstance(sql_type, sqlalchemy.Float):  # FLOAT, REAL, DOUBLE (PRECISION) on every dialect
+        return "float"
+    return "str"  # text, and DECIMAL (hashed as its exact text)
 
 
 class _Sql:
