@@ -120,3 +120,14 @@ def test_incremental_brings_new_runs(tmp_path: Path, sqlite_uri: str) -> None:
     assert report.rows["metrics"] == 600
     summary = _summary(sqlite_uri)
     assert summary["runs"] == 13 and summary["metrics"] == 13 * 600
+
+
+def test_incremental_with_nothing_new_writes_nothing(tmp_path: Path, sqlite_uri: str) -> None:
+    from tests.support.fixture_stores import copy_filestore_fixture
+
+    root = copy_filestore_fixture("3.17.2", tmp_path)
+    first = migrate_filestore(root, sqlite_uri, progress=False)
+    assert {"runs", "traces", "logged_models", "registered_models", "datasets"} <= first.units.keys()
+    again = migrate_filestore(root, sqlite_uri, incremental=True, progress=False)
+    assert again.units == {} and again.rows == {}
+    assert again.skipped_done.keys() == first.units.keys()
