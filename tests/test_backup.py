@@ -235,6 +235,12 @@ def test_corrupt_backup_refused_before_touching_target(tmp_path: Path) -> None:
     assert "corrupt" in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
+def test_api_reexports() -> None:
+    from mlflow_upgrade import api
+
+    assert api.backup is backup and api.restore is restore
+
+
 def test_existing_backup_not_overwritten_without_force(tmp_path: Path) -> None:
     source = any_dialect_store(RELEASE, "sqlite", tmp_path)
     first = backup(source, tmp_path / "b", progress=False)

@@ -82,6 +82,25 @@ def add_task(bar: Progress, description: str, total: int | None) -> Any:
     return bar.add_task(description, total=total, rate="")
 
 
+class _Bars:
+    """One bar over the tables, and one per table that has rows (empty tables only advance the first)."""
+
+    def __init__(self, bar: Progress, verb: str, tables: int) -> None:
+        self.bar, self.verb = bar, verb
+        self.overall = bar.add_task(f"{verb}: tables", total=tables, rate="tables")
+        self.current: Any = None
+
+    def start(self, table: str, total: int | None) -> None:
+        self.current = add_task(self.bar, f"{self.verb} {table}", total) if total != 0 else None
+
+    def advance(self, n: int) -> None:
+        if self.current is not None:
+            self.bar.advance(self.current, n)
+
+    def done(self) -> None:
+        self.bar.advance(self.overall, 1)
+
+
 # ---- dump --------------------------------------------------------------------------------------------------
 def dump(
     dialect: Dialect, engine: Engine, path: Path, bar: Progress, version_tables: Sequence[str] = ()
@@ -114,8 +133,9 @@ def _write(
     try:
         with open(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=3) as out:
             out.write(_line({"format": FORMAT, "version": VERSION, "dialect": dialect.name, "schema": schema}))
+            bars = _Bars(bar, "dump", len(tables))
             for table in tables:
-                counts[table] = _write_table(dialect, conn, out, table, expected.get(table), bar)
+                counts[table] = _write_table(dialect, conn, out, table, expected.get(table), bars)
             out.write(_line({"eof": True, "row_counts": counts}))
     except OSError as exc:
         if is_disk_full(exc):
@@ -125,11 +145,11 @@ def _write(
 
 
 def _write_table(
-    dialect: Dialect, conn: Connection, out: io.BufferedIOBase, table: str, total: int | None, bar: Progress
+    dialect: Dialect, conn: Connection, out: io.BufferedIOBase, table: str, total: int | None, bars: _Bars
 ) -> int:
     columns, select_sql = dialect.select_all_sql(conn, table)
     out.write(_line({"table": table, "columns": columns}))
-    task = add_task(bar, f"dump {table}", total)
+    bars.start(table, total)
     written = 0
     result = conn.exec_driver_sql(
         select_sql, execution_options={"stream_results": True, "max_row_buffer": BATCH_ROWS, "no_parameters": True}
@@ -143,10 +163,11 @@ def _write_table(
                     f"logical dump cannot store table '{table}': {exc}; use --method native"
                 ) from None
             written += len(rows)
-            bar.advance(task, len(rows))
+            bars.advance(len(rows))
     finally:
         result.close()
     out.write(_line({"end": table, "rows": written}))
+    bars.done()
     return written
 
 
@@ -171,6 +192,7 @@ def load(dialect: Dialect, engine: Engine, path: Path, bar: Progress, expected: 
         with conn.begin():
             dialect.prepare_load(conn)
             dialect.create_schema(conn, header["schema"])
+        bars = _Bars(bar, "load", len(expected))
         with conn.begin():
             dialect.prepare_load(conn)
             for line in lines:
@@ -178,7 +200,7 @@ def load(dialect: Dialect, engine: Engine, path: Path, bar: Progress, expected: 
                 if control.get("eof"):
                     break
                 table = control["table"]
-                counts[table] = _load_table(dialect, conn, lines, table, control["columns"], expected.get(table), bar)
+                counts[table] = _load_table(dialect, conn, lines, table, control["columns"], expected.get(table), bars)
             else:
                 raise errors.OperationFailed(f"{path} is truncated: the dump ends before its last table")
         with conn.begin():
@@ -193,20 +215,21 @@ def _read_lines(path: Path) -> Iterator[bytes]:
 
 def _load_table(
     dialect: Dialect, conn: Connection, lines: Iterator[bytes], table: str, columns: list[str],
-    total: int | None, bar: Progress,
+    total: int | None, bars: _Bars,
 ) -> int:
-    task = add_task(bar, f"load {table}", total)
+    bars.start(table, total)
     loaded = 0
     for line in lines:
         rows = json.loads(line)
         if type(rows) is dict:  # the table's end marker
             if rows.get("end") != table or rows.get("rows") != loaded:
                 raise errors.OperationFailed(f"the dump of table '{table}' is inconsistent (row count)")
+            bars.done()
             return loaded
         # tagged values are JSON objects: only lines holding a '{' can contain one
         batch = [_decode_row(row) for row in rows] if b"{" in line else [tuple(row) for row in rows]
         if batch:
             dialect.load_rows(conn, table, columns, batch)
-            bar.advance(task, len(batch))
+            bars.advance(len(batch))
         loaded += len(batch)
     raise errors.OperationFailed(f"the dump is truncated inside table '{table}'")
