@@ -116,6 +116,36 @@ PAGES: dict[str, dict[str, str]] = {
             result = mlflow.evaluate(info.model_uri, X.assign(y=y), targets="y", model_type="regressor")
             """,
     ),
+    "MLU107": dict(
+        what="`mlflow.run(...)` / `mlflow.projects.run(...)` with `use_conda=` or `skip_image_build=`.",
+        why="Both were removed in MLflow 2.0 (TypeError). 1.30.1 mapped `use_conda` to "
+            "`env_manager = 'conda' if use_conda else 'local'`; `skip_image_build` became `build_image` with the "
+            "opposite meaning.",
+        before="""\
+            import mlflow
+
+            mlflow.run(".", use_conda=False)
+            mlflow.projects.run("docker-project", backend="local", skip_image_build=True)
+            """,
+        notes="Fixed for the literals `True`/`False` (and when `env_manager`/`build_image` is not also given); a "
+              "variable gets a finding with the mapping.",
+    ),
+    "MLU108": dict(
+        what="`mlflow.evaluate(..., dataset_name=...)`.",
+        why="Removed in MLflow 2.0 together with the `{metric}_on_{dataset_name}` metric names; datasets are "
+            "named through `mlflow.data`.",
+        before="""\
+            import mlflow
+
+            mlflow.evaluate(model_uri, df, targets="y", model_type="regressor", dataset_name="validation")
+            """,
+        manual="""\
+            import mlflow
+
+            data = mlflow.data.from_pandas(df, targets="y", name="validation")
+            mlflow.evaluate(model_uri, data, model_type="regressor")
+            """,
+    ),
     "MLU201": dict(
         what="`mlflow.<flavor>.log_model(...)` calls that pass the model's path as `artifact_path` (by keyword, "
              "or positionally: the second argument of most flavors, the first of `mlflow.pyfunc`).",
@@ -229,7 +259,8 @@ PAGES: dict[str, dict[str, str]] = {
             """,
     ),
     "MLU207": dict(
-        what="`mlflow.evaluate(..., baseline_model=..., validation_thresholds=...)`.",
+        what="`mlflow.evaluate(..., baseline_model=..., baseline_config=..., validation_thresholds=...)` and "
+             "`EvaluationResult.baseline_model_metrics`.",
         why="MLflow 3.0 removed both parameters; validation is a separate call, "
             "`mlflow.validate_evaluation_results(validation_thresholds, candidate_result, baseline_result)`.",
         before="""\
@@ -312,6 +343,35 @@ PAGES: dict[str, dict[str, str]] = {
             mlflow.transformers.log_model(pipe, name="model", inference_config={"max_new_tokens": 64})
             """,
         notes="Not fixed when `model_config` is also passed.",
+    ),
+    "MLU213": dict(
+        what="`mlflow.pyfunc.log_model/save_model(..., code_path=...)`.",
+        why="pyfunc was the one flavor with `code_path` in 2.x; MLflow 3 names it `code_paths` (same list of "
+            "paths) and `mlflow.pyfunc.log_model` has no `**kwargs`, so the old keyword raises TypeError.",
+        before="""\
+            import mlflow
+
+            mlflow.pyfunc.log_model(name="model", python_model=model, code_path=["src/"])
+            """,
+        notes="Not fixed when `code_paths` is also passed.",
+    ),
+    "MLU214": dict(
+        what="`.signature_dict` (the `ModelInfo` property returned by `log_model`).",
+        why="Deprecated since 1.28.1 and removed in MLflow 3 (AttributeError). `ModelInfo.signature` is the "
+            "`ModelSignature`; the old property returned `None` when there was no signature, so the "
+            "replacement needs a guard.",
+        before="""\
+            import mlflow
+
+            info = mlflow.sklearn.log_model(model, name="model")
+            print(info.signature_dict)
+            """,
+        manual="""\
+            import mlflow
+
+            info = mlflow.sklearn.log_model(model, name="model")
+            print(info.signature.to_dict() if info.signature else None)
+            """,
     ),
     "MLU301": dict(
         what="AI gateway config files with the 2.x schema: a top-level `routes:` list whose entries carry "

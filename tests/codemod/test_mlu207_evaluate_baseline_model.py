@@ -26,3 +26,9 @@ def test_installed_signatures():
     assert "baseline_model" not in params and "validation_thresholds" not in params
     assert list(inspect.signature(mlflow.validate_evaluation_results).parameters) == [
         "validation_thresholds", "candidate_result", "baseline_result"]
+
+
+def test_baseline_config_and_metrics_attribute():
+    findings = assert_finding_only(
+        "import mlflow\nr = mlflow.evaluate(m, d, baseline_config={})\nprint(r.baseline_model_metrics)\n", CODE)
+    assert [f.line for f in findings] == [2, 3]

@@ -13,16 +13,27 @@ from mlflow_upgrade.codemod.rules._names import EVALUATE
 class EvaluateBaselineModel(Rule):
     code = "MLU207"
     name = "evaluate-baseline-model"
-    summary = "`mlflow.evaluate` lost `baseline_model` and `validation_thresholds`; use `validate_evaluation_results`"
+    summary = ("`mlflow.evaluate` lost `baseline_model`, `baseline_config` and `validation_thresholds`; use "
+               "`validate_evaluation_results`")
     fixable = "never"
-    triggers = ("baseline_model", "validation_thresholds")  # text pre-filter: the file is parsed only if one occurs
-    since = ("MLflow 3.0.0 removed `baseline_model` and `validation_thresholds` from `mlflow.evaluate`; model "
+    triggers = ("baseline_model", "validation_thresholds", "baseline_config")  # text pre-filter: the file is parsed only if one occurs
+    since = ("MLflow 3.0.0 removed `baseline_model`, `baseline_config` and `validation_thresholds` from "
+             "`mlflow.evaluate` (and `EvaluationResult.baseline_model_metrics`); model "
              "validation is `mlflow.validate_evaluation_results(validation_thresholds, candidate_result, "
              "baseline_result)` (available since 2.x).")
+
+    def attribute(self, ctx, node: cst.Attribute, qname: str | None) -> None:
+        if node.attr.value == "baseline_model_metrics":
+            ctx.report(self, "`EvaluationResult.baseline_model_metrics` was removed in MLflow 3",
+                       suggestion="read `.metrics` of the baseline's own `mlflow.evaluate` result")
 
     def call(self, ctx, node: cst.Call, qname: str | None) -> None:
         if qname not in EVALUATE:
             return
+        if keyword(node, "baseline_config") is not None and keyword(node, "baseline_model") is None:
+            ctx.report(self, "`mlflow.evaluate(baseline_config=...)` was removed in MLflow 3",
+                       suggestion="evaluate the baseline with its own `mlflow.evaluate(..., evaluator_config=...)` "
+                       "call and compare with `mlflow.validate_evaluation_results`")
         baseline = keyword(node, "baseline_model")
         thresholds = keyword(node, "validation_thresholds")
         if baseline is None and thresholds is None:
