@@ -84,8 +84,11 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     return src, _summary(clean)
 
 
-@pytest.mark.parametrize(("dialect", "kill_at"), [("sqlite", 3), ("sqlite", 70), ("postgresql", 20),
-                                                  ("mysql", 10)])
+# The server dialects spend most of their time creating MLflow's schema in two subprocesses: marked slow.
+@pytest.mark.parametrize(("dialect", "kill_at"), [
+    ("sqlite", 3), ("sqlite", 70),
+    pytest.param("postgresql", 20, marks=pytest.mark.slow), pytest.param("mysql", 10, marks=pytest.mark.slow),
+])
 def test_killed_migration_resumes_exactly(dialect: str, kill_at: int, store: tuple[Path, dict],
                                           request: pytest.FixtureRequest) -> None:
     src, want = store
