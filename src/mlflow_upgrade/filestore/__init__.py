@@ -83,7 +83,8 @@ def migrate_filestore(
     started = time.monotonic()
     # Rows per transaction: big enough to amortise commits, small enough that a kill loses little work.
     commit_rows = commit_rows or int(os.environ.get("MLFLOW_UPGRADE_FS_COMMIT_ROWS", "200000"))
-    root = reader.resolve_root(Path(src).expanduser().resolve())
+    src_path = parse_store_uri(src).path if str(src).startswith("file:") else Path(src)
+    root = reader.resolve_root(Path(src_path).expanduser().resolve())
     ref = parse_store_uri(dest_uri)
     if ref.kind not in ("sqlite", "postgresql", "mysql"):
         raise errors.UsageError(
