@@ -88,6 +88,18 @@ def test_kill_and_rerun(dialect: str, pause: str, request: pytest.FixtureRequest
     _kill_at(uri, pause, tmp_path)
     killed_at = current_revision(uri)
     assert killed_at != HEAD
+    _rerun_and_check(uri, dialect, pause, before, tmp_path)
+
+
+def test_kill_before_verify_then_rerun_verifies(tmp_path: Path) -> None:
+    uri = copy_sqlite_fixture(RELEASE, tmp_path)
+    before = _counts(uri)
+    _kill_at(uri, "verify", tmp_path)
+    assert current_revision(uri) == HEAD  # every revision committed, verification still owed
+    _rerun_and_check(uri, "sqlite", "verify", before, tmp_path)
+
+
+def _rerun_and_check(uri: str, dialect: str, pause: str, before: dict[str, int], tmp_path: Path) -> None:
     # The rerun in-process (the killed run was a real CLI process): saves importing MLflow once more.
     report = upgrade(uri, backup_dir=tmp_path / "bk", progress=False).tracking
     assert report.status == "upgraded", report.message

@@ -189,7 +189,8 @@ def stamp_legacy_auth(engine: Engine) -> str | None:
 
 def pause_point(revision: str, statement: int | None = None) -> None:
     """Test-only. ``MLFLOW_UPGRADE_TEST_PAUSE_AT=<rev>`` stops the runner just before ``<rev>`` starts;
-    ``<rev>@<n>`` stops inside ``<rev>`` right after its n-th SQL statement (its transaction still open).
+    ``<rev>@<n>`` stops inside ``<rev>`` right after its n-th SQL statement (its transaction still open);
+    ``verify`` stops after the last revision, before the verification.
     The process prints ``MLFLOW_UPGRADE_PAUSED <spec>`` on stderr and sleeps, so a test can SIGKILL it there.
     Never set it outside tests."""
     spec = os.environ.get(PAUSE_ENV)

@@ -292,6 +292,7 @@ def _migrate_and_finish(ref: StoreRef, db: str, engine: Engine, opts: Options, m
         _handle_failure(ref, db, engine, marker_file, marker, result, failure)
         raise AssertionError("unreachable") from None
     result.timings["migrations"] = round(time.monotonic() - t0, 3)
+    alembic_driver.pause_point("verify")  # test-only: kill after the last revision, before verify
     t0 = time.monotonic()
     _verify(ref, db, engine, marker, opts, result)
     result.timings["verify"] = round(time.monotonic() - t0, 3)
