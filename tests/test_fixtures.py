@@ -191,3 +191,10 @@ def test_load_rejects_a_store_with_rows(pg_uri):
 def test_auth_db_cannot_be_built_on_mysql(mysql_uri):
     with pytest.raises(AuthDbUnsupported, match="9642"):
         load_auth_fixture_into("2.16.2", mysql_uri)
+
+
+def test_bundled_example_is_the_1_30_1_fixture():
+    from mlflow_upgrade.examples import EXAMPLE_DB
+
+    assert EXAMPLE_DB.is_file()
+    assert _digest(EXAMPLE_DB) == _digest(fixture_dir("1.30.1") / "mlflow.db")
