@@ -295,7 +295,16 @@ def password_uri(request: pytest.FixtureRequest) -> str:
     with engine.begin() as conn:
         conn.exec_driver_sql("CREATE TABLE experiments (experiment_id INTEGER PRIMARY KEY, name VARCHAR(64))")
         conn.exec_driver_sql(f"INSERT INTO experiments VALUES (0, 'Default'), (7, '{name}')")
+        if request.param == "postgresql":  # like MLflow 3.x's trigger on `secrets`
+            conn.exec_driver_sql("CREATE FUNCTION keep_name() RETURNS trigger LANGUAGE plpgsql AS "
+                                 "$$ BEGIN NEW.name := OLD.name; RETURN NEW; END $$")
+            conn.exec_driver_sql("CREATE TRIGGER keep_name BEFORE UPDATE ON experiments "
+                                 "FOR EACH ROW EXECUTE FUNCTION keep_name()")
     engine.dispose()
+    if request.param == "mysql":  # a trigger whose DEFINER (root) the restoring user may not impersonate
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"CREATE TRIGGER `{name}`.keep_name BEFORE UPDATE ON `{name}`.experiments "
+                                 "FOR EACH ROW SET NEW.name = OLD.name")
     yield text
     with admin.connect() as conn:
         if request.param == "postgresql":
@@ -336,6 +345,11 @@ def test_password_never_shown(
     assert restored.returncode == 0, restored.output
     assert json.loads(restored.stdout)["verified"] is True
     _assert_no_password(without_target.output, refused.output, restored.output)
+    engine = _engine(password_uri)
+    with engine.begin() as conn:  # the trigger came back and works
+        conn.exec_driver_sql("UPDATE experiments SET name = 'renamed' WHERE experiment_id = 0")
+        assert conn.exec_driver_sql("SELECT name FROM experiments WHERE experiment_id = 0").scalar() == "Default"
+    engine.dispose()
 
 
 def test_wrong_password_is_one_masked_line(
