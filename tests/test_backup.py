@@ -473,3 +473,20 @@ def test_tool_failure_shows_its_first_error_line_masked(dialect: str, tmp_path: 
         assert "mariadb-dump failed" in str(info.value) and "Access denied" in str(info.value)
         assert not Path(cnf).exists()
     assert secret not in str(info.value) and "\n" not in str(info.value)
+
+
+def test_auth_database_and_old_release(tmp_path: Path) -> None:
+    """The basic-auth DB (revision in alembic_version_auth) and a 1.30.1 store round-trip logically."""
+    from tests.support.fixture_stores import copy_auth_fixture, copy_sqlite_fixture
+
+    auth = copy_auth_fixture(RELEASE, tmp_path)
+    manifest = backup(auth, tmp_path / "auth", method="logical", progress=False)
+    assert manifest.schema_revision is None and manifest.version_tables == {"alembic_version_auth": ["f1a2b3c4d5e6"]}
+    restore(manifest.directory, f"sqlite:///{tmp_path / 'auth-copy.db'}", progress=False)
+    assert all_rows(f"sqlite:///{tmp_path / 'auth-copy.db'}") == all_rows(auth)
+
+    old = copy_sqlite_fixture("1.30.1", tmp_path)
+    manifest = backup(old, tmp_path / "old", method="logical", progress=False)
+    assert manifest.schema_revision == "97727af70f4d"
+    restore(manifest.directory, f"sqlite:///{tmp_path / 'old-copy.db'}", progress=False)
+    assert all_rows(f"sqlite:///{tmp_path / 'old-copy.db'}") == all_rows(old)
