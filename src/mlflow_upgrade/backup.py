@@ -227,7 +227,7 @@ def _choose_method(dialect: Dialect, ref: StoreRef, engine: Engine, method: str)
 def _native_name(dialect: Dialect, tool: str | None) -> str:
     if dialect.name == "mysql" and tool:
         return Path(tool).name  # mariadb-dump or mysqldump
-    return getattr(dialect, "native_method", "native")
+    return dialect.native_method
 
 
 def _database_label(ref: StoreRef) -> str:

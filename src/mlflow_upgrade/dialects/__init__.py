@@ -28,6 +28,7 @@ from mlflow_upgrade.uri import StoreRef, mask_uri, parse_store_uri
 # dialect name -> module under mlflow_upgrade.dialects
 _MODULES = {"sqlite": "sqlite", "postgresql": "postgres", "mysql": "mysql"}
 
+
 @dataclass
 class NativeCheck:
     """Whether a native dump tool can back up / restore this server, and why (not)."""
@@ -52,8 +53,9 @@ class Dialect:
     """Base class: SQLAlchemy-generic implementations; subclasses override what their server does better."""
 
     name: str = ""
-    # file suffix of the native backup (one file)
+    # file suffix of the native backup (one file), and the method name the manifest records for it
     native_suffix: str = ".dump"
+    native_method: str = "native"
 
     # ---- catalog helpers -------------------------------------------------------------------------------
     def list_tables(self, engine: Engine | Connection) -> list[str]:
