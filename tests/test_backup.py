@@ -259,6 +259,8 @@ def test_default_destination(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert manifest.directory.name.startswith(f"{RELEASE}-mlflow-")
     assert stat.S_IMODE(manifest.directory.parent.stat().st_mode) == 0o700
     assert_private(manifest)
+    second = backup(source, progress=False)  # within the same second: a new directory, not a refusal
+    assert second.directory != manifest.directory and second.directory.parent == manifest.directory.parent
 
 
 def test_logical_dump_keeps_exact_types(tmp_path: Path) -> None:

@@ -241,6 +241,10 @@ def _prepare_directory(ref: StoreRef, dest: str | Path | None, force: bool) -> P
         stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         name = ref.path.stem if ref.kind == "sqlite" and ref.path is not None else (ref.database_name or "db")
         dest = Path.cwd() / DEFAULT_PARENT / f"{name}-{stamp}"
+        n = 1
+        while dest.exists():  # a name the user did not choose never refuses: two backups in one second
+            n += 1
+            dest = Path.cwd() / DEFAULT_PARENT / f"{name}-{stamp}-{n}"
     directory = Path(dest).expanduser().resolve()
     if directory.exists() and not directory.is_dir():
         raise errors.UsageError(f"backup destination {directory} exists and is not a directory")
