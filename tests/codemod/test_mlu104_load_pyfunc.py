@@ -13,6 +13,11 @@ def test_from_import():
                "from mlflow.pyfunc import load_model\nm = load_model(uri, suppress_warnings=True)\n", CODE)
 
 
+def test_alias_equal_to_new_name_is_dropped():
+    assert_fix("from mlflow.pyfunc import load_pyfunc as load_model\nload_model(uri)\n",
+               "from mlflow.pyfunc import load_model\nload_model(uri)\n", CODE)
+
+
 def test_module_alias():
     assert_fix("from mlflow import pyfunc\npyfunc.load_pyfunc(uri)\n", "from mlflow import pyfunc\npyfunc.load_model(uri)\n",
                CODE)

@@ -57,6 +57,15 @@ def test_invalid_model_name_is_finding(path):
     assert_finding_only(f"import mlflow\nmlflow.sklearn.log_model(m, artifact_path={path!r})\n", CODE, "name=")
 
 
+def test_fstring_with_slash_is_finding():
+    assert_finding_only("import mlflow\nmlflow.sklearn.log_model(m, f'{run_name}/model')\n", CODE, "not a valid")
+
+
+def test_fstring_without_bad_chars_is_renamed():
+    assert_fix("import mlflow\nmlflow.sklearn.log_model(m, f'model-{i}')\n",
+               "import mlflow\nmlflow.sklearn.log_model(m, name=f'model-{i}')\n", CODE)
+
+
 def test_variable_path_is_renamed():
     # 3.17.2 does `name = name or artifact_path`: passing the same value as name= is equivalent
     assert_fix("import mlflow\nmlflow.sklearn.log_model(m, artifact_path=p)\n",

@@ -286,7 +286,10 @@ class _Transformer(cst.CSTTransformer):
                                     "bound in this module)", fixable=False)
                 else:
                     self.ctx.report(info, _rename_message(info, qn, new), fixable=True)
-                    alias = alias.with_changes(name=cst.Name(new))
+                    same = alias.asname is not None and isinstance(alias.asname.name, cst.Name) \
+                        and alias.asname.name.value == new
+                    # `import load_pyfunc as load_model` becomes `import load_model`, not `load_model as load_model`
+                    alias = alias.with_changes(name=cst.Name(new), asname=None if same else alias.asname)
             new_names.append(alias)
         return updated.with_changes(names=new_names)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from mlflow_upgrade.codemod.python import code_of
 from mlflow_upgrade.codemod.registry import Rule, register
 from mlflow_upgrade.codemod.rules._helpers import (
     has_star,
@@ -56,9 +57,10 @@ class LogModelName(Rule):
         path_arg = keyword(node, "artifact_path")
         if path_arg is None and len(positional(node)) > NAME_FLAVORS[flavor] and not has_star(node):
             path_arg = positional(node)[NAME_FLAVORS[flavor]]
-        literal = string_value(path_arg.value) if path_arg is not None else None
+        literal = _static_text(path_arg.value) if path_arg is not None else None
         if literal is not None and (not literal or any(c in literal for c in BAD_NAME_CHARS)):
-            ctx.report(self, f"`mlflow.{flavor}.log_model`: {literal!r} is not a valid model name in MLflow 3 "
+            shown = code_of(path_arg.value) if not isinstance(path_arg.value, cst.SimpleString) else repr(literal)
+            ctx.report(self, f"`mlflow.{flavor}.log_model`: {shown} is not a valid model name in MLflow 3 "
                        "(no / : . % or quotes); logging fails with it as `artifact_path` or `name`",
                        suggestion=f"pass a plain name, e.g. `name={_plain(literal)!r}`")
             return None
@@ -84,3 +86,16 @@ def _plain(path: str) -> str:
     for char in BAD_NAME_CHARS:
         name = name.replace(char, "-")
     return name or "model"
+
+
+def _static_text(node: cst.BaseExpression) -> str | None:
+    """The literal text of a string (for an f-string or a concatenation: its constant parts), else None."""
+    if isinstance(node, cst.SimpleString):
+        return string_value(node)
+    if isinstance(node, cst.FormattedString):
+        text = "".join(p.value for p in node.parts if isinstance(p, cst.FormattedStringText))
+        return text if any(c in text for c in BAD_NAME_CHARS) else None  # `f"{x}"` alone may be valid
+    if isinstance(node, cst.ConcatenatedString):
+        left, right = _static_text(node.left), _static_text(node.right)
+        return None if left is None and right is None else (left or "") + (right or "")
+    return None
