@@ -48,10 +48,9 @@ def upgrade_command(uri: str, auth_uri: str | None, auth: bool, backup_dir: str 
     else:
         render_report(report)
     if dry_run:
-        failed = [d.preflight for d in report.databases if d.preflight is not None and not d.preflight.ok]
-        if failed:
-            raise errors.PreflightFailed(
-                f"preflight failed for {failed[0].store}: " + "; ".join(c.name for c in failed[0].failures))
+        for d in report.databases:
+            if d.preflight is not None:  # exit 5 for a too-new DB, 7 for other failures
+                d.preflight.raise_for_failures(allow=frozenset({"connections"} if allow_connections else ()))
 
 
 def render_report(report) -> None:

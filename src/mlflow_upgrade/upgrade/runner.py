@@ -359,6 +359,8 @@ def _handle_failure(ref: StoreRef, db: str, engine: Engine, marker_file: Path, m
                           f"cause and run `upgrade` again to continue{where}")
         raise errors.OperationFailed(result.message)
     if backup_path:
+        marker["phase"] = "restoring"  # a kill during the restore makes the next run restore again
+        write_marker(marker_file, marker)
         _restore(ref, backup_path)
         marker_file.unlink(missing_ok=True)
         result.status = "restored"
@@ -403,16 +405,22 @@ def _recover(ref: StoreRef, db: str, opts: Options, marker_file: Path, marker: d
         known = [r.revision for r in alembic_driver.chain(db)]
         with engine.connect() as conn:
             half = find_half_applied(ref, conn, db, current) if current in known or current is None else None
-        if half is not None or (current is not None and current not in known):
+        interrupted_restore = marker.get("phase") == "restoring"
+        if interrupted_restore or half is not None or (current is not None and current not in known):
             backup_path = marker.get("backup")
-            what = (f"revision {half['revision']} half applied ({', '.join(half['tables'] + half['columns'])})"
+            what = ("an interrupted restore" if interrupted_restore else
+                    f"revision {half['revision']} half applied ({', '.join(half['tables'] + half['columns'])})"
                     if half else f"unknown revision {current}")
             if not backup_path:
                 raise errors.PreflightFailed(
                     f"an interrupted upgrade left {ref.masked} with {what} and no backup was recorded: drop those "
                     f"objects by hand (or restore your own backup), then delete {marker_file} and run upgrade again"
                 )
+            marker["phase"] = "restoring"
+            write_marker(marker_file, marker)
             _restore(ref, backup_path)
+            marker.pop("phase", None)
+            write_marker(marker_file, marker)
             result.restored_before_resume = True
             result.warnings.append(f"interrupted run left {what}: restored from {backup_path} before resuming")
         result.warnings.append(
