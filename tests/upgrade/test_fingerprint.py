@@ -130,11 +130,12 @@ def test_large_tables_are_bucketed_and_drilled_down_with_a_backup(tmp_path: Path
         ).one()
         conn.exec_driver_sql(f"UPDATE metrics SET value = value * 3 + 1 WHERE run_uuid = '{run_uuid}' "
                              f"AND key = 'loss' AND step = {step}")
-        conn.exec_driver_sql(f"DELETE FROM params WHERE run_uuid = '{run_uuid}'")
+        param_run = conn.exec_driver_sql("SELECT run_uuid FROM params ORDER BY run_uuid LIMIT 1").scalar()
+        conn.exec_driver_sql(f"DELETE FROM params WHERE run_uuid = '{param_run}'")
     diffs = compare_fingerprints(before, engine)
     assert {(d.table, d.kind, d.column, tuple(d.key.items())) for d in diffs if d.table == "metrics"} == {
         ("metrics", "changed", "value", (("key", "loss"),))}
-    assert {(d.kind, d.key["run_uuid"]) for d in diffs if d.table == "params"} == {("missing", run_uuid)}
+    assert {(d.kind, d.key["run_uuid"]) for d in diffs if d.table == "params"} == {("missing", param_run)}
     exact = compare_fingerprints(before, engine, before_engine=backup_engine)
     (row,) = [d for d in exact if d.table == "metrics"]
     assert row.key["run_uuid"] == run_uuid and row.key["step"] == step
