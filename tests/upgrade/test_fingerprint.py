@@ -48,7 +48,7 @@ def test_identical_compares_equal_and_changes_are_named(old_store: str) -> None:
     engine = _engine(old_store)
     before = take_fingerprint(engine)
     assert before.rows == sum(n for t, n in table_counts(old_store).items() if t != "alembic_version")
-    assert before.tables["metrics"].rows == 302
+    assert before.tables["metrics"].rows == table_counts(old_store)["metrics"] > 100
     assert compare_fingerprints(before, engine) == []
 
     meta = sa.MetaData()

@@ -37,6 +37,8 @@ def test_upgraded_store_verifies_and_reads_back(dialect: str, request: pytest.Fi
     before = api.verify(uri, save=saved, progress=False)
     assert before.ok and before.saved == str(saved) and before.rows_checked > 400
     assert before.read_back is None and "would migrate" in before.read_back_skipped
+    # 3.0.1 stores pass 75868b020152, which moves mlflow.traceName tags into trace_info: left out, on purpose
+    assert any(e.startswith("75868b020152 trace_tags") for e in before.expected_changes)
 
     _upgrade_with_mlflow(uri)
     after = api.verify(uri, against=saved, progress=False)
