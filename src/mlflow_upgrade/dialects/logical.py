@@ -188,23 +188,20 @@ def load(dialect: Dialect, engine: Engine, path: Path, bar: Progress, expected: 
         raise errors.UsageError(f"{path} holds a {header['dialect']} dump; restore it into a {header['dialect']} "
                                 f"database, not {dialect.name}")
     counts: dict[str, int] = {}
-    with engine.connect() as conn:
-        with conn.begin():
-            dialect.prepare_load(conn)
-            dialect.create_schema(conn, header["schema"])
-        bars = _Bars(bar, "load", len(expected))
-        with conn.begin():
-            dialect.prepare_load(conn)
-            for line in lines:
-                control = json.loads(line)
-                if control.get("eof"):
-                    break
-                table = control["table"]
-                counts[table] = _load_table(dialect, conn, lines, table, control["columns"], expected.get(table), bars)
-            else:
-                raise errors.OperationFailed(f"{path} is truncated: the dump ends before its last table")
-        with conn.begin():
-            dialect.finish_schema(conn, header["schema"])
+    bars = _Bars(bar, "load", len(expected))
+    # One transaction: on PostgreSQL and SQLite (transactional DDL) a failed load leaves the target as it was.
+    with engine.connect() as conn, conn.begin():
+        dialect.prepare_load(conn)
+        dialect.create_schema(conn, header["schema"])
+        for line in lines:
+            control = json.loads(line)
+            if control.get("eof"):
+                break
+            table = control["table"]
+            counts[table] = _load_table(dialect, conn, lines, table, control["columns"], expected.get(table), bars)
+        else:
+            raise errors.OperationFailed(f"{path} is truncated: the dump ends before its last table")
+        dialect.finish_schema(conn, header["schema"])
     return counts
 
 
