@@ -244,6 +244,10 @@ PAGES: dict[str, dict[str, str]] = {
             client = get_deploy_client("http://localhost:5000")
             answer = client.predict(endpoint="chat", inputs={"messages": [{"role": "user", "content": "hi"}]})
             """,
+        notes="Never rewritten: no call maps 1:1. The fluent functions relied on the gateway URI set by "
+              "`set_gateway_uri`, while the replacement needs a client bound to that URI, and the method and "
+              "argument names change (`query(route, data)` → `predict(endpoint=, inputs=)`, `get_route` → "
+              "`get_endpoint`, `search_routes` → `list_endpoints`); each finding names the replacement.",
     ),
     "MLU206": dict(
         what="`mlflow deployments start-server` in shell scripts (`*.sh`), notebook `!` lines and "

@@ -37,3 +37,19 @@ def test_fix_corpus(release, tmp_path):
     again = codemod_fix([str(tree)], from_major=1)
     assert again.files_changed == [] and not any(f.fixable for f in again.findings)
     assert len(again.findings) == len(fixed.remaining)  # only the manual ones are left
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.environ.get("MLFLOW_UPGRADE_SDIST_DIR"), reason="set MLFLOW_UPGRADE_SDIST_DIR")
+def test_whole_mlflow_source_trees(tmp_path):
+    """Stress run on MLflow's own package sources (unpacked sdists, e.g. mlflow-1.30.1/ and mlflow-2.9.2/ under
+    $MLFLOW_UPGRADE_SDIST_DIR): no errors, every output parses, a second fix is a no-op."""
+    root = Path(os.environ["MLFLOW_UPGRADE_SDIST_DIR"])
+    for release in sorted(root.glob("mlflow-*/mlflow")):
+        tree = tmp_path / release.parent.name
+        shutil.copytree(release, tree)
+        fixed = codemod_fix([str(tree)], from_major=1)
+        assert not fixed.errors, fixed.errors[:3]
+        for path in tree.rglob("*.py"):
+            ast.parse(path.read_text(), filename=str(path))
+        assert codemod_fix([str(tree)], from_major=1).files_changed == []
