@@ -193,6 +193,12 @@ def make_traces(exp: dict[str, str], log: Log) -> None:
         predict("second question")
         if hasattr(mlflow, "flush_trace_async_logging"):
             mlflow.flush_trace_async_logging()
+        # Some OpenTelemetry versions make MLflow drop spans silently (trace left IN_PROGRESS): fail loudly.
+        traces = MlflowClient().search_traces(experiment_ids=[exp["main"]])
+        states = [str(getattr(t.info, "state", None) or t.info.status) for t in traces]
+        spans = [len(t.data.spans) for t in traces]
+        if len(traces) != 2 or not all(s.endswith("OK") for s in states) or spans != [2, 2]:
+            raise RuntimeError(f"traces not recorded completely: states {states}, spans {spans}")
 
     log.attempt("traces: 2 traces (predict -> retrieve spans) in fixture-main", write)
 

@@ -63,7 +63,9 @@ RELEASES: dict[str, dict] = {
               "extra": "[auth]", "head": "acf3f17fdcc7"},
     "2.16.2": {"python": "3.10", "pins": ["sqlalchemy<2.1", "numpy<2", "pandas<2.3", "opentelemetry-api<1.28",
                                           "opentelemetry-sdk<1.28"], "extra": "[auth]", "head": "4465047574b1"},
-    "2.22.5": {"python": "3.11", "pins": ["sqlalchemy<2.1"], "extra": "[auth]", "head": None},
+    # Not in FACTS: with the newest OpenTelemetry (1.45) 2.22.5 leaves traces IN_PROGRESS without spans.
+    "2.22.5": {"python": "3.11", "pins": ["sqlalchemy<2.1", "opentelemetry-api<1.35", "opentelemetry-sdk<1.35"],
+               "extra": "[auth]", "head": None},
     "3.0.1": {"python": "3.11", "pins": ["sqlalchemy<2.1", "opentelemetry-api<1.35", "opentelemetry-sdk<1.35"],
               "extra": "[auth]", "head": "bda7b8c39065"},
     "3.17.2": {"python": "3.11", "pins": [], "extra": "[auth]", "head": "dc11669786a5"},
@@ -82,17 +84,13 @@ def find_python(version: str) -> str:
 
 
 def venv_python(release: str) -> Path:
-    """Create the release's venv unless an existing one already has that MLflow."""
+    """Create the release's venv if missing; (re)apply the pins every time (a no-op for uv when satisfied)."""
     spec = RELEASES[release]
     venv = VENVS / f"mlflow-{release}"
     python = venv / "bin" / "python"
-    if python.exists():
-        probe = subprocess.run([python, "-c", "import mlflow; print(mlflow.__version__)"],
-                               capture_output=True, text=True)
-        if probe.stdout.strip() == release:
-            return python
-    subprocess.run(["uv", "venv", "-q", "--allow-existing", "--python-preference", "only-system",
-                    "-p", find_python(spec["python"]), str(venv)], check=True)
+    if not python.exists():
+        subprocess.run(["uv", "venv", "-q", "--python-preference", "only-system",
+                        "-p", find_python(spec["python"]), str(venv)], check=True)
     subprocess.run(["uv", "pip", "install", "-q", "-p", str(python), f"mlflow{spec['extra']}=={release}",
                     *spec["pins"], *DB_DRIVERS], check=True)
     return python
