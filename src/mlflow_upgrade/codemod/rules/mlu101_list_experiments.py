@@ -18,7 +18,7 @@ class ListExperiments(Rule):
     fixable = "sometimes"
     triggers = ("list_experiments",)  # text pre-filter: the file is parsed only if one occurs
     since = ("MLflow 2.0.0 removed `mlflow.list_experiments` and `MlflowClient.list_experiments` "
-             "(deprecated in 1.28 in favour of `search_experiments`).")
+             "(1.30.1 marks both deprecated in favour of `search_experiments`).")
     renames: ClassVar[dict[str, str]] = {
         "mlflow.list_experiments": "search_experiments",
         "mlflow.tracking.fluent.list_experiments": "search_experiments",
