@@ -132,6 +132,19 @@ def test_copies_are_writable_and_leave_the_fixture_alone(release, tmp_path):
     assert _digest(committed) == before
 
 
+_METRIC_FINGERPRINT = sa.text(
+    "SELECT COUNT(*), SUM(step), MIN(value), MAX(value), SUM(CASE WHEN is_nan THEN 1 ELSE 0 END), "
+    "COUNT(DISTINCT run_uuid), MAX(timestamp) FROM metrics")
+
+
+def _fixture_metric_fingerprint(release: str) -> tuple:
+    engine = sa.create_engine(f"sqlite:///file:{fixture_dir(release) / 'mlflow.db'}?mode=ro&uri=true")
+    with engine.connect() as conn:
+        row = tuple(conn.execute(_METRIC_FINGERPRINT).one())
+    engine.dispose()
+    return row
+
+
 def _revision(conn: sa.Connection, table: str = "alembic_version") -> str:
     return conn.exec_driver_sql(f"SELECT version_num FROM {table}").scalar_one()
 
@@ -149,6 +162,7 @@ def test_load_every_release_into_postgres(pg_uri):
             top = conn.exec_driver_sql("SELECT MAX(experiment_id) FROM experiments").scalar_one()
             nxt = conn.exec_driver_sql("SELECT nextval(pg_get_serial_sequence('experiments', 'experiment_id'))")
             assert nxt.scalar_one() > top, release
+            assert tuple(conn.execute(_METRIC_FINGERPRINT).one()) == _fixture_metric_fingerprint(release)
         clear_store(pg_uri)
     engine.dispose()
 
@@ -166,6 +180,7 @@ def test_load_every_release_into_mysql(mysql_uri):
             assert default == "Default", release
             names = conn.execute(sa.text("SELECT name FROM experiments")).scalars().all()
             assert "Expérience ünïcode 実験" in names, release
+            assert tuple(conn.execute(_METRIC_FINGERPRINT).one()) == _fixture_metric_fingerprint(release)
         clear_store(mysql_uri)
     engine.dispose()
 
