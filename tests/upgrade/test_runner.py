@@ -161,3 +161,30 @@ def test_newer_database_is_refused(tmp_path: Path) -> None:
     engine.dispose()
     res = run_cli("upgrade", uri)
     assert res.returncode == errors.ExitCode.TOO_NEW, res.output
+
+
+def test_auth_db_on_postgres(pg_uri: str, tmp_path: Path) -> None:
+    pytest.importorskip("flask_wtf")
+    from tests.support.fixture_stores import load_auth_fixture_into
+
+    load_auth_fixture_into("3.0.1", pg_uri)
+    before = _mlflow_counts(pg_uri)
+    report = upgrade(pg_uri, auth=True, backup_dir=tmp_path / "bk", progress=False)
+    assert report.auth is not None and report.auth.status == "upgraded", report.auth.message
+    assert current_revision(pg_uri, "alembic_version_auth") == alembic_driver.head("auth")
+    _assert_kept(before, pg_uri)
+
+
+def test_refuses_while_another_run_is_alive(tmp_path: Path) -> None:
+    import os
+    import socket
+
+    from mlflow_upgrade.upgrade.runner import write_marker
+
+    uri = copy_sqlite_fixture("1.30.1", tmp_path)
+    marker = marker_path(parse_store_uri(uri), "tracking")
+    write_marker(marker, {"status": "running", "pid": os.getppid(), "host": socket.gethostname(),
+                          "started": "now", "from_revision": "97727af70f4d"})
+    with pytest.raises(errors.Refused, match="another mlflow-upgrade"):
+        upgrade(uri, backup_dir=tmp_path / "bk", progress=False)
+    assert current_revision(uri) == "97727af70f4d"

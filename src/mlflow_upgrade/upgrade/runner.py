@@ -21,6 +21,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import socket
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -189,6 +190,7 @@ def upgrade_database(ref: StoreRef, db: str, opts: Options) -> DatabaseUpgrade:
     marker_file = marker_path(ref, db)
     marker = read_marker(marker_file)
     if marker and marker.get("status") == "running" and not opts.dry_run:
+        _refuse_if_alive(ref, marker, marker_file)
         result = _recover(ref, db, opts, marker_file, marker)
         result.seconds = time.monotonic() - started
         return result
@@ -223,7 +225,7 @@ def upgrade_database(ref: StoreRef, db: str, opts: Options) -> DatabaseUpgrade:
         marker = {
             "status": "running", "db": db, "store": ref.masked, "dialect": ref.kind,
             "from_revision": report.revision, "to_revision": target, "backup": backup_path,
-            "fingerprint": str(fp_path) if fp_path else None, "pid": os.getpid(),
+            "fingerprint": str(fp_path) if fp_path else None, "pid": os.getpid(), "host": socket.gethostname(),
             "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         }
         write_marker(marker_file, marker)
@@ -386,6 +388,23 @@ def _restore(ref: StoreRef, backup_path: str) -> None:
             f"restoring {ref.masked} from {backup_path} failed too ({exc}): restore it by hand with "
             f"`mlflow-upgrade restore {backup_path} --force`"
         ) from None
+
+
+def _refuse_if_alive(ref: StoreRef, marker: dict[str, Any], marker_file: Path) -> None:
+    """The marker may belong to a run that is still going (another terminal): never 'recover' under it."""
+    pid = marker.get("pid")
+    if not isinstance(pid, int) or marker.get("host") != socket.gethostname() or pid == os.getpid():
+        return
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return
+    except PermissionError:
+        pass  # exists, owned by someone else
+    raise errors.Refused(
+        f"another mlflow-upgrade (pid {pid}, started {marker.get('started')}) is upgrading {ref.masked}: wait for "
+        f"it to finish; if that process is not mlflow-upgrade, delete {marker_file} and run upgrade again"
+    )
 
 
 # --- resuming an interrupted run ----------------------------------------------------------------------------
