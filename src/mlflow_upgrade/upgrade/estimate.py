@@ -13,13 +13,13 @@ import functools
 from collections.abc import Iterable, Mapping
 
 # seconds per revision, whatever the data (Alembic bookkeeping, DDL round-trips, SQLite's commit fsync)
-BASE_SECONDS = {"sqlite": 0.03, "postgresql": 0.05, "mysql": 0.15}
+BASE_SECONDS = {"sqlite": 0.03, "postgresql": 0.07, "mysql": 0.12}
 
 # seconds per row of a table the revision rewrites / indexes / backfills
 PER_ROW_SECONDS = {
     "sqlite": {"rewrite": 2.0e-6, "index": 3.5e-6, "data": 4.0e-6},
-    "postgresql": {"rewrite": 2.5e-6, "index": 1.5e-6, "data": 5.0e-6},
-    "mysql": {"rewrite": 5.0e-6, "index": 3.0e-6, "data": 8.0e-6},
+    "postgresql": {"rewrite": 2.5e-6, "index": 4.0e-6, "data": 5.0e-6},
+    "mysql": {"rewrite": 5.0e-6, "index": 3.1e-6, "data": 8.0e-6},
 }
 
 _REWRITE_OPS = {"alter_column", "drop_column", "create_primary_key", "drop_constraint", "create_foreign_key",
