@@ -188,3 +188,17 @@ def test_refuses_while_another_run_is_alive(tmp_path: Path) -> None:
     with pytest.raises(errors.Refused, match="another mlflow-upgrade"):
         upgrade(uri, backup_dir=tmp_path / "bk", progress=False)
     assert current_revision(uri) == "97727af70f4d"
+
+
+def test_password_never_printed_even_in_alembic_debug_logs(pg_uri: str, tmp_path: Path) -> None:
+    load_fixture_into("3.0.1", pg_uri)
+    # trust authentication: any password is accepted, so one can travel in the URI
+    with_pw = sqlalchemy.make_url(pg_uri).set(password="S3CRETpw").render_as_string(hide_password=False)
+    res = run_cli("-vv", "upgrade", with_pw, "--backup-dir", str(tmp_path / "bk"), "--json")
+    assert res.returncode == 0, res.output[-3000:]
+    assert "S3CRETpw" not in res.output
+    plan_res = run_cli("plan", with_pw, "--json", "--check")
+    assert plan_res.returncode == 0 and "S3CRETpw" not in plan_res.output
+    for path in tmp_path.rglob("*"):
+        if path.is_file() and path.suffix == ".json":
+            assert "S3CRETpw" not in path.read_text(), path
