@@ -110,3 +110,34 @@ def _rerun_and_check(uri: str, dialect: str, pause: str, before: dict[str, int],
     assert report.resumed is True
     assert report.verify["difference_count"] == 0, report.verify
     assert report.restored_before_resume is (dialect == "mysql" and pause == INSIDE)
+
+
+def test_kill_during_a_restore_restores_again(tmp_path: Path) -> None:
+    """A run that died while restoring (marker phase 'restoring') must not resume on a half-restored store."""
+    import socket
+
+    from mlflow_upgrade.backup import backup
+    from mlflow_upgrade.upgrade.fingerprint import take_fingerprint
+    from mlflow_upgrade.upgrade.runner import marker_path, write_marker
+    from mlflow_upgrade.uri import open_engine, parse_store_uri
+
+    uri = copy_sqlite_fixture(RELEASE, tmp_path)
+    before = _counts(uri)
+    ref = parse_store_uri(uri)
+    manifest = backup(uri, tmp_path / "bk" / "original", progress=False)
+    engine = open_engine(ref, read_only=False)
+    fp = take_fingerprint(engine)
+    fp.save(manifest.directory / "fingerprint-before-tracking.json")
+    with engine.begin() as conn:  # what a restore killed half way leaves: rows missing
+        conn.exec_driver_sql("DELETE FROM metrics")
+    engine.dispose()
+    write_marker(marker_path(ref, "tracking"), {
+        "status": "running", "phase": "restoring", "db": "tracking", "from_revision": current_revision(uri),
+        "to_revision": HEAD, "backup": str(manifest.directory), "pid": 1, "host": socket.gethostname() + "-x",
+        "fingerprint": str(manifest.directory / "fingerprint-before-tracking.json"), "started": "earlier",
+    })
+    report = upgrade(uri, backup_dir=tmp_path / "bk", progress=False).tracking
+    assert report.status == "upgraded" and report.restored_before_resume, report.message
+    assert current_revision(uri) == HEAD
+    assert _counts(uri) == before
+    assert report.verify["difference_count"] == 0
