@@ -79,7 +79,6 @@ def _store(dialect: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return uri
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("pause", [BETWEEN, INSIDE], ids=["between", "inside"])
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql", "mysql"])
 def test_kill_and_rerun(dialect: str, pause: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
