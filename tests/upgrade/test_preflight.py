@@ -137,3 +137,10 @@ def test_too_new_database_names_the_mlflow_needed(tmp_path: Path) -> None:
     assert report.check("mlflow_version").status == pf.FAIL
     with pytest.raises(errors.StoreTooNew):
         report.raise_for_failures()
+
+
+def test_tracking_tables_without_revision_are_refused(tmp_path: Path) -> None:
+    uri = copy_sqlite_fixture("1.30.1", tmp_path)
+    _exec(uri, "DELETE FROM alembic_version")
+    with pytest.raises(errors.NotAnMlflowStore, match="no revision"):
+        preflight(uri)

@@ -111,6 +111,11 @@ def _run_checks(ref: StoreRef, engine: Engine, db: str, *, backup_dir, no_backup
         if state.status in (STATUS_EMPTY, STATUS_NOT_MLFLOW) and not (db == AUTH and state.tables):
             what = "basic-auth database" if db == AUTH else "MLflow tracking store"
             raise errors.NotAnMlflowStore(f"{ref.masked} is not an {what} ({state.status}): nothing to upgrade")
+        if db == TRACKING and state.revision is None:
+            raise errors.NotAnMlflowStore(
+                f"{ref.masked} holds MLflow tables but no revision in alembic_version (half-created, or a pre-1.0 "
+                "schema): restore it from a backup, or let MLflow create a fresh database and migrate the data"
+            )
         current = _current_revision(conn, db, state)
         report = PreflightReport(store=ref.masked, db=db, dialect=ref.kind, revision=current)
         report.checks.append(check_version_table(state, db))
