@@ -27,9 +27,12 @@ def test_plan_sqlite_130(tmp_path: Path) -> None:
     assert all(r.transactional for r in p.revisions)  # SQLite: each revision wrapped in BEGIN IMMEDIATE
     by_rev = {r.revision: r for r in p.revisions}
     assert "CREATE TABLE datasets" in by_rev["7f2a7d5fae7d"].sql
-    # batch-mode table rebuilds need the live table on SQLite; data migrations read rows
-    assert by_rev["2d6e25af4d3e"].sql is None and "batch mode" in by_rev["2d6e25af4d3e"].sql_error
-    assert by_rev["dc11669786a5"].sql is None and by_rev["dc11669786a5"].sql_error
+    # batch-mode table rebuilds need the live table on SQLite and data migrations read rows: offline mode cannot
+    # render them; the plan shows the SQL of a rehearsal on an empty copy of the schema instead, and says so
+    rebuild = by_rev["2d6e25af4d3e"]
+    assert "batch mode" in rebuild.sql_error and rebuild.sql.startswith("-- captured from a rehearsal")
+    assert "CREATE TABLE _alembic_tmp_params" in rebuild.sql and "BEGIN IMMEDIATE" in rebuild.sql
+    assert by_rev["dc11669786a5"].sql_error and "rehearsal" in by_rev["dc11669786a5"].sql
     assert by_rev["75868b020152"].classification == "destructive" and by_rev["75868b020152"].rolling_safe is False
     assert not p.rolling_safe and any("stop every MLflow server" in n for n in p.notes)
     assert p.row_counts["metrics"] > 0
@@ -81,3 +84,15 @@ def test_estimate_scales_with_rows() -> None:
     big = estimate.estimate_seconds("sqlite", touched, {"metrics": 2_000_000})
     assert big > small * 10
     assert estimate.resolve_tables("SqlDataset.__tablename__") == ["datasets"]
+
+
+def test_sqlite_rehearsal_reports_a_revision_that_would_fail(tmp_path: Path) -> None:
+    import sqlite3
+
+    uri = copy_sqlite_fixture("2.16.2", tmp_path)
+    conn = sqlite3.connect(uri.removeprefix("sqlite:///"))
+    conn.execute("CREATE TABLE secrets (x INTEGER)")  # what 1bd49d398cd23 creates
+    conn.commit()
+    conn.close()
+    p = plan(uri)
+    assert any("1bd49d398cd23 failed in a rehearsal" in n for n in p.notes), p.notes

@@ -14,6 +14,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy
+
 from mlflow_upgrade import errors
 from mlflow_upgrade.schema import AUTH, TRACKING
 from mlflow_upgrade.upgrade import alembic_driver, estimate
@@ -227,6 +229,8 @@ def plan_database(ref: StoreRef, db: str, *, with_sql: bool = True) -> Plan:
     for i, info in enumerate(pending, start=1):
         result.revisions.append(_planned(ref, db, i, info, parent, rows, with_sql=with_sql))
         parent = info.revision
+    if with_sql and ref.kind == "sqlite" and any(r.sql is None for r in result.revisions):
+        _rehearse_sqlite(ref, db, result)
     if db == AUTH and report.version_table != alembic_driver.VERSION_TABLE[AUTH] and report.revision:
         result.notes.append(
             f"legacy basic-auth database: MLflow (and mlflow-upgrade) first stamps {current} into "
@@ -291,3 +295,93 @@ def render_sql(ref: StoreRef, db: str, parent: str | None, revision: str,
         else:
             why = "Alembic's offline mode cannot render it"
         return None, f"{why} ({type(exc).__name__}: {text[:160]})"
+
+
+# --- SQLite: SQL captured from a rehearsal on an empty copy of the schema -----------------------------------
+
+REHEARSAL_NOTE = ("-- captured from a rehearsal on an empty copy of this store's schema (offline mode cannot render "
+                  "it); statements that depend on rows may differ with data\n")
+
+
+def _rehearse_sqlite(ref: StoreRef, db: str, result: Plan) -> None:
+    """Alembic cannot render batch-mode rebuilds or schema-inspecting revisions offline on SQLite. Run the pending
+    revisions (MLflow's own, one at a time) on a scratch database holding only this store's schema, and record
+    the statements each one executes. The store itself is only read. A revision failing there will fail on the
+    store too: that is noted on the revision."""
+    import sqlite3
+    import tempfile
+
+    assert ref.path is not None
+    with tempfile.TemporaryDirectory(prefix="mlflow-upgrade-rehearsal-") as tmp:
+        scratch = Path(tmp) / "schema.db"
+        try:
+            _copy_schema(sqlite3, ref.path, scratch)
+            _run_rehearsal(db, scratch, result)
+        except Exception as exc:  # a rehearsal problem never breaks a plan
+            result.notes.append(f"SQLite rehearsal for SQL capture failed: {mask_uri(str(exc)).splitlines()[0][:200]}")
+
+
+def _copy_schema(sqlite3, source: Path, scratch: Path) -> None:
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    try:
+        rows = src.execute(
+            "SELECT type, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' "
+            "ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 ELSE 2 END, rowid"
+        ).fetchall()
+        versions = src.execute("SELECT version_num FROM alembic_version").fetchall() if any(
+            "alembic_version" in (sql or "") for _, sql in rows) else []
+        auth_versions = src.execute("SELECT version_num FROM alembic_version_auth").fetchall() if any(
+            "alembic_version_auth" in (sql or "") for _, sql in rows) else []
+    finally:
+        src.close()
+    dst = sqlite3.connect(scratch)
+    try:
+        for _, sql in rows:
+            dst.execute(sql)
+        for (v,) in versions:
+            dst.execute("INSERT INTO alembic_version VALUES (?)", (v,))
+        for (v,) in auth_versions:
+            dst.execute("INSERT INTO alembic_version_auth VALUES (?)", (v,))
+        dst.commit()
+    finally:
+        dst.close()
+
+
+def _run_rehearsal(db: str, scratch: Path, result: Plan) -> None:
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    captured: list[str] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany) -> None:
+        if conn.engine.url.database != str(scratch):
+            return
+        text = statement.strip()
+        if text.upper().startswith(("SELECT", "PRAGMA")):
+            return
+        captured.append(text.rstrip(";") + ";")
+
+    url = f"sqlite:///{scratch}"
+    if db == AUTH:
+        engine = sqlalchemy.create_engine(url, poolclass=sqlalchemy.pool.NullPool)
+        try:
+            alembic_driver.stamp_legacy_auth(engine)
+        finally:
+            engine.dispose()
+    event.listen(Engine, "before_cursor_execute", capture)
+    try:
+        with alembic_driver.sqlite_transactional_ddl():
+            for planned in result.revisions:
+                captured.clear()
+                try:
+                    alembic_driver.upgrade_one(db, url, planned.revision)
+                except Exception as exc:
+                    text = mask_uri(str(exc)).strip().splitlines()[0][:200]
+                    result.notes.append(f"revision {planned.revision} failed in a rehearsal on an empty copy of the "
+                                        f"schema ({text}): the upgrade would fail there too")
+                    return
+                if planned.sql is None:
+                    planned.sql = REHEARSAL_NOTE + "\n".join(captured) + "\n"
+                    planned.sql_error = f"offline mode: {planned.sql_error}; SQL shown is from the rehearsal"
+    finally:
+        event.remove(Engine, "before_cursor_execute", capture)
