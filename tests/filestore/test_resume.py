@@ -100,6 +100,12 @@ def test_killed_migration_resumes_exactly(dialect: str, kill_at: int, store: tup
     assert result.returncode == 0, result.stderr
     assert '"mode": "resume"' in result.stdout
     assert _summary(uri) == want
+    engine = sa.create_engine(uri)
+    try:  # the secondary indexes dropped for the load are back
+        names = {i["name"] for i in sa.inspect(engine).get_indexes("metrics")}
+    finally:
+        engine.dispose()
+    assert {"index_metrics_run_uuid", "index_metrics_run_uuid_key_step"} <= names
     again = run_cli("migrate-filestore", str(src), uri)
     assert again.returncode == 9 and "--incremental" in again.stderr
 
