@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v uv >/dev/null 2>&1 || python3 -m pip install -q uv
 [ -x .venv/bin/python ] || uv venv -q -p 3.11 .venv
-uv pip install -q -p .venv/bin/python -e '.[dev]' -c constraints.txt
+# --compile-bytecode: where PYTHONDONTWRITEBYTECODE is set, every process would compile MLflow from source again.
+uv pip install -q --compile-bytecode -p .venv/bin/python -e '.[dev]' -c constraints.txt
 .venv/bin/ruff check src tests scripts bench
-.venv/bin/python -m pytest -n 2 "$@"
+.venv/bin/python -m pytest -n 2 --durations=25 "$@"
