@@ -107,7 +107,7 @@ def test_wrong_password(dialect: str, request: pytest.FixtureRequest) -> None:
             # trust auth accepts any password over TCP for existing users, so use a missing role's name
             wrong = url.set(username=f"{user}_nobody", password="Wr0ng-pw").render_as_string(hide_password=False)
         else:
-            conn.exec_driver_sql(f"CREATE USER '{user}'@'%' IDENTIFIED BY 'right-pw'")
+            conn.exec_driver_sql(f"CREATE USER '{user}'@'%%' IDENTIFIED BY 'right-pw'")
             wrong = url.set(username=user, password="Wr0ng-pw").render_as_string(hide_password=False)
     try:
         result = run_cli("inspect", wrong)
@@ -116,7 +116,7 @@ def test_wrong_password(dialect: str, request: pytest.FixtureRequest) -> None:
     finally:
         if dialect == "mysql":
             with admin.connect() as conn:
-                conn.exec_driver_sql(f"DROP USER '{user}'@'%'")
+                conn.exec_driver_sql(f"DROP USER '{user}'@'%%'")
         admin.dispose()
 
 
