@@ -167,3 +167,29 @@ def test_expected_rules_follow_the_pending_revisions() -> None:
     assert fpmod.pending_revisions(chain[-1]) == set()
     assert "75868b020152" in fpmod.pending_revisions("97727af70f4d")
     assert fpmod.pending_revisions("not-a-revision") is None
+
+
+def test_job_rename_across_5d2d30f0abce_is_expected(tmp_path: Path) -> None:
+    """A 3.5-era store with a queued job: MLflow renames jobs.function_fullname and cancels the job; verify
+    must not call either a lost row, and still compares the job's other columns."""
+    from alembic import command
+    from mlflow.store.db.utils import _get_alembic_config
+    from mlflow.store.tracking.dbmodels.initial_models import Base
+
+    uri = f"sqlite:///{tmp_path / 'jobs.db'}"
+    engine = _engine(uri)
+    Base.metadata.create_all(engine)
+    command.upgrade(_get_alembic_config(uri), "bf29a5ff90ea")
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO jobs (id, creation_time, function_fullname, params, timeout, status, result, "
+            "retry_count, last_update_time) VALUES ('j1', 1, 'pkg.mod.fn', '{}', NULL, 0, NULL, 0, 1)"
+        )
+    before = take_fingerprint(engine)
+    assert "function_fullname" in before.tables["jobs"].skipped
+    _upgrade_with_mlflow(uri)
+    assert compare_fingerprints(before, engine) == []
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE jobs SET params = '{\"changed\": 1}'")
+    assert [d.column for d in compare_fingerprints(before, engine)] == ["params"]
+    engine.dispose()
