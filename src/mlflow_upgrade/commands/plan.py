@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from rich.table import Table
+from rich.text import Text
 
 from mlflow_upgrade import api, errors
 from mlflow_upgrade.render import escape, print_json, stdout
@@ -54,12 +55,8 @@ def render_plan(p, *, show_sql: bool = False) -> None:
     if p.up_to_date:
         stdout.print("  [green]up to date:[/] nothing to migrate")
     else:
-        table = Table(box=None, pad_edge=False, show_edge=False)
-        for col in ("#", "revision", "release", "class", "1 txn", "rolling", "est.", "SQL"):
-            table.add_column(col, no_wrap=True)
-        table.add_column("what it does", no_wrap=True, overflow="ellipsis", max_width=60)
-        for r in p.revisions:
-            table.add_row(
+        rows = [
+            (
                 str(r.index), r.revision, r.introduced_in or "?", r.classification or "?",
                 "yes" if r.transactional else "[yellow]no[/]",
                 "yes" if r.rolling_safe else ("[red]no[/]" if r.rolling_safe is False else "?"),
@@ -67,6 +64,16 @@ def render_plan(p, *, show_sql: bool = False) -> None:
                 "yes" if r.sql else ("-" if r.sql_error is None else "[yellow]n/a[/]"),
                 escape(r.message[:60]),
             )
+            for r in p.revisions
+        ]
+        table = Table(box=None, pad_edge=False, show_edge=False)
+        # Facts columns never shrink (a truncated revision id is useless); only the description gives way.
+        for i, col in enumerate(("#", "revision", "release", "class", "1 txn", "rolling", "est.", "SQL")):
+            width = max(len(col), *(len(Text.from_markup(row[i]).plain) for row in rows))
+            table.add_column(col, no_wrap=True, min_width=width)
+        table.add_column("what it does", no_wrap=True, overflow="ellipsis", max_width=60)
+        for row in rows:
+            table.add_row(*row)
         stdout.print(table)
         stdout.print(f"  {len(p.revisions)} revision(s), estimated {human(p.estimate_seconds)} in total; "
                      + ("rolling-safe: old servers keep working" if p.rolling_safe else
