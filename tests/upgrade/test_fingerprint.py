@@ -193,3 +193,12 @@ def test_job_rename_across_5d2d30f0abce_is_expected(tmp_path: Path) -> None:
         conn.exec_driver_sql("UPDATE jobs SET params = '{\"changed\": 1}'")
     assert [d.column for d in compare_fingerprints(before, engine)] == ["params"]
     engine.dispose()
+
+
+def test_saved_fingerprint_is_owner_only(tmp_path: Path) -> None:
+    import stat
+
+    engine = _engine(copy_sqlite_fixture("2.9.2", tmp_path))
+    path = take_fingerprint(engine).save(tmp_path / "fp.json")
+    engine.dispose()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600

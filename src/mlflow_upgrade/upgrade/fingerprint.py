@@ -193,7 +193,11 @@ class Fingerprint:
     def save(self, path: str | Path) -> Path:
         path = Path(path)
         tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(self.to_dict(), separators=(",", ":")))
+        # Owner-only, like backups: small tables are fingerprinted row by row, so keys (run ids, param and
+        # tag names) are in the file.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(self.to_dict(), separators=(",", ":")))
         tmp.replace(path)
         return path
 
