@@ -163,3 +163,14 @@ def test_directory_that_is_not_a_file_store(tmp_path: Path) -> None:
 def test_no_uri_is_a_usage_error() -> None:
     result = run_cli("inspect")
     _assert_one_line_error(result, ExitCode.USAGE, "give a store URI")
+
+
+@pytest.mark.parametrize("verb", ["upgrade", "plan", "backup", "verify"])
+def test_database_verbs_refuse_file_stores_and_plain_files(verb: str, tmp_path: Path) -> None:
+    (tmp_path / "mlruns" / "0").mkdir(parents=True)
+    (tmp_path / "mlruns" / "0" / "meta.yaml").write_text("experiment_id: '0'\nname: Default\n")
+    _assert_one_line_error(run_cli(verb, str(tmp_path / "mlruns")), ExitCode.USAGE, "is a file store")
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a store")
+    _assert_one_line_error(run_cli(verb, str(notes)), ExitCode.USAGE, "neither a database URI")
+    assert notes.read_text() == "not a store"

@@ -30,7 +30,7 @@ from sqlalchemy.engine import Engine
 
 from mlflow_upgrade import __version__, errors, render
 from mlflow_upgrade.dialects import Dialect, NativeResult, get_dialect, is_disk_full
-from mlflow_upgrade.uri import MASK, StoreRef, mask_uri, open_engine, parse_store_uri
+from mlflow_upgrade.uri import MASK, StoreRef, mask_uri, open_engine, parse_store_uri, require_database
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = 1
@@ -187,8 +187,7 @@ def backup(
     if method not in METHODS:
         raise errors.UsageError(f"unknown backup method '{method}': use one of {', '.join(METHODS)}")
     ref = parse_store_uri(uri)
-    if not ref.is_sql:
-        raise errors.UsageError(f"{ref.masked} is a file store: copy its directory, or migrate it to a database first")
+    require_database(ref, file_store_hint="copy its directory, or migrate it to a database first")
     dialect = get_dialect(ref)
     engine = open_engine(ref, read_only=True)
     try:

@@ -118,7 +118,7 @@ def inspect_database(ref: StoreRef, db: str, *, exact_counts: bool = False) -> D
     try:
         with engine.connect() as conn:
             state = read_state(conn, db)
-            _refuse_unusable(ref, state)
+            refuse_unusable(ref, state)
             report = _describe(ref, state)
             report.outside_migration = _outside_migration(conn, state)
             if report.outside_migration:
@@ -146,7 +146,7 @@ def _outside_migration(conn, state: SchemaState) -> str | None:
     return detect_outside_migration(conn, state.revision)
 
 
-def _refuse_unusable(ref: StoreRef, state: SchemaState) -> None:
+def refuse_unusable(ref: StoreRef, state: SchemaState) -> None:
     """Bad input gets one clear line: empty, foreign, half-created or too-new schemas."""
     what = "basic-auth database" if state.db == AUTH else "MLflow tracking database"
     if state.status == STATUS_EMPTY:
@@ -268,4 +268,12 @@ def _installed_version() -> str:
     return version("mlflow")
 
 
-__all__ = ["STATUS_MLFLOW", "DatabaseReport", "PendingRevision", "Snapshot", "inspect", "inspect_database"]
+__all__ = [
+    "STATUS_MLFLOW",
+    "DatabaseReport",
+    "PendingRevision",
+    "Snapshot",
+    "inspect",
+    "inspect_database",
+    "refuse_unusable",
+]

@@ -22,6 +22,7 @@ from mlflow_upgrade.masking import MASK as MASK  # re-exported
 from mlflow_upgrade.masking import mask_uri
 
 SQL_DIALECTS = ("sqlite", "postgresql", "mysql", "mssql")
+MIGRATE_FILESTORE_HINT = "nothing to migrate in place; use `mlflow-upgrade migrate-filestore` to copy it into a database"
 
 # Driver modules SQLAlchemy needs per "dialect+driver"; the first importable one is chosen when the URI names
 # no driver. pymysql comes first for MySQL because it is pure Python and is what our extras install.
@@ -148,10 +149,20 @@ def sqlite_readonly_engine(path: Path) -> Engine:
     )
 
 
+def require_database(ref: StoreRef, *, file_store_hint: str = "this command needs a database URI") -> None:
+    """Refuse a file-store path (or a plain file) where a database is needed, saying what to do instead."""
+    if ref.is_sql:
+        return
+    if ref.path is not None and ref.path.is_file():
+        raise errors.UsageError(
+            f"{ref.masked} is neither a database URI (sqlite:///{ref.path.name}, postgresql://…) nor a file store"
+        )
+    raise errors.UsageError(f"{ref.masked} is a file store: {file_store_hint}")
+
+
 def open_engine(ref: StoreRef, *, read_only: bool = True) -> Engine:
     """Open ``ref`` and check that the server answers; translate every driver failure into one line."""
-    if not ref.is_sql:
-        raise errors.UsageError(f"{ref.masked} is a file store, not a database URI")
+    require_database(ref)
     if ref.kind == "sqlite":
         engine = _open_sqlite(ref, read_only=read_only)
     else:

@@ -103,3 +103,16 @@ def test_errors_have_their_exit_codes(tmp_path: Path) -> None:
     bad.write_text("{}")
     with pytest.raises(errors.UsageError, match="not an mlflow-upgrade fingerprint"):
         api.verify(uri, against=bad, read_back=False, progress=False)
+
+
+def test_empty_database_is_not_verified_as_ok(empty_db_uri: str) -> None:
+    """Nothing to verify is not "ok": an empty database gets the same refusal as `inspect` (exit 4)."""
+    import sqlite3
+
+    from tests.cli_helpers import run_cli
+
+    if empty_db_uri.startswith("sqlite"):
+        sqlite3.connect(empty_db_uri.removeprefix("sqlite:///")).close()
+    result = run_cli("verify", empty_db_uri)
+    assert result.returncode == errors.ExitCode.NOT_MLFLOW, result.output
+    assert "is empty" in result.stderr

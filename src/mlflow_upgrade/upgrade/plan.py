@@ -16,10 +16,9 @@ from typing import Any
 
 import sqlalchemy
 
-from mlflow_upgrade import errors
 from mlflow_upgrade.schema import AUTH, TRACKING
 from mlflow_upgrade.upgrade import alembic_driver, estimate
-from mlflow_upgrade.uri import StoreRef, mask_uri, parse_store_uri
+from mlflow_upgrade.uri import MIGRATE_FILESTORE_HINT, StoreRef, mask_uri, parse_store_uri, require_database
 
 CLASS_LABELS = {
     "additive": "additive",
@@ -203,11 +202,7 @@ def plan(uri: str, *, auth: bool = False, check: bool = False, with_sql: bool = 
 def plan_database(ref: StoreRef, db: str, *, with_sql: bool = True) -> Plan:
     from mlflow_upgrade.inspect import inspect_database
 
-    if not ref.is_sql:
-        raise errors.UsageError(
-            f"{ref.masked} is a file store: there is nothing to migrate in place; use "
-            "`mlflow-upgrade migrate-filestore` to copy it into a database"
-        )
+    require_database(ref, file_store_hint=MIGRATE_FILESTORE_HINT)
     report = inspect_database(ref, db)
     current = report.revision
     if db == AUTH and report.version_table != alembic_driver.VERSION_TABLE[AUTH]:

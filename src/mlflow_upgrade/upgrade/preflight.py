@@ -24,7 +24,15 @@ from sqlalchemy.engine import Connection, Engine
 from mlflow_upgrade import errors
 from mlflow_upgrade.schema import AUTH, STATUS_EMPTY, STATUS_NOT_MLFLOW, TRACKING, read_state
 from mlflow_upgrade.upgrade import alembic_driver
-from mlflow_upgrade.uri import StoreRef, mask_uri, open_engine, parse_store_uri, translate_db_error
+from mlflow_upgrade.uri import (
+    MIGRATE_FILESTORE_HINT,
+    StoreRef,
+    mask_uri,
+    open_engine,
+    parse_store_uri,
+    require_database,
+    translate_db_error,
+)
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 OVERRIDES = {"connections": "--allow-connections"}
@@ -89,8 +97,7 @@ def preflight(
 ) -> PreflightReport:
     """Run every check against ``uri`` without changing anything."""
     ref = parse_store_uri(uri)
-    if not ref.is_sql:
-        raise errors.UsageError(f"{ref.masked} is a file store: use `mlflow-upgrade migrate-filestore`")
+    require_database(ref, file_store_hint=MIGRATE_FILESTORE_HINT)
     db = AUTH if auth else TRACKING
     engine = open_engine(ref, read_only=True)
     try:

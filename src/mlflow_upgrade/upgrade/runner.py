@@ -34,7 +34,14 @@ from sqlalchemy.engine import Engine
 from mlflow_upgrade import errors
 from mlflow_upgrade.schema import AUTH, TRACKING
 from mlflow_upgrade.upgrade import alembic_driver
-from mlflow_upgrade.uri import StoreRef, mask_uri, open_engine, parse_store_uri
+from mlflow_upgrade.uri import (
+    MIGRATE_FILESTORE_HINT,
+    StoreRef,
+    mask_uri,
+    open_engine,
+    parse_store_uri,
+    require_database,
+)
 
 MARKER_SUFFIX = ".mlflow-upgrade-run.json"
 # MLflow's read-back pages every entity through its own store (~15k rows/s here): bounded so that verify stays a
@@ -183,8 +190,7 @@ def write_marker(path: Path, data: dict[str, Any]) -> None:
 def upgrade_database(ref: StoreRef, db: str, opts: Options) -> DatabaseUpgrade:
     from mlflow_upgrade.upgrade.preflight import preflight
 
-    if not ref.is_sql:
-        raise errors.UsageError(f"{ref.masked} is a file store: use `mlflow-upgrade migrate-filestore` instead")
+    require_database(ref, file_store_hint=MIGRATE_FILESTORE_HINT)
     started = time.monotonic()
     target = alembic_driver.head(db)
     marker_file = marker_path(ref, db)

@@ -89,6 +89,7 @@ def verify(uri: str, *, against: str | Path | Fingerprint | None = None, save: s
     ref = parse_store_uri(uri)
     engine = open_engine(ref, read_only=True)
     try:
+        _refuse_non_mlflow(ref, engine)
         return _verify(ref, engine, against, save, read_back, progress)
     except errors.MlflowUpgradeError:
         raise
@@ -147,6 +148,15 @@ def _state(engine: Engine) -> tuple[str | None, str | None]:
 
 
 # ---------------------------------------------------------------- read-back through MLflow
+
+def _refuse_non_mlflow(ref: StoreRef, engine: sqlalchemy.Engine) -> None:
+    """Same refusals as `inspect`: an empty, foreign, half-created or too-new schema is nothing to verify."""
+    from mlflow_upgrade.inspect import refuse_unusable
+    from mlflow_upgrade.schema import TRACKING, read_state
+
+    with engine.connect() as conn:
+        refuse_unusable(ref, read_state(conn, TRACKING))
+
 
 def read_back(uri: str, *, progress: bool = False, max_mismatches: int = MAX_MISMATCHES) -> ReadBackReport:
     """Read every entity back through MLflow's own tracking and registry stores and compare with the SQL rows.
