@@ -31,10 +31,14 @@ _DEFAULT_DRIVERS = {
     "mysql": (("pymysql", "pymysql"), ("mysqldb", "MySQLdb")),
     "mssql": (("pyodbc", "pyodbc"), ("pymssql", "pymssql")),
 }
+# SQLAlchemy driver name -> what to install for it.
 _INSTALL_HINT = {
-    "postgresql": "pip install 'mlflow-upgrade[postgres]'",
-    "mysql": "pip install 'mlflow-upgrade[mysql]'",
-    "mssql": "pip install 'mlflow-upgrade[mssql]' (and Microsoft's ODBC driver)",
+    "psycopg": "pip install 'psycopg[binary]'",
+    "psycopg2": "pip install psycopg2-binary (or use postgresql+psycopg://)",
+    "pymysql": "pip install pymysql",
+    "mysqldb": "pip install mysqlclient (or use mysql+pymysql://)",
+    "pyodbc": "pip install 'mlflow-upgrade[mssql]' and Microsoft's ODBC driver for SQL Server",
+    "pymssql": "pip install pymssql",
 }
 
 
@@ -137,7 +141,7 @@ def require_driver(ref: StoreRef) -> None:
     module = modules.get(driver, driver)
     if importlib.util.find_spec(module) is None:
         raise errors.DriverMissing(
-            f"no {ref.kind} driver '{driver}' is installed for {ref.masked}: {_INSTALL_HINT[ref.kind]}"
+            f"no {ref.kind} driver '{driver}' is installed for {ref.masked}: {_INSTALL_HINT.get(driver, f'install the {driver} package')}"
         )
 
 
