@@ -42,7 +42,7 @@ from mlflow_upgrade.catalog.analyze import (  # noqa: E402
     version_table,
 )
 
-SCRIPT_VERSION = 1
+SCRIPT_VERSION = 2  # 2: flavors per release
 OUTPUT = REPO / "src" / "mlflow_upgrade" / "catalog" / "revisions.json"
 CACHE = Path(os.environ.get("MLFLOW_UPGRADE_WHEEL_CACHE", "/work/.cache/wheels"))
 INDEX_URL = "https://pypi.org/pypi/{name}/json"
@@ -72,6 +72,7 @@ class WheelContents:
     version_tables: dict[str, str | None] = field(default_factory=dict)  # db -> table (None: no db)
     dirs: dict[str, str | None] = field(default_factory=dict)  # db -> script directory in the wheel
     tablenames: dict[str, str] = field(default_factory=dict)  # ORM class -> table
+    flavors: set[str] = field(default_factory=set)  # mlflow.<name> modules that define a log_model()
 
 
 # -- release selection --------------------------------------------------------------------------
@@ -150,6 +151,10 @@ def download(release: Release, pip: list[str]) -> Path:
     raise RuntimeError(f"pip download {release.package}=={release.version} failed: {result.stderr[-400:]}")
 
 
+FLAVOR_FILE = re.compile(r"mlflow/([a-z_0-9]+)(?:/.*)?\.py$")
+LOG_MODEL_DEF = re.compile(rb"^def log_model\(", re.M)
+
+
 def read_wheel(wheel: Path) -> WheelContents:
     """Only the migration scripts and env.py files, straight from the zip."""
     contents = WheelContents(wheel=wheel, sha256=hashlib.sha256(wheel.read_bytes()).hexdigest())
@@ -157,6 +162,7 @@ def read_wheel(wheel: Path) -> WheelContents:
         names = set(archive.namelist())
         models = [archive.read(n).decode("utf-8") for n in sorted(names) if MODEL_FILES.match(n)]
         contents.tablenames = model_tablenames(models)
+        contents.flavors = wheel_flavors(archive, names)
         for db, candidates in DBS.items():
             directory = next((d for d in candidates if f"{d}/env.py" in names), None)
             versions_dir = f"{directory}/versions/"
@@ -171,6 +177,32 @@ def read_wheel(wheel: Path) -> WheelContents:
                 version_table(archive.read(f"{directory}/env.py").decode("utf-8")) if directory else None
             )
     return contents
+
+
+def wheel_flavors(archive: zipfile.ZipFile, names: set[str]) -> set[str]:
+    """Model flavors a release ships: top-level `mlflow.<name>` modules with a module-level `def log_model(`."""
+    flavors = set()
+    for name in names:
+        match = FLAVOR_FILE.match(name)
+        if match and match.group(1) not in flavors and LOG_MODEL_DEF.search(archive.read(name)):
+            flavors.add(match.group(1))
+    return flavors
+
+
+def flavor_ranges(releases: list[Release], contents: dict[str, WheelContents]) -> dict[str, dict[str, Any]]:
+    """{flavor: first and last release shipping it, how many, and the releases in between that lack it}."""
+    versions = [r.version for r in releases]
+    out: dict[str, dict[str, Any]] = {}
+    for flavor in sorted(set().union(*(contents[v].flavors for v in versions))):
+        shipping = [v for v in versions if flavor in contents[v].flavors]
+        first, last = versions.index(shipping[0]), versions.index(shipping[-1])
+        out[flavor] = {
+            "first": shipping[0],
+            "last": shipping[-1],
+            "releases": len(shipping),
+            "missing_in": [v for v in versions[first : last + 1] if v not in shipping],
+        }
+    return out
 
 
 # -- aggregation ------------------------------------------------------------------------------
@@ -302,6 +334,7 @@ def build(
             "tracking_version_table": wheel.version_tables["tracking"],
             "auth_version_table": wheel.version_tables["auth"],
         }
+    catalog["flavors"] = flavor_ranges(releases, contents)
     catalog["generated_from"] = {
         "script": "scripts/build_catalog.py",
         "script_version": SCRIPT_VERSION,

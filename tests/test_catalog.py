@@ -235,3 +235,18 @@ def test_json_is_canonical():
     data = json.loads(text)
     assert text == json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
     assert "time" not in json.dumps(data["generated_from"]).lower()
+
+
+def test_flavor_facts_match_the_installed_mlflow(cat):
+    """Flavors the catalog says the installed release ships are importable; removed ones are gone."""
+    import importlib.util
+
+    installed = mlflow.__version__
+    removed = cat.flavors_removed_before(installed)
+    assert {"fastai", "mleap", "gluon", "diviner", "promptflow"} <= set(removed)
+    assert removed["diviner"] == "3.6.0" and removed["fastai"] == "2.22.5"
+    for name, facts in cat.flavors.items():
+        present = importlib.util.find_spec(f"mlflow.{name}") is not None
+        assert present == (name not in removed), name
+        if name not in removed:
+            assert facts["last"] == installed

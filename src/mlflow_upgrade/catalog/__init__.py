@@ -205,6 +205,17 @@ class Catalog:
     def shipping_range(self, db: str, rev: str) -> str | None:
         return _runs(self.releases_shipping(db, rev), self.releases)
 
+    @property
+    def flavors(self) -> Mapping[str, Mapping[str, Any]]:
+        """{flavor: {first, last, releases, missing_in}}: model flavors (`mlflow.<name>` modules defining
+        `log_model`) by the releases that ship them."""
+        return self.data.get("flavors", {})
+
+    def flavors_removed_before(self, version: str) -> dict[str, str]:
+        """{flavor: last release shipping it} for every flavor no longer shipped by `version`."""
+        target = Version(version)
+        return {name: f["last"] for name, f in self.flavors.items() if Version(f["last"]) < target}
+
 
 @cache
 def load_catalog() -> Catalog:

@@ -1,32 +1,52 @@
-"""MLU203: model flavors removed from MLflow."""
+"""MLU203: model flavors removed from MLflow.
+
+Which flavors are gone comes from the generated catalog (`scripts/build_catalog.py` reads every release's wheel
+and records the releases shipping each `mlflow.<flavor>` module): every flavor the installed MLflow no longer
+ships. Only the advice per flavor is written here.
+"""
 
 from __future__ import annotations
 
+from importlib.metadata import version
 from typing import ClassVar
 
+from mlflow_upgrade.catalog import load_catalog
 from mlflow_upgrade.codemod.registry import Rule, register
 from mlflow_upgrade.codemod.rules._modules import RemovedModules
 
 _PYFUNC = "wrap the model in a `mlflow.pyfunc.PythonModel` and log it with `mlflow.pyfunc.log_model`"
+_ADVICE = {
+    "fastai": _PYFUNC + " (fastai: `learner.export()` + a PythonModel that calls `load_learner`)",
+    "mleap": "use `mlflow.onnx` or `mlflow.spark` (MLeap serialization was removed)",
+    "gluon": _PYFUNC + " or export to ONNX (`mlflow.onnx`)",
+}
+# Removed modules that are not flavors (no log_model), so the catalog's flavor table does not list them;
+# test_mlu203 checks they are absent from the installed MLflow.
+_NOT_FLAVORS = {
+    "mlflow.keras_core": "use `mlflow.keras` (Keras 3)",
+    "mlflow.llm": "use `mlflow.evaluate`/`mlflow.genai` and tracing; `mlflow.llm.log_predictions` has no "
+                  "direct replacement",
+}
+
+
+def _removed() -> dict[str, str]:
+    """{module: advice (with the last release that shipped it)} for flavors the installed MLflow lacks."""
+    removed = load_catalog().flavors_removed_before(version("mlflow"))
+    modules = {f"mlflow.{name}": f"{_ADVICE.get(name, _PYFUNC)}; last shipped in MLflow {last}"
+               for name, last in sorted(removed.items())}
+    return {**modules, **_NOT_FLAVORS}
 
 
 @register
 class RemovedFlavors(RemovedModules, Rule):
     code = "MLU203"
     name = "removed-flavor"
-    summary = "the flavor was removed (fastai, mleap, diviner, promptflow in 3.0; gluon, keras_core, llm in 2.x)"
+    summary = "the flavor is not part of the installed MLflow (fastai, mleap, gluon, diviner, promptflow, …)"
     fixable = "never"
-    triggers = ("fastai", "mleap", "diviner", "promptflow", "gluon", "keras_core", "llm")  # text pre-filter: the file is parsed only if one occurs
-    since = ("MLflow 3.0.0 removed the fastai, mleap, diviner and promptflow flavors; gluon, keras_core and "
-             "mlflow.llm were present in 2.9.2 and are gone from 2.22.5 and 3.x.")
-    verb = "is not part of MLflow 3"
-    modules: ClassVar[dict[str, str]] = {
-        "mlflow.fastai": _PYFUNC + " (fastai: `learner.export()` + a PythonModel that calls `load_learner`)",
-        "mlflow.mleap": "use `mlflow.onnx` or `mlflow.spark` (MLeap serialization was removed)",
-        "mlflow.diviner": _PYFUNC,
-        "mlflow.promptflow": _PYFUNC,
-        "mlflow.gluon": _PYFUNC + " or export to ONNX (`mlflow.onnx`)",
-        "mlflow.keras_core": "use `mlflow.keras` (Keras 3)",
-        "mlflow.llm": "use `mlflow.evaluate`/`mlflow.genai` and tracing; `mlflow.llm.log_predictions` has no "
-                      "direct replacement",
-    }
+    modules: ClassVar[dict[str, str]] = _removed()
+    # text pre-filter: the file is parsed only if one of these occurs
+    triggers = tuple(sorted({m.split(".")[1] for m in modules}))
+    since = ("Flavors by the last release that shipped them (generated from every MLflow wheel): gluon 2.19.0; "
+             "fastai and mleap 2.22.5 (removed in 3.0.0); diviner and promptflow 3.6.0 (removed in 3.7.0); "
+             "mlflow.keras_core and mlflow.llm (not flavors) are gone from 2.22.5 and 3.x.")
+    verb = "is not part of the installed MLflow"
