@@ -70,9 +70,22 @@ def _kill_after(src: Path, uri: str, runs_done: int) -> None:
                 break
             time.sleep(0.02)
     finally:
+        children = _children(proc.pid)  # the reader process, once runs are being loaded
         proc.send_signal(signal.SIGKILL)
         proc.wait()
     assert proc.returncode == -signal.SIGKILL, "the migration finished before it could be killed"
+    # The reader process dies with the migration (PR_SET_PDEATHSIG), it is not left behind.
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [pid for pid in children if Path(f"/proc/{pid}").exists()], "reader process left behind"
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:  # not Linux
+        return []
 
 
 @pytest.fixture(scope="module")

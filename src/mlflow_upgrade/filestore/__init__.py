@@ -13,11 +13,14 @@ checkpoint row (:mod:`.checkpoint`), so a killed migration resumes without dupli
 from __future__ import annotations
 
 import itertools
+import multiprocessing
 import os
+import signal
+import sys
 import time
 from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,7 +36,8 @@ from mlflow_upgrade.uri import StoreRef, open_engine, parse_store_uri
 __all__ = ["MigrationReport", "StrictRefused", "migrate_filestore"]
 
 INT32_MAX = 2**31 - 1
-_READ_AHEAD = 8  # runs read ahead of the writer
+_READ_AHEAD = 4  # chunks of runs read ahead of the writer
+_CHUNK_RUNS = 4  # runs per task sent to the reader process
 
 
 @dataclass
@@ -200,6 +204,7 @@ class _Migration:
         self.started = time.monotonic()
         # run ids already in the destination (resume/incremental) and written by this invocation
         self.seen_runs: set[str] = {v for v in checkpoint.done_keys(engine, "run").values() if v}
+        self.pool: ProcessPoolExecutor | None = None  # the reader process, started on the first runs
 
     def run(self) -> None:
         from mlflow_upgrade.render import progress as progress_display
@@ -230,6 +235,8 @@ class _Migration:
                 self.writer.rollback()
                 self.writer.close()
                 self.report.status = "interrupted"
+            if self.pool is not None:
+                self.pool.shutdown(wait=ok, cancel_futures=True)
             self.report.rows = {t: n for t, n in self.writer.written.items() if t != checkpoint.DONE}
 
     # -- helpers
@@ -357,28 +364,38 @@ class _Migration:
             self._maybe_commit(rec.row_count)
             self._rate()
 
-    @staticmethod
-    def _prefetch(run_dirs: list[Path], src_id: str, dataset_ids: dict[str, str]) -> Iterator[tuple]:
-        """(run_dir, RunRec | None, problems) in order, read by two threads a few runs ahead.
+    def _prefetch(self, run_dirs: list[Path], src_id: str, dataset_ids: dict[str, str]) -> Iterator[tuple]:
+        """(run_dir, RunRec | None, problems) in order, read by a worker process a few runs ahead.
 
-        File reads and the database driver's inserts release the GIL, so reading the next runs overlaps
-        writing the current ones; the window keeps memory bounded (a few runs).
+        Reading and parsing the files is a third of the CPU, inserting the rest: a separate process (not a
+        thread: both halves need the GIL) puts them on two cores. The window of chunks in flight keeps memory
+        bounded (a few runs); this process still writes each run with its checkpoint row, in order.
         """
-        def read(run_dir: Path) -> tuple:
-            problems = ProblemLog()
-            return run_dir, reader.read_run(run_dir, src_id, problems, dataset_ids), problems
+        chunks = [run_dirs[i:i + _CHUNK_RUNS] for i in range(0, len(run_dirs), _CHUNK_RUNS)]
+        pool = self._reader_pool()
+        if pool is None:
+            for chunk in chunks:
+                yield from _read_runs(chunk, src_id, dataset_ids)
+            return
+        pending: deque = deque()
+        queue = iter(chunks)
+        for chunk in itertools.islice(queue, _READ_AHEAD):
+            pending.append(pool.submit(_read_runs, chunk, src_id, dataset_ids))
+        while pending:
+            results = pending.popleft().result()
+            nxt = next(queue, None)
+            if nxt is not None:
+                pending.append(pool.submit(_read_runs, nxt, src_id, dataset_ids))
+            yield from results
 
-        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="mlu-read") as pool:
-            pending: deque = deque()
-            queue = iter(run_dirs)
-            for run_dir in itertools.islice(queue, _READ_AHEAD):
-                pending.append(pool.submit(read, run_dir))
-            while pending:
-                result = pending.popleft().result()
-                nxt = next(queue, None)
-                if nxt is not None:
-                    pending.append(pool.submit(read, nxt))
-                yield result
+    def _reader_pool(self) -> ProcessPoolExecutor | None:
+        if self.pool is None and os.environ.get("MLFLOW_UPGRADE_FS_READER", "process") == "process":
+            try:
+                ctx = multiprocessing.get_context("fork") if sys.platform == "linux" else None
+                self.pool = ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_reader_init)
+            except (OSError, ValueError):  # no fork / no semaphores (some sandboxes): read in-process
+                self.pool = None
+        return self.pool
 
     def _rate(self) -> None:
         elapsed = time.monotonic() - self.started
@@ -432,6 +449,27 @@ class _Migration:
                 "SELECT setval(pg_get_serial_sequence('experiments', 'experiment_id'), "
                 "GREATEST((SELECT COALESCE(MAX(experiment_id), 0) FROM experiments), 1))"
             ))
+
+
+def _reader_init() -> None:
+    """In the reader process: die with the migration (a SIGKILLed parent must not leave it behind)."""
+    if sys.platform == "linux":
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):  # pragma: no cover
+            pass
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is handled (rolled back) by the parent
+
+
+def _read_runs(run_dirs: list[Path], src_id: str, dataset_ids: dict[str, str]) -> list[tuple]:
+    """(run_dir, RunRec | None, problems) for each run: the reader process's task."""
+    out = []
+    for run_dir in run_dirs:
+        problems = ProblemLog()
+        out.append((run_dir, reader.read_run(run_dir, src_id, problems, dataset_ids), problems))
+    return out
 
 
 _RUN_COLS = (
