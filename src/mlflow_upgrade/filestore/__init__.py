@@ -12,17 +12,15 @@ checkpoint row (:mod:`.checkpoint`), so a killed migration resumes without dupli
 
 from __future__ import annotations
 
-import itertools
 import multiprocessing
 import os
 import signal
 import sys
 import time
-from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from queue import Empty
 from typing import Any
 
 import sqlalchemy as sa
@@ -204,7 +202,6 @@ class _Migration:
         self.started = time.monotonic()
         # run ids already in the destination (resume/incremental) and written by this invocation
         self.seen_runs: set[str] = {v for v in checkpoint.done_keys(engine, "run").values() if v}
-        self.pool: ProcessPoolExecutor | None = None  # the reader process, started on the first runs
 
     def run(self) -> None:
         from mlflow_upgrade.render import progress as progress_display
@@ -235,8 +232,6 @@ class _Migration:
                 self.writer.rollback()
                 self.writer.close()
                 self.report.status = "interrupted"
-            if self.pool is not None:
-                self.pool.shutdown(wait=ok, cancel_futures=True)
             self.report.rows = {t: n for t, n in self.writer.written.items() if t != checkpoint.DONE}
 
     # -- helpers
@@ -365,37 +360,39 @@ class _Migration:
             self._rate()
 
     def _prefetch(self, run_dirs: list[Path], src_id: str, dataset_ids: dict[str, str]) -> Iterator[tuple]:
-        """(run_dir, RunRec | None, problems) in order, read by a worker process a few runs ahead.
+        """(run_dir, RunRec | None, problems) in order, read by a reader process running ahead of the writer.
 
-        Reading and parsing the files is a third of the CPU, inserting the rest: a separate process (not a
-        thread: both halves need the GIL) puts them on two cores. The window of chunks in flight keeps memory
-        bounded (a few runs); this process still writes each run with its checkpoint row, in order.
+        Reading and parsing the files is about half of the CPU, inserting the rest: a separate process (not a
+        thread: both halves need the GIL) puts them on two cores. It pushes chunks of runs into a bounded
+        queue, which keeps memory bounded (a few runs); this process still writes each run with its checkpoint
+        row, in order.
         """
         chunks = [run_dirs[i:i + _CHUNK_RUNS] for i in range(0, len(run_dirs), _CHUNK_RUNS)]
-        pool = self._reader_pool()
-        if pool is None:
+        ctx = _fork_context()
+        if ctx is None or not chunks:
             for chunk in chunks:
                 yield from _read_runs(chunk, src_id, dataset_ids)
             return
-        pending: deque = deque()
-        queue = iter(chunks)
-        for chunk in itertools.islice(queue, _READ_AHEAD):
-            pending.append(pool.submit(_read_runs, chunk, src_id, dataset_ids))
-        while pending:
-            results = pending.popleft().result()
-            nxt = next(queue, None)
-            if nxt is not None:
-                pending.append(pool.submit(_read_runs, nxt, src_id, dataset_ids))
-            yield from results
-
-    def _reader_pool(self) -> ProcessPoolExecutor | None:
-        if self.pool is None and os.environ.get("MLFLOW_UPGRADE_FS_READER", "process") == "process":
-            try:
-                ctx = multiprocessing.get_context("fork") if sys.platform == "linux" else None
-                self.pool = ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_reader_init)
-            except (OSError, ValueError):  # no fork / no semaphores (some sandboxes): read in-process
-                self.pool = None
-        return self.pool
+        queue = ctx.Queue(maxsize=_READ_AHEAD)
+        proc = ctx.Process(target=_reader_main, args=(chunks, src_id, dataset_ids, queue), daemon=True)
+        proc.start()
+        try:
+            for _ in chunks:
+                while True:
+                    try:
+                        got = queue.get(timeout=1.0)
+                        break
+                    except Empty:
+                        if not proc.is_alive():
+                            raise RuntimeError(f"the reader process died (exit code {proc.exitcode})") from None
+                if isinstance(got, BaseException):
+                    raise got
+                yield from got
+        finally:
+            if proc.is_alive():
+                proc.terminate()
+            proc.join()
+            queue.close()
 
     def _rate(self) -> None:
         elapsed = time.monotonic() - self.started
@@ -449,6 +446,25 @@ class _Migration:
                 "SELECT setval(pg_get_serial_sequence('experiments', 'experiment_id'), "
                 "GREATEST((SELECT COALESCE(MAX(experiment_id), 0) FROM experiments), 1))"
             ))
+
+
+def _fork_context() -> Any:
+    """The multiprocessing context of the reader process, or None to read in this process."""
+    if sys.platform != "linux" or os.environ.get("MLFLOW_UPGRADE_FS_READER", "process") != "process":
+        return None
+    return multiprocessing.get_context("fork")
+
+
+def _reader_main(chunks: list[list[Path]], src_id: str, dataset_ids: dict[str, str], queue: Any) -> None:
+    """The reader process: each chunk's runs, in order, into ``queue`` (blocks while it is full)."""
+    _reader_init()
+    try:
+        for chunk in chunks:
+            queue.put(_read_runs(chunk, src_id, dataset_ids))
+    except Exception as exc:  # sent to the writer, which raises it
+        queue.put(exc)
+    queue.close()
+    queue.join_thread()
 
 
 def _reader_init() -> None:
