@@ -22,7 +22,7 @@ from mlflow_upgrade.schema import (
     SchemaState,
     read_state,
 )
-from mlflow_upgrade.uri import StoreRef, open_engine, parse_store_uri
+from mlflow_upgrade.uri import StoreRef, connected, parse_store_uri
 
 
 @dataclass
@@ -114,25 +114,15 @@ def inspect(
 def inspect_database(ref: StoreRef, db: str, *, exact_counts: bool = False) -> DatabaseReport:
     if not ref.is_sql:
         raise errors.UsageError(f"{ref.masked} is not a database URI: the {db} store must be a SQL database")
-    engine = open_engine(ref, read_only=True)
-    try:
-        with engine.connect() as conn:
-            state = read_state(conn, db)
-            refuse_unusable(ref, state)
-            report = _describe(ref, state)
-            report.outside_migration = _outside_migration(conn, state)
-            if report.outside_migration:
-                report.notes.append(report.outside_migration)
-            report.counts = count_rows(conn, ref.kind, _count_tables(state), exact=exact_counts)
-            conn.rollback()
-    except errors.MlflowUpgradeError:
-        raise
-    except Exception as exc:
-        from mlflow_upgrade.uri import translate_db_error
-
-        raise translate_db_error(ref, exc) from None
-    finally:
-        engine.dispose()
+    with connected(ref, read_only=True) as engine, engine.connect() as conn:
+        state = read_state(conn, db)
+        refuse_unusable(ref, state)
+        report = _describe(ref, state)
+        report.outside_migration = _outside_migration(conn, state)
+        if report.outside_migration:
+            report.notes.append(report.outside_migration)
+        report.counts = count_rows(conn, ref.kind, _count_tables(state), exact=exact_counts)
+        conn.rollback()
     return report
 
 

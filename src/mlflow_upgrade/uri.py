@@ -10,6 +10,8 @@ from __future__ import annotations
 import importlib.util
 import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -179,6 +181,20 @@ def open_engine(ref: StoreRef, *, read_only: bool = True) -> Engine:
         engine.dispose()
         raise translate_db_error(ref, exc) from None
     return engine
+
+
+@contextmanager
+def connected(ref: StoreRef, *, read_only: bool = True) -> Iterator[Engine]:
+    """`open_engine`, then any driver failure inside the block becomes one masked line; always disposed."""
+    engine = open_engine(ref, read_only=read_only)
+    try:
+        yield engine
+    except errors.MlflowUpgradeError:
+        raise
+    except Exception as exc:
+        raise translate_db_error(ref, exc) from None
+    finally:
+        engine.dispose()
 
 
 def _open_sqlite(ref: StoreRef, *, read_only: bool) -> Engine:

@@ -27,11 +27,10 @@ from mlflow_upgrade.upgrade import alembic_driver
 from mlflow_upgrade.uri import (
     MIGRATE_FILESTORE_HINT,
     StoreRef,
+    connected,
     mask_uri,
-    open_engine,
     parse_store_uri,
     require_database,
-    translate_db_error,
 )
 
 OK, WARN, FAIL = "ok", "warn", "fail"
@@ -99,16 +98,9 @@ def preflight(
     ref = parse_store_uri(uri)
     require_database(ref, file_store_hint=MIGRATE_FILESTORE_HINT)
     db = AUTH if auth else TRACKING
-    engine = open_engine(ref, read_only=True)
-    try:
+    with connected(ref, read_only=True) as engine:
         return _run_checks(ref, engine, db, backup_dir=backup_dir, no_backup=no_backup,
                            allow_connections=allow_connections)
-    except errors.MlflowUpgradeError:
-        raise
-    except Exception as exc:
-        raise translate_db_error(ref, exc) from None
-    finally:
-        engine.dispose()
 
 
 def _run_checks(ref: StoreRef, engine: Engine, db: str, *, backup_dir, no_backup: bool,
