@@ -37,6 +37,8 @@ import sqlalchemy
 from sqlalchemy.engine import Connection, Engine
 
 from mlflow_upgrade import __version__, errors
+from mlflow_upgrade.catalog import installed_revisions
+from mlflow_upgrade.schema import TRACKING
 
 P = 2147483647  # 2^31 - 1: per-row terms stay below 2^31, products below 2^62 (no BIGINT overflow anywhere)
 EXACT_LIMIT = 50_000  # tables up to this many rows get one bucket per primary key
@@ -107,39 +109,9 @@ def expected_changes() -> list[Expected]:
     return rules
 
 
-def installed_chain() -> list[str]:
-    """The installed MLflow's tracking revisions, base first, read from the scripts' text: loading them through
-    Alembic imports MLflow, which takes seconds."""
-    import importlib.util
-    import re
-
-    spec = importlib.util.find_spec("mlflow")
-    if spec is None or not spec.submodule_search_locations:
-        return []
-    folder = Path(next(iter(spec.submodule_search_locations))) / "store" / "db_migrations" / "versions"
-    parent: dict[str, str | None] = {}
-    for path in folder.glob("*.py"):
-        text = path.read_text(encoding="utf-8")
-        rev = re.search(r"^revision\s*=\s*['\"]([^'\"]+)['\"]", text, re.M)
-        down = re.search(r"^down_revision\s*=\s*(?:['\"]([^'\"]+)['\"]|None)", text, re.M)
-        if rev:
-            parent[rev.group(1)] = down.group(1) if down else None
-    children = {d: r for r, d in parent.items()}
-    chain, rev = [], children.get(None)
-    while rev is not None and len(chain) <= len(parent):
-        chain.append(rev)
-        rev = children.get(rev)
-    return chain
-
-
-def installed_head() -> str | None:
-    chain = installed_chain()
-    return chain[-1] if chain else None
-
-
 def pending_revisions(revision: str | None) -> set[str] | None:
     """Revisions the installed MLflow would apply to a store at ``revision`` (None: unknown → all rules)."""
-    chain = installed_chain()
+    chain = installed_revisions(TRACKING)
     if revision is None or revision not in chain:
         return None
     return set(chain[chain.index(revision) + 1:])

@@ -28,12 +28,12 @@ import sqlalchemy
 from sqlalchemy.engine import Engine
 
 from mlflow_upgrade import errors
+from mlflow_upgrade.catalog import installed_head
 from mlflow_upgrade.upgrade import journal
 from mlflow_upgrade.upgrade.fingerprint import (
     Difference,
     Fingerprint,
     compare_fingerprints,
-    installed_head,
     take_fingerprint,
 )
 from mlflow_upgrade.uri import StoreRef, mask_uri, open_engine, parse_store_uri, translate_db_error
@@ -127,7 +127,7 @@ def _verify(ref: StoreRef, engine: Engine, against: str | Path | Fingerprint | N
         outside_migration=outside,
     )
     if do_read_back:
-        head = installed_head()
+        head = installed_head("tracking")
         if revision is None or revision != head:
             report.read_back_skipped = (f"store is at revision {revision}, not at the installed MLflow's head {head}: "
                                         "MLflow's store would migrate it on opening")
@@ -167,7 +167,7 @@ def read_back(uri: str, *, progress: bool = False, max_mismatches: int = MAX_MIS
     engine = open_engine(ref, read_only=True)
     try:
         revision, _ = _state(engine)
-        head = installed_head()
+        head = installed_head("tracking")
         if revision != head:
             raise errors.Refused(
                 f"{ref.masked} is at revision {revision}, not at the installed MLflow's head {head}: reading it "
