@@ -8,11 +8,8 @@ what ``_initialize_tables`` produces, checked against the installed head revisio
 
 from __future__ import annotations
 
-import functools
-import importlib.util
 import logging
 import os
-import re
 import shutil
 import sqlite3
 import tempfile
@@ -21,6 +18,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from mlflow_upgrade import errors
+from mlflow_upgrade.catalog import installed_head
+from mlflow_upgrade.schema import TRACKING
 
 _log = logging.getLogger(__name__)
 
@@ -28,35 +27,10 @@ _log = logging.getLogger(__name__)
 DATA_TABLES = ("experiments", "runs", "registered_models", "trace_info", "logged_models")
 
 
-def _mlflow_dir() -> Path:
-    spec = importlib.util.find_spec("mlflow")  # locates the package without importing it
-    if spec is None or not spec.submodule_search_locations:
-        raise errors.DriverMissing("mlflow is not installed: pip install mlflow")
-    return Path(next(iter(spec.submodule_search_locations)))
-
-
-@functools.lru_cache(maxsize=1)
 def head_revision() -> str:
-    """The installed MLflow's tracking head revision, read from its migration scripts.
-
-    ``import mlflow`` costs seconds (much more where bytecode is not cached); the revision graph is in
-    plain text, so the common paths (template present, resume) never import MLflow at all.
-    """
-    versions = _mlflow_dir() / "store" / "db_migrations" / "versions"
-    revisions: set[str] = set()
-    parents: set[str] = set()
-    for script in versions.glob("*.py"):
-        text = script.read_text(encoding="utf-8")
-        if match := re.search(r"^revision\s*=\s*[\"']([0-9a-zA-Z_]+)[\"']", text, re.M):
-            revisions.add(match.group(1))
-        if match := re.search(r"^down_revision\s*=\s*(.+)$", text, re.M):
-            parents.update(re.findall(r"[\"']([0-9a-zA-Z_]+)[\"']", match.group(1)))
-    heads = revisions - parents
-    if len(heads) == 1:
-        return heads.pop()
-    from mlflow.store.db.utils import _get_latest_schema_revision  # unusual layout: ask Alembic
-
-    return _get_latest_schema_revision()
+    """The installed MLflow's tracking head, read from its scripts' text by the catalog (no `import mlflow`,
+    which costs seconds: the common paths, template present or resume, never import MLflow at all)."""
+    return installed_head(TRACKING)
 
 
 def initialize(engine: sa.Engine) -> None:
