@@ -12,6 +12,7 @@ import itertools
 import math
 import os
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -381,6 +382,13 @@ def _read_metrics(rec: RunRec, metrics_dir: Path, problems: ProblemLog) -> None:
         rec.metrics.extend(rows)
 
 
+def _folders_with_meta(base: Path, problems: ProblemLog) -> Iterator[tuple[os.DirEntry, dict]]:
+    """Sub-folders of ``base`` in name order with their parsed meta.yaml; unreadable ones are recorded and skipped."""
+    for entry in sorted(os.scandir(base), key=lambda e: e.name):
+        if entry.is_dir() and (meta := read_yaml(Path(entry.path) / "meta.yaml", problems)) is not None:
+            yield entry, meta
+
+
 def _read_inputs(rec: RunRec, run_dir: Path, problems: ProblemLog, dataset_ids: dict[str, str]) -> None:
     """Dataset inputs, model inputs and model outputs, mapped as the official migrate-filestore does."""
     run_uuid = rec.run_uuid
@@ -388,12 +396,7 @@ def _read_inputs(rec: RunRec, run_dir: Path, problems: ProblemLog, dataset_ids: 
         base = run_dir / sub
         if not base.is_dir():
             continue
-        for entry in sorted(os.scandir(base), key=lambda e: e.name):
-            if not entry.is_dir():
-                continue
-            meta = read_yaml(Path(entry.path) / "meta.yaml", problems)
-            if meta is None:
-                continue
+        for entry, meta in _folders_with_meta(base, problems):
             input_uuid = str(uuid.uuid5(_INPUT_NS, f"{run_uuid}/{sub}/{entry.name}"))
             if sub == "outputs":
                 row = {"source_type": "RUN_OUTPUT", "source_id": run_uuid, "destination_type": "MODEL_OUTPUT",
@@ -424,12 +427,7 @@ def read_datasets(exp_path: Path, problems: ProblemLog) -> tuple[list[tuple[str,
     base = exp_path / "datasets"
     if not base.is_dir():
         return rows, ids
-    for entry in sorted(os.scandir(base), key=lambda e: e.name):
-        if not entry.is_dir():
-            continue
-        meta = read_yaml(Path(entry.path) / "meta.yaml", problems)
-        if meta is None:
-            continue
+    for entry, meta in _folders_with_meta(base, problems):
         ds_uuid = str(meta.get("dataset_uuid") or uuid.uuid5(_INPUT_NS, f"dataset/{exp_path.name}/{entry.name}"))
         ids[entry.name] = ds_uuid
         rows.append((entry.name, {
