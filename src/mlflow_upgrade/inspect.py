@@ -22,7 +22,7 @@ from mlflow_upgrade.schema import (
     SchemaState,
     read_state,
 )
-from mlflow_upgrade.uri import StoreRef, connected, parse_store_uri
+from mlflow_upgrade.uri import StoreRef, connected, parse_store_uri, require_database
 
 
 @dataclass
@@ -112,8 +112,7 @@ def inspect(
 
 
 def inspect_database(ref: StoreRef, db: str, *, exact_counts: bool = False) -> DatabaseReport:
-    if not ref.is_sql:
-        raise errors.UsageError(f"{ref.masked} is not a database URI: the {db} store must be a SQL database")
+    require_database(ref, file_store_hint=f"the {db} store must be a SQL database")
     with connected(ref, read_only=True) as engine, engine.connect() as conn:
         state = read_state(conn, db)
         refuse_unusable(ref, state)
