@@ -135,6 +135,7 @@ def ours(src: Path, dest: str) -> dict:
     try:
         report = json.loads(result["stdout"])
         result["schema_seconds"] = report["schema_seconds"]
+        result["index_seconds"] = report.get("index_seconds", 0.0)
         result["rows"] = report["rows"]
     except (ValueError, KeyError):
         pass
@@ -185,10 +186,11 @@ def main() -> None:
 
 def _print(results: dict[str, dict]) -> None:
     # CPU seconds (user + sys) are shown too: on a shared machine they vary far less than wall time.
-    print(f"\n{'command':<24}{'rc':>4}{'seconds':>10}{'cpu s':>8}{'schema s':>10}{'peak RSS MB':>13}")
+    print(f"\n{'command':<24}{'rc':>4}{'seconds':>10}{'cpu s':>8}{'schema s':>10}{'index s':>9}{'peak RSS MB':>13}")
     for name, r in results.items():
         schema = f"{r['schema_seconds']:.1f}" if "schema_seconds" in r else "-"
-        print(f"{name:<24}{r['rc']:>4}{r['seconds']:>10.1f}{r['cpu']:>8.1f}{schema:>10}{r['rss_mb']:>13.0f}")
+        index = f"{r['index_seconds']:.1f}" if "index_seconds" in r else "-"
+        print(f"{name:<24}{r['rc']:>4}{r['seconds']:>10.1f}{r['cpu']:>8.1f}{schema:>10}{index:>9}{r['rss_mb']:>13.0f}")
         if r["rc"]:
             print(f"    failed: {r['stderr'].strip().splitlines()[-1] if r['stderr'].strip() else ''}")
     official = results.get("official → sqlite")

@@ -12,21 +12,18 @@ checkpoint row (:mod:`.checkpoint`), so a killed migration resumes without dupli
 
 from __future__ import annotations
 
-import multiprocessing
+import functools
 import os
-import signal
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from queue import Empty
 from typing import Any
 
 import sqlalchemy as sa
 
 from mlflow_upgrade import errors
-from mlflow_upgrade.filestore import checkpoint, extras, indexes, reader
+from mlflow_upgrade.filestore import checkpoint, encode, extras, indexes, pipeline, reader, staging
 from mlflow_upgrade.filestore import schema as dbschema
 from mlflow_upgrade.filestore.problems import ProblemLog
 from mlflow_upgrade.uri import StoreRef, open_engine, parse_store_uri
@@ -52,12 +49,14 @@ class MigrationReport:
     renamed_experiments: dict[str, str] = field(default_factory=dict)
     problems: ProblemLog = field(default_factory=ProblemLog)
     seconds: float = 0.0
-    schema_seconds: float = 0.0
+    schema_seconds: float = 0.0  # creating MLflow's schema
+    index_seconds: float = 0.0  # the final step: staged rows into place, deferred indexes built
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "source": self.source, "destination": self.destination, "dialect": self.dialect, "mode": self.mode,
             "status": self.status, "seconds": round(self.seconds, 3), "schema_seconds": round(self.schema_seconds, 3),
+            "index_seconds": round(self.index_seconds, 3),
             "units": self.units, "rows": self.rows, "skipped_already_migrated": self.skipped_done,
             "experiment_id_map": self.experiment_id_map, "renamed_experiments": self.renamed_experiments,
             "problems": self.problems.to_dict(),
@@ -197,6 +196,8 @@ class _Migration:
         self.progress = progress
         self.commit_rows = commit_rows
         self.writer = BulkWriter(engine)
+        # SQLite, new migration (or its resume): readers stage metric points in files of their own (staging.py)
+        self.stage_prefix = indexes.staging_prefix(engine)
         self.uncommitted = 0
         self.rows_total = 0
         self.started = time.monotonic()
@@ -215,17 +216,24 @@ class _Migration:
                 self.task_exp = bar.add_task("experiments", total=len(experiments), rate="")
                 self.task_runs = bar.add_task("runs", total=run_total, rate="")
                 exp_map = self._experiments(experiments)
-                for src_id, path, _ in experiments:
-                    self._experiment_contents(src_id, path, exp_map.get(src_id))
-                    bar.advance(self.task_exp)
+                for item, result in pipeline.ordered(self._work(experiments, exp_map), ahead=_READ_AHEAD):
+                    if isinstance(item, pipeline.Task):
+                        self._write_runs(item.args[2], item.args[1], result)
+                    else:
+                        item()
                 self._registry()
             self.writer.commit()
             self._finish_sequences()
             ok = True
         finally:
+            staging.close_all()
             if ok:
                 self.writer.close()
-                indexes.restore(self.engine)
+                t0 = time.monotonic()
+                moved = indexes.restore(self.engine)
+                if moved:
+                    self.writer.written["metrics"] = self.writer.written.get("metrics", 0) + moved
+                self.report.index_seconds = time.monotonic() - t0
                 checkpoint.write_state(self.engine, status="complete", updated=checkpoint.now())
                 self.report.status = "complete"
             else:
@@ -305,15 +313,35 @@ class _Migration:
         self.uncommitted = 0
         return exp_map
 
-    def _experiment_contents(self, src_id: str, path: Path, dest_id: str | None) -> None:
-        run_dirs = reader.list_run_dirs(path)
-        if dest_id is None:
-            for run_dir in run_dirs:
-                self.problems.add("orphan_run", run_dir, f"experiment {src_id} missing or unreadable")
-            self.bar.advance(self.task_runs, len(run_dirs))
-            return
-        dest = int(dest_id)
-        dataset_rows, dataset_ids = reader.read_datasets(path, self.problems)
+    def _work(self, experiments: list[tuple[str, Path, bool]], exp_map: dict[str, str]) -> Iterator[Any]:
+        """What to do, in order: reader tasks (chunks of runs) and writer steps (callables) around them.
+
+        This generator runs ahead of the writer (by the readers' look-ahead), so it only reads: every write
+        happens in a writer step, in order."""
+        for src_id, path, _ in experiments:
+            run_dirs = reader.list_run_dirs(path)
+            dest_id = exp_map.get(src_id)
+            if dest_id is None:
+                yield functools.partial(self._orphan_runs, src_id, run_dirs)
+                continue
+            dest = int(dest_id)
+            dataset_rows, dataset_ids = reader.read_datasets(path, self.problems)
+            yield functools.partial(self._datasets, src_id, dest, dataset_rows)
+            done = checkpoint.done_keys(self.engine, "run", src_id)
+            todo = [d for d in run_dirs if d.name not in done]
+            yield functools.partial(self._skipped_runs, len(run_dirs) - len(todo))
+            fmt = f"stage:{self.stage_prefix}" if self.stage_prefix else self.writer.metric_format
+            for i in range(0, len(todo), _CHUNK_RUNS):
+                yield pipeline.Task(_read_runs, todo[i:i + _CHUNK_RUNS], dest, src_id, dataset_ids, fmt)
+            yield functools.partial(self._experiment_tail, src_id, path, dest)
+
+    def _orphan_runs(self, src_id: str, run_dirs: list[Path]) -> None:
+        for run_dir in run_dirs:
+            self.problems.add("orphan_run", run_dir, f"experiment {src_id} missing or unreadable")
+        self.bar.advance(self.task_runs, len(run_dirs))
+        self.bar.advance(self.task_exp)
+
+    def _datasets(self, src_id: str, dest: int, dataset_rows: list[tuple[str, dict[str, Any]]]) -> None:
         done = checkpoint.done_keys(self.engine, "dataset", src_id) if dataset_rows else {}
         for folder, row in dataset_rows:
             if f"{src_id}/{folder}" in done:
@@ -323,19 +351,23 @@ class _Migration:
             self._done("dataset", f"{src_id}/{folder}", src_id)
             self._count("datasets")
             self._maybe_commit(1)
-        self._runs(src_id, dest, run_dirs, dataset_ids)
+
+    def _skipped_runs(self, n: int) -> None:
+        self._skipped("runs", n)
+        self.bar.advance(self.task_runs, n)
+
+    def _experiment_tail(self, src_id: str, path: Path, dest: int) -> None:
         self._experiment_units(src_id, dest, "trace", extras.list_traces(path), extras.read_trace, "traces")
         self._experiment_units(src_id, dest, "logged_model", extras.list_logged_models(path),
                                extras.read_logged_model, "logged_models")
         self.writer.commit()
         self.uncommitted = 0
+        self.bar.advance(self.task_exp)
 
-    def _runs(self, src_id: str, dest: int, run_dirs: list[Path], dataset_ids: dict[str, str]) -> None:
-        done = checkpoint.done_keys(self.engine, "run", src_id)
-        todo = [d for d in run_dirs if d.name not in done]
-        self._skipped("runs", len(run_dirs) - len(todo))
-        self.bar.advance(self.task_runs, len(run_dirs) - len(todo))
-        for run_dir, rec, problems in self._prefetch(todo, src_id, dataset_ids):
+    def _write_runs(self, src_id: str, dest: int, results: list[tuple]) -> None:
+        """One reader task's runs: each with its checkpoint row; a commit only between runs."""
+        w = self.writer
+        for run_dir, rec, problems in results:
             self.problems.merge(problems)
             self.bar.advance(self.task_runs)
             if rec is None:
@@ -345,11 +377,13 @@ class _Migration:
                 continue
             self.seen_runs.add(rec.run_uuid)
             rec.row["experiment_id"] = dest
-            w = self.writer
             w.add("runs", [tuple(rec.row[c] for c in _RUN_COLS)])
             w.add("params", [(k, v, rec.run_uuid) for k, v in rec.params])
             w.add("tags", [(k, v, rec.run_uuid) for k, v in rec.tags])
-            w.add("metrics", rec.metrics)
+            if self.stage_prefix:  # the reader staged the points: record how many, with the checkpoint
+                w.add(staging.STAGED_RUNS, [(rec.metrics, rec.metric_count)])  # (tag, points)
+            else:
+                w.add_encoded("metrics", rec.metrics, rec.metric_count)
             w.add("latest_metrics", rec.latest)
             if rec.inputs:
                 w.add_dicts("inputs", rec.inputs)
@@ -357,42 +391,7 @@ class _Migration:
             self._done("run", run_dir.name, src_id, rec.run_uuid)
             self._count("runs")
             self._maybe_commit(rec.row_count)
-            self._rate()
-
-    def _prefetch(self, run_dirs: list[Path], src_id: str, dataset_ids: dict[str, str]) -> Iterator[tuple]:
-        """(run_dir, RunRec | None, problems) in order, read by a reader process running ahead of the writer.
-
-        Reading and parsing the files is about half of the CPU, inserting the rest: a separate process (not a
-        thread: both halves need the GIL) puts them on two cores. It pushes chunks of runs into a bounded
-        queue, which keeps memory bounded (a few runs); this process still writes each run with its checkpoint
-        row, in order.
-        """
-        chunks = [run_dirs[i:i + _CHUNK_RUNS] for i in range(0, len(run_dirs), _CHUNK_RUNS)]
-        ctx = _fork_context()
-        if ctx is None or not chunks:
-            for chunk in chunks:
-                yield from _read_runs(chunk, src_id, dataset_ids)
-            return
-        queue = ctx.Queue(maxsize=_READ_AHEAD)
-        proc = ctx.Process(target=_reader_main, args=(chunks, src_id, dataset_ids, queue), daemon=True)
-        proc.start()
-        try:
-            for _ in chunks:
-                while True:
-                    try:
-                        got = queue.get(timeout=1.0)
-                        break
-                    except Empty:
-                        if not proc.is_alive():
-                            raise RuntimeError(f"the reader process died (exit code {proc.exitcode})") from None
-                if isinstance(got, BaseException):
-                    raise got
-                yield from got
-        finally:
-            if proc.is_alive():
-                proc.terminate()
-            proc.join()
-            queue.close()
+        self._rate()
 
     def _rate(self) -> None:
         elapsed = time.monotonic() - self.started
@@ -448,43 +447,22 @@ class _Migration:
             ))
 
 
-def _fork_context() -> Any:
-    """The multiprocessing context of the reader process, or None to read in this process."""
-    if sys.platform != "linux" or os.environ.get("MLFLOW_UPGRADE_FS_READER", "process") != "process":
-        return None
-    return multiprocessing.get_context("fork")
-
-
-def _reader_main(chunks: list[list[Path]], src_id: str, dataset_ids: dict[str, str], queue: Any) -> None:
-    """The reader process: each chunk's runs, in order, into ``queue`` (blocks while it is full)."""
-    _reader_init()
-    try:
-        for chunk in chunks:
-            queue.put(_read_runs(chunk, src_id, dataset_ids))
-    except Exception as exc:  # sent to the writer, which raises it
-        queue.put(exc)
-    queue.close()
-    queue.join_thread()
-
-
-def _reader_init() -> None:
-    """In the reader process: die with the migration (a SIGKILLed parent must not leave it behind)."""
-    if sys.platform == "linux":
-        try:
-            import ctypes
-
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):  # pragma: no cover
-            pass
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is handled (rolled back) by the parent
-
-
-def _read_runs(run_dirs: list[Path], src_id: str, dataset_ids: dict[str, str]) -> list[tuple]:
-    """(run_dir, RunRec | None, problems) for each run: the reader process's task."""
+def _read_runs(run_dirs: list[Path], dest: int, src_id: str, dataset_ids: dict[str, str],
+               fmt: str) -> list[tuple]:
+    """(run_dir, RunRec | None, problems) for each run, metrics encoded for the writer: a reader's task."""
     out = []
+    stage_prefix = fmt[len("stage:"):] if fmt.startswith("stage:") else None
     for run_dir in run_dirs:
         problems = ProblemLog()
-        out.append((run_dir, reader.read_run(run_dir, src_id, problems, dataset_ids), problems))
+        rec = reader.read_run(run_dir, src_id, problems, dataset_ids)
+        if rec is not None:
+            if stage_prefix:  # the points go to this reader's staging file; the writer gets their tag
+                rec.metrics = staging.stage(stage_prefix, pipeline.reader_index(), rec.metrics)
+            else:
+                rec.metrics = encode.encode_rows(fmt, rec.metrics)
+        out.append((run_dir, rec, problems))
+    if stage_prefix:  # committed before the writer sees these runs: a recorded run has its points staged
+        staging.commit(stage_prefix, pipeline.reader_index())
     return out
 
 

@@ -1,24 +1,38 @@
-"""Build the secondary indexes of the big run tables after the bulk load instead of row by row.
+"""Load the big run tables first and index them once at the end, instead of row by row.
 
-Maintaining ``index_metrics_run_uuid`` and ``index_metrics_run_uuid_key_step`` while inserting millions of
-rows costs about as much as the inserts themselves; building them once at the end costs a fraction. Only
-MLflow's own indexes are touched, and they are re-created from the exact DDL the database reports for them
-(``sqlite_master.sql`` / ``pg_indexes.indexdef``), recorded in the checkpoint state in the same transaction
-as the DROP: a migration killed in between re-creates them when it resumes and finishes. Primary keys and
-unique constraints stay in place, so duplicates are still refused while loading. Only for a new migration
-on SQLite and PostgreSQL (MySQL needs these indexes for its foreign keys; an incremental load is small).
+Maintaining B-tree indexes while inserting millions of rows in arrival order costs several times more than
+building them once from sorted data, so a new migration defers that work:
+
+* secondary indexes of the run tables (SQLite, PostgreSQL) are dropped and re-created at the end from the
+  exact DDL the database reports for them (``sqlite_master.sql`` / ``pg_indexes.indexdef``);
+* on PostgreSQL, the primary key and foreign key of ``metrics`` are dropped too (recorded as
+  ``pg_get_constraintdef`` reports them) and added back at the end: checking a foreign key per row and
+  inserting into a six-column primary-key index in arrival order made the load four times slower than
+  building the index once and validating the foreign key with one join. The rows are de-duplicated
+  before they are written (reader.py), so the primary key is added back without a conflict;
+* on SQLite, metric points are staged by the reader processes and copied into ``metrics`` in primary-key
+  order at the end (:mod:`.staging`).
+
+What was deferred is recorded in the checkpoint state in the same transaction as the change, so a migration
+killed at any point finishes the job when it resumes. The final step (copy, drop the staging table, create
+the indexes) is one transaction. Only MLflow's own indexes and constraints are touched, and only those of
+the run tables. Not for MySQL (its foreign keys need these indexes) nor for an incremental load (small).
 """
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import sqlalchemy as sa
 
+from mlflow_upgrade.filestore import staging
 from mlflow_upgrade.filestore.checkpoint import state_table
 
 TABLES = ("metrics", "latest_metrics", "params", "tags")
 STATE_KEY = "deferred_indexes"
+STAGE_KEY = "staged_tables"
+CONSTRAINT_KEY = "deferred_constraints"
 
 
 def _secondary(conn: sa.Connection) -> list[tuple[str, str]]:
@@ -35,31 +49,110 @@ def _secondary(conn: sa.Connection) -> list[tuple[str, str]]:
     return [(r[0], r[1]) for r in conn.execute(sa.text(query))]
 
 
+def _pg_constraints(conn: sa.Connection) -> list[tuple[str, str]]:
+    """metrics' primary key and foreign keys: (name, ALTER TABLE statement that re-creates it), PK first."""
+    if conn.dialect.name != "postgresql":
+        return []
+    rows = conn.execute(sa.text(
+        "SELECT conname, pg_get_constraintdef(oid), contype FROM pg_constraint "
+        "WHERE conrelid = 'metrics'::regclass AND contype IN ('p', 'f') ORDER BY contype DESC, conname"
+    ))
+    return [(name, f'ALTER TABLE metrics ADD CONSTRAINT "{name}" {definition}') for name, definition, _ in rows]
+
+
+def _state(conn: sa.Connection, key: str) -> str | None:
+    return conn.execute(sa.select(state_table.c.value).where(state_table.c.name == key)).scalar()
+
+
+def _set_state(conn: sa.Connection, key: str, value: str | None) -> None:
+    conn.execute(sa.delete(state_table).where(state_table.c.name == key))
+    if value is not None:
+        conn.execute(sa.insert(state_table).values(name=key, value=value))
+
+
 def defer(engine: sa.Engine) -> int:
-    """Drop the secondary indexes of the run tables, remembering their DDL; returns how many."""
+    """Drop the secondary indexes of the run tables (remembering their DDL) and, on SQLite, create the
+    staging tables; returns how many indexes were dropped."""
     with engine.begin() as conn:
+        constraints = _pg_constraints(conn)
         found = _secondary(conn)
-        if not found:
-            return 0
-        conn.execute(sa.delete(state_table).where(state_table.c.name == STATE_KEY))
-        conn.execute(sa.insert(state_table).values(name=STATE_KEY, value=json.dumps(found)))
-        quote = '"'
-        for name, _ in found:
-            conn.execute(sa.text(f"DROP INDEX {quote}{name}{quote}"))
+        if found or constraints:
+            _set_state(conn, STATE_KEY, json.dumps(found))
+            _set_state(conn, CONSTRAINT_KEY, json.dumps(constraints) if constraints else None)
+            for name, _ in reversed(constraints):  # foreign keys before the primary key
+                conn.execute(sa.text(f'ALTER TABLE metrics DROP CONSTRAINT "{name}"'))
+            for name, _ in found:
+                conn.execute(sa.text(f'DROP INDEX "{name}"'))
+        if conn.dialect.name == "sqlite":
+            staging.create_record_table(conn)
+            _set_state(conn, STAGE_KEY, staging.prefix_for(Path(engine.url.database).resolve()))
     return len(found)
 
 
+def staging_prefix(engine: sa.Engine) -> str | None:
+    """The staging files' prefix of a migration that stages metric points (new or resumed), else None."""
+    with engine.connect() as conn:
+        return _state(conn, STAGE_KEY)
+
+
 def restore(engine: sa.Engine) -> int:
-    """Re-create the indexes :func:`defer` dropped (those still missing); returns how many."""
+    """Copy staged metric points into ``metrics`` and re-create what :func:`defer` dropped (what is still
+    missing), in one transaction; returns how many staged points were copied."""
+    if engine.dialect.name == "sqlite":
+        return _restore_sqlite(engine)
     with engine.begin() as conn:
-        value = conn.execute(sa.select(state_table.c.value).where(state_table.c.name == STATE_KEY)).scalar()
-        if not value:
-            return 0
+        return _restore(conn)
+
+
+def _restore(conn: sa.Connection) -> int:
+    moved = 0
+    if _state(conn, STAGE_KEY):
+        moved = staging.merge(conn.connection.dbapi_connection, _state(conn, STAGE_KEY))
+    _set_state(conn, STAGE_KEY, None)
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")  # index builds sort in memory
+    present_constraints = {name for name, _ in _pg_constraints(conn)}
+    for name, ddl in json.loads(_state(conn, CONSTRAINT_KEY) or "[]"):
+        if name not in present_constraints:
+            conn.exec_driver_sql(ddl)
+    _set_state(conn, CONSTRAINT_KEY, None)
+    value = _state(conn, STATE_KEY)
+    if value:
         present = {name for name, _ in _secondary(conn)}
-        created = 0
         for name, ddl in json.loads(value):
             if name not in present:
-                conn.execute(sa.text(ddl))
-                created += 1
-        conn.execute(sa.delete(state_table).where(state_table.c.name == STATE_KEY))
-    return created
+                conn.exec_driver_sql(ddl)
+    _set_state(conn, STATE_KEY, None)
+    return moved
+
+
+def _restore_sqlite(engine: sa.Engine) -> int:
+    """SQLite: one explicit transaction (pysqlite would commit before each DDL statement otherwise), in
+    rollback-journal mode, which journals only pages that existed before: the copy and the indexes mostly
+    write new pages, so this writes them once instead of twice as WAL would."""
+    with engine.connect() as conn:
+        dbapi = conn.connection.dbapi_connection
+        conn.commit()
+        prefix = _state(conn, STAGE_KEY)
+        old_level = dbapi.isolation_level
+        dbapi.isolation_level = None  # we issue BEGIN/COMMIT ourselves
+        try:
+            dbapi.execute("PRAGMA journal_mode=DELETE")
+            dbapi.execute("PRAGMA cache_size=-65536")
+            dbapi.execute("PRAGMA threads=2")  # the ORDER BY's sorter may use a second core
+            if prefix:
+                staging.discard_unrecorded(dbapi, prefix)
+                staging.attach(dbapi, prefix)
+            dbapi.execute("BEGIN IMMEDIATE")
+            try:
+                moved = _restore(conn)
+            except BaseException:
+                dbapi.execute("ROLLBACK")
+                raise
+            dbapi.execute("COMMIT")
+            staging.detach(dbapi)
+        finally:
+            dbapi.isolation_level = old_level
+    if prefix:
+        staging.remove_files(prefix)
+    return moved

@@ -18,7 +18,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from mlflow_upgrade.filestore import encode
 from mlflow_upgrade.filestore.checkpoint import DONE
+from mlflow_upgrade.filestore.staging import STAGED_RUNS
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "experiments": ("experiment_id", "name", "artifact_location", "lifecycle_stage", "creation_time",
@@ -31,18 +33,22 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "tags": ("key", "value", "run_uuid"),
     "metrics": ("key", "value", "timestamp", "step", "is_nan", "run_uuid"),
     "latest_metrics": ("key", "value", "timestamp", "step", "is_nan", "run_uuid"),
+    STAGED_RUNS: ("tag", "rows"),
     DONE: ("kind", "src_key", "parent", "dest_key"),
 }
 
 # Bound variables per SQLite statement: under the 999 of SQLite builds older than 3.32.
 _SQLITE_VARIABLES = 900
 
+ENCODED = ("<encoded>",)  # the columns key of buffers holding encoded pieces
+_MYSQL_STATEMENT_BYTES = 4 << 20
+
 # Parents before children; checkpoint rows last so they commit with what they describe.
 ORDER = (
     "experiments", "experiment_tags", "runs", "params", "tags", "metrics", "latest_metrics", "datasets",
     "inputs", "input_tags", "trace_info", "trace_tags", "trace_request_metadata", "assessments",
     "logged_models", "logged_model_params", "logged_model_tags", "logged_model_metrics", "registered_models",
-    "registered_model_tags", "model_versions", "model_version_tags", "registered_model_aliases", DONE,
+    "registered_model_tags", "model_versions", "model_version_tags", "registered_model_aliases", STAGED_RUNS, DONE,
 )
 
 
@@ -56,7 +62,9 @@ class BulkWriter:
         self.driver = engine.dialect.driver
         self.raw = engine.raw_connection()
         self.flush_rows = flush_rows
-        self.buffers: dict[tuple[str, tuple[str, ...]], list[tuple]] = {}
+        self.metric_format = encode.metric_format(self.dialect, self.driver)
+        # (table, columns) -> rows; (table, ENCODED) -> pieces encoded by the readers (see encode.py)
+        self.buffers: dict[tuple[str, tuple[str, ...]], list[Any]] = {}
         self.buffered = 0
         self.written: dict[str, int] = {}
         self._setup_session()
@@ -86,6 +94,18 @@ class BulkWriter:
         if self.buffered >= self.flush_rows:
             self.flush()
 
+    def add_encoded(self, table: str, piece: Any, rows: int) -> None:
+        """``rows`` rows of ``table`` (columns as in COLUMNS) already encoded in ``self.metric_format``."""
+        if not rows:
+            return
+        if self.metric_format == "rows":
+            self.add(table, piece)
+            return
+        self.buffers.setdefault((table, ENCODED), []).append((piece, rows))
+        self.buffered += rows
+        if self.buffered >= self.flush_rows:
+            self.flush()
+
     def add_dicts(self, table: str, rows: list[dict[str, Any]]) -> None:
         """Rows as dicts (low-volume tables): grouped by their key set, written with explicit columns."""
         groups: dict[tuple[str, ...], list[tuple]] = {}
@@ -102,8 +122,13 @@ class BulkWriter:
         cur = self.raw.cursor()
         try:
             for (table, cols), rows in sorted(self.buffers.items(), key=lambda kv: rank.get(kv[0][0], 99)):
-                self._write(cur, table, cols, rows)
-                self.written[table] = self.written.get(table, 0) + len(rows)
+                if cols is ENCODED:
+                    self._write_encoded(cur, table, [piece for piece, _ in rows])
+                    count = sum(n for _, n in rows)
+                else:
+                    self._write(cur, table, cols, rows)
+                    count = len(rows)
+                self.written[table] = self.written.get(table, 0) + count
         finally:
             cur.close()
         self.buffers.clear()
@@ -146,6 +171,41 @@ class BulkWriter:
             cur.executemany(f"INSERT INTO `{table}` ({quoted}) VALUES ({marks})", rows)
         else:
             self._write_sqlite(cur, table, cols, rows)
+
+    def _write_encoded(self, cur: Any, table: str, pieces: list[Any]) -> None:
+        cols = COLUMNS[table]
+        if self.metric_format == "flat":
+            self._write_sqlite_flat(cur, table, cols, list(itertools.chain.from_iterable(pieces)))
+        elif self.metric_format == "pgcopy":
+            quoted = ", ".join(f'"{c}"' for c in cols)
+            with cur.copy(f'COPY "{table}" ({quoted}) FROM STDIN') as copy:
+                copy.write(b"".join(pieces))
+        else:  # mysql: multi-row INSERTs of at most ~4 MB (under the default max_allowed_packet of 16 MB)
+            head = f"INSERT INTO `{table}` ({', '.join(f'`{c}`' for c in cols)}) VALUES ".encode()
+            batch: list[bytes] = []
+            size = 0
+            for piece in pieces:
+                batch.append(piece)
+                size += len(piece)
+                if size >= _MYSQL_STATEMENT_BYTES:
+                    cur.execute(head + b",".join(batch))
+                    batch, size = [], 0
+            if batch:
+                cur.execute(head + b",".join(batch))
+
+    @staticmethod
+    def _write_sqlite_flat(cur: Any, table: str, cols: tuple[str, ...], flat: list[Any]) -> None:
+        quoted = ", ".join(f'"{c}"' for c in cols)
+        sql = f'INSERT INTO "{table}" ({quoted}) VALUES '
+        one = f"({', '.join(['?'] * len(cols))})"
+        per = max(1, _SQLITE_VARIABLES // len(cols))
+        width = per * len(cols)
+        full = len(flat) // width * width
+        if full:
+            cur.executemany(sql + ", ".join([one] * per), [flat[i:i + width] for i in range(0, full, width)])
+        if full < len(flat):
+            rest = (len(flat) - full) // len(cols)
+            cur.execute(sql + ", ".join([one] * rest), flat[full:])
 
     @staticmethod
     def _write_sqlite(cur: Any, table: str, cols: tuple[str, ...], rows: list[tuple]) -> None:

@@ -58,15 +58,17 @@ class RunRec:
     row: dict[str, Any]  # the runs row (experiment_id filled in by the loader)
     params: list[tuple[str, str]] = field(default_factory=list)
     tags: list[tuple[str, str]] = field(default_factory=list)
-    # metrics rows: (key, value, timestamp, step, is_nan, run_uuid), sorted, exact duplicates removed
-    metrics: list[tuple] = field(default_factory=list)
+    # metrics rows: (key, value, timestamp, step, is_nan, run_uuid), sorted, exact duplicates removed;
+    # replaced by their encoding for the writer in the reader process (encode.py)
+    metrics: Any = field(default_factory=list)
+    metric_count: int = 0
     latest: list[tuple] = field(default_factory=list)
     inputs: list[dict[str, Any]] = field(default_factory=list)  # dataset inputs + model inputs/outputs
     input_tags: list[tuple[str, str, str]] = field(default_factory=list)
 
     @property
     def row_count(self) -> int:
-        return 1 + len(self.params) + len(self.tags) + len(self.metrics) + len(self.latest) + len(self.inputs)
+        return 1 + len(self.params) + len(self.tags) + self.metric_count + len(self.latest) + len(self.inputs)
 
 
 def resolve_root(src: Path) -> Path:
@@ -241,6 +243,7 @@ def read_run(run_dir: Path, exp_src_id: str, problems: ProblemLog, dataset_ids: 
     rec = RunRec(run_uuid=run_uuid, path=run_dir, row=row, tags=tags)
     rec.params = read_kv_dir(run_dir / "params", problems)
     _read_metrics(rec, run_dir / "metrics", problems)
+    rec.metric_count = len(rec.metrics)
     _read_inputs(rec, run_dir, problems, dataset_ids)
     return rec
 

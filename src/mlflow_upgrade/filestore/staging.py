@@ -1,0 +1,166 @@
+"""SQLite: metric points staged by the reader processes, moved into ``metrics`` in one sorted pass at the end.
+
+Inserting millions of points into ``metrics`` in arrival order is the slowest part of a load into SQLite:
+every row goes into the middle of the six-column primary-key index, and only one process can write to the
+database. So a new migration into SQLite splits the work:
+
+* while reading, each reader process appends its runs' points to its own staging file next to the
+  destination (``<dest>.mlflow-upgrade-stage-<n>``, no indexes, owner-only), in parallel with the others and
+  with the writer, which writes everything else;
+* each run's points get a random tag; the staging file keeps the tag with the run's row-id range, and the
+  writer records, with the run's checkpoint row and in the same transaction, the tag and how many points
+  were staged (``mlflow_upgrade_fs_staged``);
+* at the end one transaction copies the staged points of the recorded runs into ``metrics`` in primary-key
+  order (appending to the index instead of inserting all over it), checks that the count equals the recorded
+  total, and the indexes are built; then the staging files are removed.
+
+A reader commits its staging file before the writer sees the run, so a recorded run always has its points
+staged. Points of runs the writer did not record (a kill before the commit, or a run folder the writer
+refused as a copy of another) are deleted from the staging files before they are copied
+(:func:`discard_unrecorded`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import random
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from mlflow_upgrade import errors
+
+STAGED_RUNS = "mlflow_upgrade_fs_staged"
+_TABLE = "points"
+_COLUMNS = ("key", "value", "timestamp", "step", "is_nan", "run_uuid")
+_PK_ORDER = '"key", timestamp, step, run_uuid, value, is_nan'  # MLflow's metric_pk
+_VARIABLES = 900  # bound variables per statement: under the 999 of SQLite builds older than 3.32
+
+_open: dict[str, sqlite3.Connection] = {}  # per process: staging file -> connection
+
+
+def prefix_for(database: Path) -> str:
+    return f"{database}.mlflow-upgrade-stage-"
+
+
+def files(prefix: str) -> list[str]:
+    return sorted(p for p in glob.glob(glob.escape(prefix) + "*") if p[len(prefix):].isdigit())
+
+
+def create_record_table(conn: sa.Connection) -> None:
+    conn.exec_driver_sql(f'CREATE TABLE IF NOT EXISTS "{STAGED_RUNS}" (tag BIGINT PRIMARY KEY, rows INTEGER NOT NULL)')
+
+
+# -- reader side ----------------------------------------------------------------------------------------------
+def stage(prefix: str, reader: int, rows: list[tuple]) -> int:
+    """Append one run's metric rows to this reader's staging file (the caller commits with :func:`commit`);
+    returns the tag the writer records for them."""
+    tag = random.getrandbits(62)
+    if not rows:
+        return tag
+    conn = _connection(f"{prefix}{reader}")
+    first = conn.execute(f"SELECT COALESCE(MAX(rowid), 0) + 1 FROM {_TABLE}").fetchone()[0]
+    width = len(_COLUMNS)
+    per = _VARIABLES // width
+    sql = f'INSERT INTO {_TABLE} VALUES '
+    one = f"({', '.join(['?'] * width)})"
+    flat = [v for row in rows for v in row]
+    step = per * width
+    full = len(flat) // step * step
+    if full:
+        conn.executemany(sql + ", ".join([one] * per), [flat[i:i + step] for i in range(0, full, step)])
+    if full < len(flat):
+        conn.execute(sql + ", ".join([one] * ((len(flat) - full) // width)), flat[full:])
+    conn.execute("INSERT INTO tags VALUES (?, ?, ?)", (tag, first, first + len(rows) - 1))
+    return tag
+
+
+def commit(prefix: str, reader: int) -> None:
+    conn = _open.get(f"{prefix}{reader}")
+    if conn is not None:
+        conn.commit()
+
+
+def _connection(path: str) -> sqlite3.Connection:
+    conn = _open.get(path)
+    if conn is None:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)  # created owner-only: it holds the user's data
+        os.close(fd)
+        conn = sqlite3.connect(path)
+        # A rollback journal: appends journal almost nothing, and a killed reader leaves a consistent file.
+        # No fsync: a process kill loses nothing committed; after a power loss the count check at the end
+        # refuses to finish with points missing.
+        conn.execute("PRAGMA journal_mode=DELETE")
+        conn.execute("PRAGMA synchronous=OFF")
+        conn.execute(f"CREATE TABLE IF NOT EXISTS {_TABLE} ({', '.join(_COLUMNS)})")
+        conn.execute("CREATE TABLE IF NOT EXISTS tags (tag INTEGER PRIMARY KEY, first INTEGER, last INTEGER)")
+        conn.commit()
+        _open[path] = conn
+    return conn
+
+
+def close_all() -> None:
+    """Close this process's staging connections (the writer's, when it read inline)."""
+    while _open:
+        _open.popitem()[1].close()
+
+
+# -- writer side ----------------------------------------------------------------------------------------------
+def discard_unrecorded(dbapi: Any, prefix: str) -> int:
+    """Delete staged points whose tag the destination has not recorded; returns how many. ``dbapi``: a
+    connection to the destination, outside a transaction."""
+    recorded = {r[0] for r in dbapi.execute(f'SELECT tag FROM "{STAGED_RUNS}"')}
+    removed = 0
+    for path in files(prefix):
+        with contextlib.closing(sqlite3.connect(path)) as stage_conn:
+            stage_conn.execute("PRAGMA synchronous=OFF")
+            ranges = [r for r in stage_conn.execute("SELECT tag, first, last FROM tags") if r[0] not in recorded]
+            for tag, first, last in ranges:
+                removed += stage_conn.execute(f"DELETE FROM {_TABLE} WHERE rowid BETWEEN ? AND ?",
+                                              (first, last)).rowcount
+                stage_conn.execute("DELETE FROM tags WHERE tag = ?", (tag,))
+            stage_conn.commit()
+    return removed
+
+
+def merge(dbapi: Any, prefix: str) -> int:
+    """Inside the caller's transaction on ``dbapi`` (the destination): copy the staged points into
+    ``metrics`` in primary-key order, check the count against the record, drop the record table; returns
+    the count. Call :func:`discard_unrecorded` first and attach the files (:func:`attach`)."""
+    names = [r[1] for r in dbapi.execute("PRAGMA database_list") if r[1].startswith("stage")]
+    cols = ", ".join(f'"{c}"' for c in _COLUMNS)
+    expected = dbapi.execute(f'SELECT COALESCE(SUM(rows), 0) FROM "{STAGED_RUNS}"').fetchone()[0]
+    moved = 0
+    if names:
+        union = " UNION ALL ".join(f"SELECT {cols} FROM {name}.{_TABLE}" for name in names)
+        cur = dbapi.execute(f"INSERT INTO metrics ({cols}) SELECT {cols} FROM ({union}) ORDER BY {_PK_ORDER}")
+        moved = cur.rowcount
+    if moved != expected:
+        raise errors.OperationFailed(
+            f"staged metric points: {moved} found, {expected} recorded (a staging file was lost or damaged, "
+            "e.g. by a power cut): start the migration again into a new destination"
+        )
+    dbapi.execute(f'DROP TABLE "{STAGED_RUNS}"')
+    return moved
+
+
+def attach(dbapi: Any, prefix: str) -> None:
+    for i, path in enumerate(files(prefix)):
+        dbapi.execute(f"ATTACH DATABASE ? AS stage{i}", (path,))
+
+
+def detach(dbapi: Any) -> None:
+    for r in list(dbapi.execute("PRAGMA database_list")):
+        if r[1].startswith("stage"):
+            dbapi.execute(f"DETACH DATABASE {r[1]}")
+
+
+def remove_files(prefix: str) -> None:
+    for path in files(prefix):
+        for suffix in ("", "-journal"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path + suffix)

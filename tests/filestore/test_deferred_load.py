@@ -1,0 +1,138 @@
+"""The fast load's moving parts: staged metric points (SQLite), deferred indexes and constraints (SQLite,
+PostgreSQL). After a migration the destination's schema is exactly what MLflow's migrations create, the
+staging files are gone, and a staging file that lost points stops the migration instead of finishing it."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+import mlflow_upgrade.filestore as fs
+from mlflow_upgrade import errors
+from mlflow_upgrade.filestore import migrate_filestore, staging
+from mlflow_upgrade.filestore import schema as dbschema
+from tests.conftest import MYSQL_ADMIN, PG_ADMIN, _server_database, _unique_name
+from tests.support.fixture_stores import copy_filestore_fixture, manifest
+
+RUN_TABLES = ("metrics", "latest_metrics", "params", "tags", "runs")
+
+
+def _schema(uri: str) -> dict[str, object]:
+    engine = sa.create_engine(uri)
+    try:
+        insp = sa.inspect(engine)
+        out: dict[str, object] = {}
+        for table in RUN_TABLES:
+            out[table] = {
+                "pk": insp.get_pk_constraint(table),
+                "fks": sorted((fk["name"] or "", tuple(fk["constrained_columns"]), fk["referred_table"])
+                              for fk in insp.get_foreign_keys(table)),
+                "indexes": sorted((i["name"], tuple(i["column_names"]), bool(i["unique"]))
+                                  for i in insp.get_indexes(table)),
+            }
+        return out
+    finally:
+        engine.dispose()
+
+
+def _mlflow_schema(dialect: str, tmp_path: Path) -> tuple[dict[str, object], object]:
+    """The schema of a database created by MLflow's own migrations (and the cleanup of its database)."""
+    if dialect == "sqlite":
+        path = tmp_path / "reference.db"
+        dbschema.create_sqlite_file(path)
+        return _schema(f"sqlite:///{path}"), None
+    gen = _server_database(PG_ADMIN if dialect == "postgresql" else MYSQL_ADMIN, _unique_name("ref"))
+    uri = next(gen)
+    engine = sa.create_engine(uri)
+    try:
+        dbschema.initialize(engine)
+    finally:
+        engine.dispose()
+    return _schema(uri), gen
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql", "mysql"])
+def test_schema_after_migration_is_mlflows(dialect: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    uri = request.getfixturevalue({"sqlite": "sqlite_uri", "postgresql": "pg_uri", "mysql": "mysql_uri"}[dialect])
+    root = copy_filestore_fixture("2.9.2", tmp_path)
+    report = migrate_filestore(root, uri, progress=False)
+    assert report.status == "complete" and report.rows["metrics"] > 0
+    want, cleanup = _mlflow_schema(dialect, tmp_path)
+    try:
+        assert _schema(uri) == want
+    finally:
+        if cleanup is not None:
+            next(cleanup, None)
+
+
+def _stop_before_final_step(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Stop(Exception):
+        pass
+
+    def stop(engine: sa.Engine) -> int:
+        raise Stop
+
+    monkeypatch.setattr(fs.indexes, "restore", stop)
+    return Stop
+
+
+def test_staging_files_are_private_and_removed(tmp_path: Path, sqlite_uri: str,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    root = copy_filestore_fixture("2.22.5", tmp_path)
+    dest = Path(sqlite_uri.removeprefix("sqlite:///"))
+    clean = migrate_filestore(root, f"sqlite:///{tmp_path / 'clean.db'}", progress=False)
+    with monkeypatch.context() as patch:
+        stop = _stop_before_final_step(patch)
+        with pytest.raises(stop):
+            migrate_filestore(root, sqlite_uri, progress=False)
+    staged = staging.files(staging.prefix_for(dest.resolve()))
+    assert staged, "the readers staged metric points next to the destination"
+    for path in staged:
+        assert stat.S_IMODE(Path(path).stat().st_mode) == 0o600
+    resumed = migrate_filestore(root, sqlite_uri, progress=False)
+    assert resumed.mode == "resume" and resumed.status == "complete"
+    assert resumed.rows["metrics"] == clean.rows["metrics"]
+    assert not staging.files(staging.prefix_for(dest.resolve()))
+    with sqlite3.connect(dest) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM metrics").fetchone()[0] == clean.rows["metrics"]
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert staging.STAGED_RUNS not in tables
+
+
+def test_lost_staged_points_stop_the_migration(tmp_path: Path, sqlite_uri: str,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    root = copy_filestore_fixture("2.22.5", tmp_path)
+    dest = Path(sqlite_uri.removeprefix("sqlite:///"))
+    with monkeypatch.context() as patch:
+        stop = _stop_before_final_step(patch)
+        with pytest.raises(stop):
+            migrate_filestore(root, sqlite_uri, progress=False)
+    path = next(p for p in staging.files(staging.prefix_for(dest.resolve()))
+                if sqlite3.connect(p).execute("SELECT COUNT(*) FROM points").fetchone()[0])
+    with sqlite3.connect(path) as conn:  # as a power cut might: committed points gone
+        conn.execute("DELETE FROM points WHERE rowid IN (SELECT rowid FROM points LIMIT 3)")
+    with pytest.raises(errors.OperationFailed, match="staged metric points"):
+        migrate_filestore(root, sqlite_uri, progress=False)
+    with sqlite3.connect(dest) as conn:  # nothing half-done: metrics still empty, the record still there
+        assert conn.execute("SELECT COUNT(*) FROM metrics").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("reader", ["process", "inline"])
+def test_run_folder_copied_into_another_experiment_is_staged_once(
+        reader: str, tmp_path: Path, sqlite_uri: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MLFLOW_UPGRADE_FS_READER", reader)
+    root = copy_filestore_fixture("2.9.2", tmp_path)
+    run_id = manifest("2.9.2")["ids"]["file"]["runs"]["train"]  # 200 steps of several metrics
+    src_exp = next(p for p in root.iterdir() if (p / run_id).is_dir())
+    other = next(p for p in root.iterdir() if p.name.isdigit() and p != src_exp and (p / "meta.yaml").is_file())
+    shutil.copytree(src_exp / run_id, other / run_id)
+    clean = migrate_filestore(copy_filestore_fixture("2.9.2", tmp_path / "clean"),
+                              f"sqlite:///{tmp_path / 'clean.db'}", progress=False)
+    report = migrate_filestore(root, sqlite_uri, progress=False)
+    assert report.problems.counts["duplicate_run"] == 1
+    assert report.rows["metrics"] == clean.rows["metrics"] > 200
