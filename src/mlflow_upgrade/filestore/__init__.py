@@ -457,9 +457,10 @@ def _read_runs(run_dirs: list[Path], dest: int, src_id: str, dataset_ids: dict[s
         rec = reader.read_run(run_dir, src_id, problems, dataset_ids)
         if rec is not None:
             if stage_prefix:  # the points go to this reader's staging file; the writer gets their tag
-                rec.metrics = staging.stage(stage_prefix, pipeline.reader_index(), rec.metrics)
+                rec.metrics = staging.stage(stage_prefix, pipeline.reader_index(),
+                                            encode.flat(rec.run_uuid, rec.metrics))
             else:
-                rec.metrics = encode.encode_rows(fmt, rec.metrics)
+                rec.metrics = encode.encode(fmt, rec.run_uuid, rec.metrics)
         out.append((run_dir, rec, problems))
     if stage_prefix:  # committed before the writer sees these runs: a recorded run has its points staged
         staging.commit(stage_prefix, pipeline.reader_index())

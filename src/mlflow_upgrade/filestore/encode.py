@@ -1,16 +1,18 @@
-"""Metric rows encoded, in the reader processes, into what the destination's writer sends as is.
+"""Metric points encoded, in the reader processes, into what the destination's writer sends as is.
 
-Turning two million Python tuples into driver calls is most of the writer's CPU; the readers run on the
-other cores, so they do it: the writer only joins finished pieces.
+Turning two million points into driver calls is most of the writer's CPU; the readers run on the other
+cores, so they do it, one metric (:class:`~.reader.Series`) at a time with C-level ``map``/slice operations
+(the key and run id are escaped once per metric, not per point): the writer only joins finished pieces.
 
 * ``flat`` (SQLite): the row values in one flat list, cut by the writer into multi-row ``INSERT`` parameter
   lists; a flat list of scalars also crosses the process boundary at half the cost of a list of tuples.
 * ``pgcopy`` (PostgreSQL, psycopg 3): ``COPY ... FROM STDIN`` text-format lines. Floats are written with
-  ``repr`` (shortest string that reads back to the same double), which PostgreSQL's ``float8in`` reads back
-  exactly.
-* ``mysql`` (MariaDB/MySQL): the ``(...), (...)`` part of a multi-row ``INSERT``, escaped as PyMySQL escapes
-  (its own escape table), floats as ``repr`` + ``e0`` (a DOUBLE literal, as PyMySQL writes them).
-* ``rows``: the tuples themselves (other drivers).
+  ``repr`` (the shortest string that reads back to the same double), which PostgreSQL's ``float8in`` reads
+  back exactly.
+* ``mysql`` (MariaDB/MySQL): the ``(...), (...)`` part of a multi-row ``INSERT``, strings escaped with
+  PyMySQL's escape table, floats in exponent form with 17 significant digits (``.16e``): an
+  approximate-value (DOUBLE) literal, and 17 digits always read back to the same double.
+* ``rows``: (key, value, timestamp, step, is_nan, run_uuid) tuples (other drivers).
 """
 
 from __future__ import annotations
@@ -18,7 +20,10 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from mlflow_upgrade.filestore.reader import Series
+
 FORMATS = ("flat", "pgcopy", "mysql", "rows")
+WIDTH = 6  # columns of a metrics row
 
 _PG_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 # PyMySQL's escape_string table (pymysql.converters._escape_table), without importing the driver here.
@@ -36,29 +41,48 @@ def metric_format(dialect: str, driver: str) -> str:
     return "rows"
 
 
-def encode_rows(fmt: str, rows: list[tuple]) -> Any:
-    """``rows`` of (key, value, timestamp, step, is_nan, run_uuid) in ``fmt``."""
+def encode(fmt: str, run_uuid: str, metrics: list[Series]) -> Any:
+    """A run's metric points in ``fmt``."""
     if fmt == "flat":
-        return list(itertools.chain.from_iterable(rows))
+        return flat(run_uuid, metrics)
     if fmt == "pgcopy":
-        return "".join([_pg_line(r) for r in rows]).encode()
+        return "".join([_pg_copy(run_uuid, s) for s in metrics]).encode()
     if fmt == "mysql":
-        return ",".join([_mysql_tuple(r) for r in rows]).encode()
-    return rows
+        return ",".join([_mysql_values(run_uuid, s) for s in metrics if s.values]).encode()
+    return [row for s in metrics for row in s.rows(run_uuid)]
 
 
-def _pg_line(row: tuple) -> str:
-    key, value, ts, step, is_nan, run_uuid = row
-    return (f"{key.translate(_PG_COPY_ESCAPES)}\t{value!r}\t{ts}\t{step}\t{'t' if is_nan else 'f'}\t"
-            f"{run_uuid.translate(_PG_COPY_ESCAPES)}\n")
+def flat(run_uuid: str, metrics: list[Series]) -> list[Any]:
+    """(key, value, timestamp, step, is_nan, run_uuid) of every point, in one flat list."""
+    out: list[Any] = []
+    for s in metrics:
+        n = len(s.values)
+        block: list[Any] = [None] * (WIDTH * n)
+        block[0::WIDTH] = [s.key] * n
+        block[1::WIDTH] = s.values
+        block[2::WIDTH] = s.timestamps
+        block[3::WIDTH] = s.steps
+        block[4::WIDTH] = s.is_nan if s.is_nan is not None else [False] * n
+        block[5::WIDTH] = [run_uuid] * n
+        out += block
+    return out
 
 
-def _mysql_float(value: float) -> str:
-    text = repr(value)
-    return text if "e" in text else text + "e0"
+def _braces(text: str) -> str:
+    return text.replace("{", "{{").replace("}", "}}")
 
 
-def _mysql_tuple(row: tuple) -> str:
-    key, value, ts, step, is_nan, run_uuid = row
-    return (f"('{key.translate(_MYSQL_ESCAPES)}',{_mysql_float(value)},{ts},{step},{1 if is_nan else 0},"
-            f"'{run_uuid.translate(_MYSQL_ESCAPES)}')")
+def _nan_column(s: Series, true: str, false: str) -> Any:
+    return itertools.repeat(false) if s.is_nan is None else [true if x else false for x in s.is_nan]
+
+
+def _pg_copy(run_uuid: str, s: Series) -> str:
+    line = (f"{_braces(s.key.translate(_PG_COPY_ESCAPES))}\t{{!r}}\t{{}}\t{{}}\t{{}}\t"
+            f"{_braces(run_uuid.translate(_PG_COPY_ESCAPES))}\n")
+    return "".join(map(line.format, s.values, s.timestamps, s.steps, _nan_column(s, "t", "f")))
+
+
+def _mysql_values(run_uuid: str, s: Series) -> str:
+    row = (f"('{_braces(s.key.translate(_MYSQL_ESCAPES))}',{{:.16e}},{{}},{{}},{{}},"
+           f"'{_braces(run_uuid.translate(_MYSQL_ESCAPES))}')")
+    return ",".join(map(row.format, s.values, s.timestamps, s.steps, _nan_column(s, "1", "0")))

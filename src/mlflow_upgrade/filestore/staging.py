@@ -56,11 +56,11 @@ def create_record_table(conn: sa.Connection) -> None:
 
 
 # -- reader side ----------------------------------------------------------------------------------------------
-def stage(prefix: str, reader: int, rows: list[tuple]) -> int:
-    """Append one run's metric rows to this reader's staging file (the caller commits with :func:`commit`);
-    returns the tag the writer records for them."""
+def stage(prefix: str, reader: int, flat: list[Any]) -> int:
+    """Append one run's metric points (row values in one flat list, see encode.flat) to this reader's
+    staging file (the caller commits with :func:`commit`); returns the tag the writer records for them."""
     tag = random.getrandbits(62)
-    if not rows:
+    if not flat:
         return tag
     conn = _connection(f"{prefix}{reader}")
     first = conn.execute(f"SELECT COALESCE(MAX(rowid), 0) + 1 FROM {_TABLE}").fetchone()[0]
@@ -68,14 +68,13 @@ def stage(prefix: str, reader: int, rows: list[tuple]) -> int:
     per = _VARIABLES // width
     sql = f'INSERT INTO {_TABLE} VALUES '
     one = f"({', '.join(['?'] * width)})"
-    flat = [v for row in rows for v in row]
     step = per * width
     full = len(flat) // step * step
     if full:
         conn.executemany(sql + ", ".join([one] * per), [flat[i:i + step] for i in range(0, full, step)])
     if full < len(flat):
         conn.execute(sql + ", ".join([one] * ((len(flat) - full) // width)), flat[full:])
-    conn.execute("INSERT INTO tags VALUES (?, ?, ?)", (tag, first, first + len(rows) - 1))
+    conn.execute("INSERT INTO tags VALUES (?, ?, ?)", (tag, first, first + len(flat) // width - 1))
     return tag
 
 
