@@ -23,8 +23,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from mlflow_upgrade import errors
-from mlflow_upgrade.filestore import checkpoint, encode, extras, indexes, pipeline, reader, staging
+from mlflow_upgrade.filestore import checkpoint, encode, extras, indexes, pipeline, reader, staging, writers
 from mlflow_upgrade.filestore import schema as dbschema
+from mlflow_upgrade.filestore.loader import BulkWriter
 from mlflow_upgrade.filestore.problems import ProblemLog
 from mlflow_upgrade.uri import StoreRef, open_engine, parse_store_uri
 
@@ -187,8 +188,6 @@ def _prescan(root: Path, report: MigrationReport) -> None:
 class _Migration:
     def __init__(self, engine: sa.Engine, root: Path, report: MigrationReport, *, progress: bool,
                  commit_rows: int) -> None:
-        from mlflow_upgrade.filestore.loader import BulkWriter
-
         self.engine = engine
         self.root = root
         self.report = report
@@ -196,6 +195,9 @@ class _Migration:
         self.progress = progress
         self.commit_rows = commit_rows
         self.writer = BulkWriter(engine)
+        # server databases: runs go to several connections in parallel (writers.py)
+        n_writers = writers.parallel_writers_wanted(engine.dialect.name)
+        self.run_writers = writers.ParallelWriters(engine, n_writers, commit_rows=commit_rows) if n_writers else None
         # SQLite, new migration (or its resume): readers stage metric points in files of their own (staging.py)
         self.stage_prefix = indexes.staging_prefix(engine)
         self.uncommitted = 0
@@ -221,12 +223,20 @@ class _Migration:
                         self._write_runs(item.args[2], item.args[1], result)
                     else:
                         item()
+                if self.run_writers is not None:
+                    self.run_writers.finish()  # every run committed before the registry points at them
                 self._registry()
             self.writer.commit()
             self._finish_sequences()
             ok = True
         finally:
             staging.close_all()
+            if not ok and self.run_writers is not None:
+                self.run_writers.abort()
+            if self.run_writers is not None:
+                self.run_writers.close()
+                for table, n in self.run_writers.written.items():
+                    self.writer.written[table] = self.writer.written.get(table, 0) + n
             if ok:
                 self.writer.close()
                 t0 = time.monotonic()
@@ -357,16 +367,17 @@ class _Migration:
         self.bar.advance(self.task_runs, n)
 
     def _experiment_tail(self, src_id: str, path: Path, dest: int) -> None:
-        self._experiment_units(src_id, dest, "trace", extras.list_traces(path), extras.read_trace, "traces")
-        self._experiment_units(src_id, dest, "logged_model", extras.list_logged_models(path),
-                               extras.read_logged_model, "logged_models")
+        traces, models = extras.list_traces(path), extras.list_logged_models(path)
+        if self.run_writers is not None and (traces or models):
+            self.run_writers.sync()  # logged models' metrics point at runs: those must be committed first
+        self._experiment_units(src_id, dest, "trace", traces, extras.read_trace, "traces")
+        self._experiment_units(src_id, dest, "logged_model", models, extras.read_logged_model, "logged_models")
         self.writer.commit()
         self.uncommitted = 0
         self.bar.advance(self.task_exp)
 
     def _write_runs(self, src_id: str, dest: int, results: list[tuple]) -> None:
-        """One reader task's runs: each with its checkpoint row; a commit only between runs."""
-        w = self.writer
+        """One reader task's runs: each with its checkpoint row, in one transaction."""
         for run_dir, rec, problems in results:
             self.problems.merge(problems)
             self.bar.advance(self.task_runs)
@@ -377,20 +388,13 @@ class _Migration:
                 continue
             self.seen_runs.add(rec.run_uuid)
             rec.row["experiment_id"] = dest
-            w.add("runs", [tuple(rec.row[c] for c in _RUN_COLS)])
-            w.add("params", [(k, v, rec.run_uuid) for k, v in rec.params])
-            w.add("tags", [(k, v, rec.run_uuid) for k, v in rec.tags])
-            if self.stage_prefix:  # the reader staged the points: record how many, with the checkpoint
-                w.add(staging.STAGED_RUNS, [(rec.metrics, rec.metric_count)])  # (tag, points)
+            job = functools.partial(_add_run, rec, src_id, run_dir.name, bool(self.stage_prefix))
+            if self.run_writers is not None:
+                self.run_writers.submit(job)
+                self.rows_total += rec.row_count
             else:
-                w.add_encoded("metrics", rec.metrics, rec.metric_count)
-            w.add("latest_metrics", rec.latest)
-            if rec.inputs:
-                w.add_dicts("inputs", rec.inputs)
-                w.add("input_tags", rec.input_tags, ("input_uuid", "name", "value"))
-            self._done("run", run_dir.name, src_id, rec.run_uuid)
+                self._maybe_commit(job(self.writer))
             self._count("runs")
-            self._maybe_commit(rec.row_count)
         self._rate()
 
     def _rate(self) -> None:
@@ -445,6 +449,23 @@ class _Migration:
                 "SELECT setval(pg_get_serial_sequence('experiments', 'experiment_id'), "
                 "GREATEST((SELECT COALESCE(MAX(experiment_id), 0) FROM experiments), 1))"
             ))
+
+
+def _add_run(rec: reader.RunRec, src_id: str, folder: str, staged: bool, w: BulkWriter) -> int:
+    """Add one run's rows and its checkpoint row to ``w``; returns how many rows."""
+    w.add("runs", [tuple(rec.row[c] for c in _RUN_COLS)])
+    w.add("params", [(k, v, rec.run_uuid) for k, v in rec.params])
+    w.add("tags", [(k, v, rec.run_uuid) for k, v in rec.tags])
+    if staged:  # the reader staged the points: record their tag and count, with the checkpoint
+        w.add(staging.STAGED_RUNS, [(rec.metrics, rec.metric_count)])
+    else:
+        w.add_encoded("metrics", rec.metrics, rec.metric_count)
+    w.add("latest_metrics", rec.latest)
+    if rec.inputs:
+        w.add_dicts("inputs", rec.inputs)
+        w.add("input_tags", rec.input_tags, ("input_uuid", "name", "value"))
+    w.add(checkpoint.DONE, [("run", folder, src_id, rec.run_uuid)])
+    return rec.row_count
 
 
 def _read_runs(run_dirs: list[Path], dest: int, src_id: str, dataset_ids: dict[str, str],

@@ -67,6 +67,7 @@ class BulkWriter:
         self.buffers: dict[tuple[str, tuple[str, ...]], list[Any]] = {}
         self.buffered = 0
         self.written: dict[str, int] = {}
+        self._written_committed: dict[str, int] = {}
         self._setup_session()
 
     def _setup_session(self) -> None:
@@ -137,10 +138,12 @@ class BulkWriter:
     def commit(self) -> None:
         self.flush()
         self.raw.commit()
+        self._written_committed = dict(self.written)
 
     def rollback(self) -> None:
         self.buffers.clear()
         self.buffered = 0
+        self.written = dict(self._written_committed)
         self.raw.rollback()
 
     def close(self) -> None:
