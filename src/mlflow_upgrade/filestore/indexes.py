@@ -22,6 +22,8 @@ the run tables. Not for MySQL (its foreign keys need these indexes) nor for an i
 from __future__ import annotations
 
 import json
+import logging
+import time
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -30,6 +32,7 @@ from mlflow_upgrade.filestore import staging
 from mlflow_upgrade.filestore.checkpoint import state_table
 
 TABLES = ("metrics", "latest_metrics", "params", "tags")
+_log = logging.getLogger(__name__)
 STATE_KEY = "deferred_indexes"
 STAGE_KEY = "staged_tables"
 CONSTRAINT_KEY = "deferred_constraints"
@@ -106,22 +109,28 @@ def restore(engine: sa.Engine) -> int:
 
 def _restore(conn: sa.Connection) -> int:
     moved = 0
+    t0 = time.monotonic()
     if _state(conn, STAGE_KEY):
         moved = staging.merge(conn.connection.dbapi_connection, _state(conn, STAGE_KEY))
+        _log.debug("staged metric points copied into metrics: %d in %.2f s", moved, time.monotonic() - t0)
     _set_state(conn, STAGE_KEY, None)
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")  # index builds sort in memory
     present_constraints = {name for name, _ in _pg_constraints(conn)}
     for name, ddl in json.loads(_state(conn, CONSTRAINT_KEY) or "[]"):
         if name not in present_constraints:
+            t0 = time.monotonic()
             conn.exec_driver_sql(ddl)
+            _log.debug("constraint %s added in %.2f s", name, time.monotonic() - t0)
     _set_state(conn, CONSTRAINT_KEY, None)
     value = _state(conn, STATE_KEY)
     if value:
         present = {name for name, _ in _secondary(conn)}
         for name, ddl in json.loads(value):
             if name not in present:
+                t0 = time.monotonic()
                 conn.exec_driver_sql(ddl)
+                _log.debug("index %s built in %.2f s", name, time.monotonic() - t0)
     _set_state(conn, STATE_KEY, None)
     return moved
 
@@ -149,7 +158,9 @@ def _restore_sqlite(engine: sa.Engine) -> int:
             except BaseException:
                 dbapi.execute("ROLLBACK")
                 raise
+            t0 = time.monotonic()
             dbapi.execute("COMMIT")
+            _log.debug("final step committed in %.2f s", time.monotonic() - t0)
             staging.detach(dbapi)
         finally:
             dbapi.isolation_level = old_level
