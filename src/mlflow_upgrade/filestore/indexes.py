@@ -147,7 +147,7 @@ def _restore_sqlite(engine: sa.Engine) -> int:
         dbapi.isolation_level = None  # we issue BEGIN/COMMIT ourselves
         try:
             dbapi.execute("PRAGMA journal_mode=DELETE")
-            dbapi.execute("PRAGMA cache_size=-65536")
+            dbapi.execute("PRAGMA cache_size=-16384")
             dbapi.execute("PRAGMA threads=2")  # the ORDER BY's sorter may use a second core
             if prefix:
                 staging.discard_unrecorded(dbapi, prefix)
