@@ -136,3 +136,33 @@ def test_run_folder_copied_into_another_experiment_is_staged_once(
     report = migrate_filestore(root, sqlite_uri, progress=False)
     assert report.problems.counts["duplicate_run"] == 1
     assert report.rows["metrics"] == clean.rows["metrics"] > 200
+
+
+KILL_INSIDE_FINAL_STEP = """
+import os, signal, sys
+from mlflow_upgrade.filestore import indexes, migrate_filestore, staging
+real_merge = staging.merge
+def merge_then_die(dbapi, prefix):
+    real_merge(dbapi, prefix)  # the points are in metrics, the transaction is open: die before COMMIT
+    os.kill(os.getpid(), signal.SIGKILL)
+staging.merge = merge_then_die
+migrate_filestore(sys.argv[1], sys.argv[2], progress=False)
+"""
+
+
+def test_killed_inside_the_final_step_resumes(tmp_path: Path, sqlite_uri: str) -> None:
+    import subprocess
+    import sys
+
+    root = copy_filestore_fixture("2.22.5", tmp_path)
+    clean = migrate_filestore(root, f"sqlite:///{tmp_path / 'clean.db'}", progress=False)
+    killed = subprocess.run([sys.executable, "-c", KILL_INSIDE_FINAL_STEP, str(root), sqlite_uri],
+                            capture_output=True, text=True)
+    assert killed.returncode == -9, killed.stderr
+    dest = Path(sqlite_uri.removeprefix("sqlite:///"))
+    assert Path(f"{dest}-journal").exists()  # a hot journal: SQLite rolls the final step back on next open
+    resumed = migrate_filestore(root, sqlite_uri, progress=False)
+    assert resumed.mode == "resume" and resumed.status == "complete"
+    with sqlite3.connect(dest) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM metrics").fetchone()[0] == clean.rows["metrics"]
+    assert _schema(sqlite_uri) == _schema(f"sqlite:///{tmp_path / 'clean.db'}")
