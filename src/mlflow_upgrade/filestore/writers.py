@@ -170,6 +170,8 @@ class _Slot:
                 self.failure = exc
                 if isinstance(job, _Sync):
                     job.done.set()
+                if job is _STOP:  # the last commit failed: nothing more will come
+                    return
 
     def _write(self, job: Job | None, *, final: bool) -> None:
         """Write ``job`` and commit once enough rows are pending (``final``: commit now)."""
