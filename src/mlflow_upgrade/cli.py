@@ -101,7 +101,9 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # an unexpected failure still gets one masked line; traceback on request
         if os.environ.get("MLFLOW_UPGRADE_DEBUG"):
             raise
-        print_error(f"unexpected error: {type(exc).__name__}: {exc} (set MLFLOW_UPGRADE_DEBUG=1 for a traceback)")
+        first_line = (str(exc).strip().splitlines() or [""])[0]  # drivers append multi-line context
+        print_error(f"unexpected error: {type(exc).__name__}: {first_line} (set MLFLOW_UPGRADE_DEBUG=1 for a "
+                    "traceback)")
         sys.exit(errors.ExitCode.FAILED)
     sys.exit(0)
 

@@ -122,3 +122,59 @@ def test_same_run_in_two_experiments(tmp_path: Path, sqlite_uri: str) -> None:
     report = migrate_filestore(root, sqlite_uri, progress=False)
     assert report.problems.counts["duplicate_run"] == 1
     assert report.units["runs"] == 9
+
+
+def _long_values(root: Path) -> Path:
+    """A run of the 1.30.1 store given what the file store accepts and MLflow's SQL schema cannot hold: a
+    9000-character param value, a 300-character tag key and a 300-character metric key (nested folders:
+    one path component cannot be that long)."""
+    run_dir = next(p for p in (root / "1").iterdir() if (p / "params").is_dir())
+    (run_dir / "params" / "config").write_text("x" * 9000)
+    (run_dir / "params" / "fits").write_text("y" * 250)
+    (run_dir / "tags" / ("t" * 200)).mkdir()
+    (run_dir / "tags" / ("t" * 200) / ("u" * 99)).write_text("v")
+    (run_dir / "metrics" / ("m" * 200)).mkdir()
+    (run_dir / "metrics" / ("m" * 200) / ("n" * 99)).write_text("1700000000000 1.5 0\n")
+    return run_dir
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql", "mysql"])
+def test_values_longer_than_the_destination_holds(dialect: str, tmp_path: Path,
+                                                  request: pytest.FixtureRequest) -> None:
+    uri = request.getfixturevalue({"sqlite": "sqlite_uri", "postgresql": "pg_uri", "mysql": "mysql_uri"}[dialect])
+    root = copy_filestore_fixture("1.30.1", tmp_path)
+    run_dir = _long_values(root)
+    report = migrate_filestore(root, uri, progress=False)
+    assert report.status == "complete"
+    engine = sa.create_engine(uri)
+    try:
+        with engine.connect() as conn:
+            params_t = sa.table("params", sa.column("key"), sa.column("value"), sa.column("run_uuid"))
+            tags_t = sa.table("tags", sa.column("key"), sa.column("run_uuid"))
+            params = dict(conn.execute(sa.select(params_t.c.key, params_t.c.value)
+                                       .where(params_t.c.run_uuid == run_dir.name)).all())
+            long_keys = conn.execute(sa.select(sa.func.count()).select_from(tags_t).where(
+                tags_t.c.run_uuid == run_dir.name, sa.func.length(tags_t.c.key) > 250)).scalar()
+    finally:
+        engine.dispose()
+    if dialect == "sqlite":  # SQLite holds them whole: nothing to skip
+        assert "value_too_long" not in report.problems.counts
+        assert len(params["config"]) == 9000 and long_keys == 1
+    else:  # PostgreSQL refuses them, MySQL would too (or truncate): skipped, each listed with its path
+        assert report.problems.counts["value_too_long"] == 3
+        listed = {p.path for p in report.problems.items if p.kind == "value_too_long"}
+        assert str(run_dir / "params" / "config") in listed
+        assert "config" not in params and long_keys == 0
+        assert params["fits"] == "y" * 250  # the run and its other params are migrated
+
+
+def test_strict_refuses_values_too_long_for_postgresql(tmp_path: Path, pg_uri: str) -> None:
+    root = copy_filestore_fixture("1.30.1", tmp_path)
+    _long_values(root)
+    with pytest.raises(StrictRefused, match="value_too_long"):
+        migrate_filestore(root, pg_uri, strict=True, progress=False)
+    engine = sa.create_engine(pg_uri)
+    try:
+        assert not sa.inspect(engine).get_table_names()  # nothing written, not even the schema
+    finally:
+        engine.dispose()

@@ -94,7 +94,7 @@ def migrate_filestore(
         )
     report = MigrationReport(source=str(root), destination=ref.masked, dialect=ref.kind, mode="new")
     if strict:
-        _prescan(root, report)
+        _prescan(root, report, dbschema.declared_limits(ref.kind))
         if report.problems.errors:
             report.status = "refused"
             report.seconds = time.monotonic() - started
@@ -107,10 +107,29 @@ def migrate_filestore(
     engine = _prepare_destination(ref, root, report, incremental=incremental)
     try:
         _Migration(engine, root, report, progress=progress, commit_rows=commit_rows).run()
+    except (sa.exc.DBAPIError, *_driver_errors()) as exc:
+        first = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""])[0]
+        raise errors.OperationFailed(
+            f"writing to {ref.masked} failed: {type(exc).__name__}: {first}; what was committed is kept: "
+            "fix the cause and run the same command again to resume"
+        ) from exc
     finally:
         engine.dispose()
     report.seconds = time.monotonic() - started
     return report
+
+
+def _driver_errors() -> tuple[type[BaseException], ...]:
+    """The DBAPI drivers' base error classes (raw connections raise them unwrapped)."""
+    import sqlite3
+
+    found: list[type[BaseException]] = [sqlite3.Error]
+    for module, name in (("psycopg", "Error"), ("psycopg2", "Error"), ("pymysql", "Error")):
+        try:
+            found.append(getattr(__import__(module), name))
+        except ImportError:
+            continue
+    return tuple(found)
 
 
 # -- destination --------------------------------------------------------------------------------------------
@@ -165,7 +184,7 @@ def _revision(engine: sa.Engine) -> str | None:
         return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
 
 
-def _prescan(root: Path, report: MigrationReport) -> None:
+def _prescan(root: Path, report: MigrationReport, limits: dict[str, int]) -> None:
     """Read everything without writing (``--strict``): the problems, nothing else."""
     problems = report.problems
     for src_id, path, in_trash in reader.list_experiments(root):
@@ -175,7 +194,7 @@ def _prescan(root: Path, report: MigrationReport) -> None:
             if exp is None:
                 problems.add("orphan_run", run_dir, f"experiment {src_id} unreadable")
                 continue
-            reader.read_run(run_dir, src_id, problems, dataset_ids)
+            reader.read_run(run_dir, src_id, problems, dataset_ids, limits)
         for trace_dir in extras.list_traces(path):
             extras.read_trace(trace_dir, problems)
         for model_dir in extras.list_logged_models(path):
@@ -200,6 +219,7 @@ class _Migration:
         self.run_writers = writers.ParallelWriters(engine, n_writers, commit_rows=commit_rows) if n_writers else None
         # SQLite, new migration (or its resume): readers stage metric points in files of their own (staging.py)
         self.stage_prefix = indexes.staging_prefix(engine)
+        self.limits = dbschema.value_limits(engine)  # lengths a server enforces: longer values are recorded
         self.uncommitted = 0
         self.rows_total = 0
         self.started = time.monotonic()
@@ -342,7 +362,8 @@ class _Migration:
             yield functools.partial(self._skipped_runs, len(run_dirs) - len(todo))
             fmt = f"stage:{self.stage_prefix}" if self.stage_prefix else self.writer.metric_format
             for i in range(0, len(todo), _CHUNK_RUNS):
-                yield pipeline.Task(_read_runs, todo[i:i + _CHUNK_RUNS], dest, src_id, dataset_ids, fmt)
+                yield pipeline.Task(_read_runs, todo[i:i + _CHUNK_RUNS], dest, src_id, dataset_ids, fmt,
+                                    self.limits)
             yield functools.partial(self._experiment_tail, src_id, path, dest)
 
     def _orphan_runs(self, src_id: str, run_dirs: list[Path]) -> None:
@@ -469,13 +490,13 @@ def _add_run(rec: reader.RunRec, src_id: str, folder: str, staged: bool, w: Bulk
 
 
 def _read_runs(run_dirs: list[Path], dest: int, src_id: str, dataset_ids: dict[str, str],
-               fmt: str) -> list[tuple]:
+               fmt: str, limits: dict[str, int]) -> list[tuple]:
     """(run_dir, RunRec | None, problems) for each run, metrics encoded for the writer: a reader's task."""
     out = []
     stage_prefix = fmt[len("stage:"):] if fmt.startswith("stage:") else None
     for run_dir in run_dirs:
         problems = ProblemLog()
-        rec = reader.read_run(run_dir, src_id, problems, dataset_ids)
+        rec = reader.read_run(run_dir, src_id, problems, dataset_ids, limits)
         if rec is not None:
             if stage_prefix:  # the points go to this reader's staging file; the writer gets their tag
                 rec.metrics = staging.stage(stage_prefix, pipeline.reader_index(),

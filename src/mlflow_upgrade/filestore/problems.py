@@ -22,6 +22,8 @@ KINDS: dict[str, tuple[str, str]] = {
     "id_mismatch": ("error", "id in meta.yaml differs from its directory name: the directory name is used"),
     "name_collision": ("error", "experiment renamed: another experiment already has its name"),
     "duplicate_run": ("error", "run skipped: a run with the same id was already migrated from another folder"),
+    "value_too_long": ("error", "value skipped: longer than the destination's column allows (PostgreSQL and "
+                                "MySQL refuse it; SQLite would keep it)"),
     "dangling_reference": ("error", "row skipped: it points at an entity that does not exist in the source"),
     "trash_lifecycle_mismatch": ("error", "experiment in .trash with lifecycle_stage active: migrated DELETED"),
     "trashed_experiment": ("notice", "experiment in .trash: migrated with lifecycle_stage deleted"),

@@ -222,7 +222,8 @@ def list_run_dirs(exp_path: Path) -> list[Path]:
     return [Path(e.path) for e in entries if e.is_dir() and e.name not in RESERVED]
 
 
-def read_run(run_dir: Path, exp_src_id: str, problems: ProblemLog, dataset_ids: dict[str, str]) -> RunRec | None:
+def read_run(run_dir: Path, exp_src_id: str, problems: ProblemLog, dataset_ids: dict[str, str],
+             limits: dict[str, int] | None = None) -> RunRec | None:
     meta = read_yaml(run_dir / "meta.yaml", problems)
     if meta is None:
         return None
@@ -262,9 +263,34 @@ def read_run(run_dir: Path, exp_src_id: str, problems: ProblemLog, dataset_ids: 
     rec = RunRec(run_uuid=run_uuid, path=run_dir, row=row, tags=tags)
     rec.params = read_kv_dir(run_dir / "params", problems)
     _read_metrics(rec, run_dir / "metrics", problems)
+    if limits:
+        _apply_limits(rec, run_dir, limits, problems)
     rec.metric_count = sum(len(series.values) for series in rec.metrics)
     _read_inputs(rec, run_dir, problems, dataset_ids)
     return rec
+
+
+def _apply_limits(rec: RunRec, run_dir: Path, limits: dict[str, int], problems: ProblemLog) -> None:
+    """Drop (and record) params, tags and metrics whose key or value the destination cannot hold."""
+    for table, attr in (("params", "params"), ("tags", "tags")):
+        max_key, max_value = limits.get(f"{table}.key"), limits.get(f"{table}.value")
+        kept = []
+        for key, value in getattr(rec, attr):
+            if (max_key and len(key) > max_key) or (max_value and len(value) > max_value):
+                problems.add("value_too_long", run_dir / table / key,
+                             f"{len(key)}-character key / {len(value)}-character value; the destination holds "
+                             f"{max_key} / {max_value}")
+            else:
+                kept.append((key, value))
+        setattr(rec, attr, kept)
+    max_metric = limits.get("metrics.key")
+    if max_metric and any(len(s.key) > max_metric for s in rec.metrics):
+        for s in rec.metrics:
+            if len(s.key) > max_metric:
+                problems.add("value_too_long", run_dir / "metrics" / s.key,
+                             f"{len(s.key)}-character metric key; the destination holds {max_metric}")
+        rec.metrics = [s for s in rec.metrics if len(s.key) <= max_metric]
+        rec.latest = [row for row in rec.latest if len(row[0]) <= max_metric]
 
 
 def sanitize(value: float) -> tuple[float, bool]:

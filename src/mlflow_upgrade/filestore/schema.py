@@ -135,3 +135,42 @@ def experiment_id_bits(engine: sa.Engine) -> int:
         if col["name"] == "experiment_id":
             return 64 if isinstance(col["type"], sa.BigInteger) else 32
     return 32
+
+
+# (table, column) of the user's values whose declared length a server enforces
+_LIMITED = (("params", "key"), ("params", "value"), ("tags", "key"), ("tags", "value"), ("metrics", "key"))
+
+
+def value_limits(engine: sa.Engine) -> dict[str, int]:
+    """{"params.value": 8000, ...}: the declared lengths of the columns that hold the user's keys and values,
+    where the database enforces them (PostgreSQL refuses a longer value, MySQL refuses or truncates it;
+    SQLite stores it whole: {})."""
+    if engine.dialect.name == "sqlite":
+        return {}
+    return _declared_lengths(engine)
+
+
+def declared_limits(dialect: str) -> dict[str, int]:
+    """``value_limits`` of a destination with the installed MLflow's schema, before it exists (--strict reads
+    the cached SQLite template: the models declare the same lengths on every dialect)."""
+    if dialect == "sqlite":
+        return {}
+    template = sqlite_template()
+    if template is None:
+        return {}
+    engine = sa.create_engine(f"sqlite:///{template}", poolclass=sa.pool.NullPool)
+    try:
+        return _declared_lengths(engine)
+    finally:
+        engine.dispose()
+
+
+def _declared_lengths(engine: sa.Engine) -> dict[str, int]:
+    inspector = sa.inspect(engine)
+    out: dict[str, int] = {}
+    for table, column in _LIMITED:
+        for col in inspector.get_columns(table):
+            length = getattr(col["type"], "length", None)
+            if col["name"] == column and isinstance(length, int):
+                out[f"{table}.{column}"] = length
+    return out
