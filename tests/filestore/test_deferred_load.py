@@ -74,7 +74,7 @@ def _stop_before_final_step(monkeypatch: pytest.MonkeyPatch) -> None:
     class Stop(Exception):
         pass
 
-    def stop(engine: sa.Engine) -> int:
+    def stop(engine: sa.Engine, on_step: object = None) -> int:
         raise Stop
 
     monkeypatch.setattr(fs.indexes, "restore", stop)

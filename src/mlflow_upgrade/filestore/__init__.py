@@ -231,46 +231,61 @@ class _Migration:
 
         experiments = reader.list_experiments(self.root)
         run_total = sum(len(reader.list_run_dirs(p)) for _, p, _ in experiments)
-        ok = False
+        loaded = ok = False
         try:
             with progress_display(self.progress) as bar:
                 self.bar = bar
                 self.task_exp = bar.add_task("experiments", total=len(experiments), rate="")
                 self.task_runs = bar.add_task("runs", total=run_total, rate="")
-                exp_map = self._experiments(experiments)
-                for item, result in pipeline.ordered(self._work(experiments, exp_map), ahead=_READ_AHEAD):
-                    if isinstance(item, pipeline.Task):
-                        self._write_runs(item.args[2], item.args[1], result)
-                    else:
-                        item()
-                if self.run_writers is not None:
-                    self.run_writers.finish()  # every run committed before the registry points at them
-                self._registry()
-            self.writer.commit()
-            self._finish_sequences()
+                self._load(experiments)
+                self._close_writers(committed=True)
+                loaded = True
+                self._final_step(bar)
             ok = True
         finally:
             staging.close_all()
-            if not ok and self.run_writers is not None:
-                self.run_writers.abort()
-            if self.run_writers is not None:
-                self.run_writers.close()
-                for table, n in self.run_writers.written.items():
-                    self.writer.written[table] = self.writer.written.get(table, 0) + n
-            if ok:
-                self.writer.close()
-                t0 = time.monotonic()
-                moved = indexes.restore(self.engine)
-                if moved:
-                    self.writer.written["metrics"] = self.writer.written.get("metrics", 0) + moved
-                self.report.index_seconds = time.monotonic() - t0
-                checkpoint.write_state(self.engine, status="complete", updated=checkpoint.now())
-                self.report.status = "complete"
-            else:
-                self.writer.rollback()
-                self.writer.close()
-                self.report.status = "interrupted"
+            if not loaded:
+                self._close_writers(committed=False)
+            self.report.status = "complete" if ok else "interrupted"
             self.report.rows = {t: n for t, n in self.writer.written.items() if t != checkpoint.DONE}
+
+    def _load(self, experiments: list[tuple[str, Path, bool]]) -> None:
+        exp_map = self._experiments(experiments)
+        for item, result in pipeline.ordered(self._work(experiments, exp_map), ahead=_READ_AHEAD):
+            if isinstance(item, pipeline.Task):
+                self._write_runs(item.args[2], item.args[1], result)
+            else:
+                item()
+        if self.run_writers is not None:
+            self.run_writers.finish()  # every run committed before the registry points at them
+        self._registry()
+        self.writer.commit()
+        self._finish_sequences()
+
+    def _close_writers(self, *, committed: bool) -> None:
+        """Close every connection (rolling back what is not committed when ``committed`` is False)."""
+        if self.run_writers is not None:
+            if not committed:
+                self.run_writers.abort()
+            self.run_writers.close()
+            for table, n in self.run_writers.written.items():
+                self.writer.written[table] = self.writer.written.get(table, 0) + n
+            self.run_writers = None
+        if not committed:
+            self.writer.rollback()
+        self.writer.close()
+
+    def _final_step(self, bar: Any) -> None:
+        """Staged points into place, deferred indexes and constraints back (one transaction), then the
+        migration is marked complete."""
+        task = bar.add_task("indexes", total=None, rate="")
+        t0 = time.monotonic()
+        moved = indexes.restore(self.engine, on_step=lambda what: bar.update(task, description=what))
+        if moved:
+            self.writer.written["metrics"] = self.writer.written.get("metrics", 0) + moved
+        self.report.index_seconds = time.monotonic() - t0
+        bar.update(task, description="indexes", total=1, completed=1)
+        checkpoint.write_state(self.engine, status="complete", updated=checkpoint.now())
 
     # -- helpers
     def _count(self, unit: str, n: int = 1) -> None:

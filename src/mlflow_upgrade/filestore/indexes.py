@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -98,19 +99,21 @@ def staging_prefix(engine: sa.Engine) -> str | None:
         return _state(conn, STAGE_KEY)
 
 
-def restore(engine: sa.Engine) -> int:
+def restore(engine: sa.Engine, on_step: Callable[[str], None] | None = None) -> int:
     """Copy staged metric points into ``metrics`` and re-create what :func:`defer` dropped (what is still
     missing), in one transaction; returns how many staged points were copied."""
+    step = on_step or (lambda what: None)
     if engine.dialect.name == "sqlite":
-        return _restore_sqlite(engine)
+        return _restore_sqlite(engine, step)
     with engine.begin() as conn:
-        return _restore(conn)
+        return _restore(conn, step)
 
 
-def _restore(conn: sa.Connection) -> int:
+def _restore(conn: sa.Connection, step: Callable[[str], None]) -> int:
     moved = 0
     t0 = time.monotonic()
     if _state(conn, STAGE_KEY):
+        step("sorting metrics")
         moved = staging.merge(conn.connection.dbapi_connection, _state(conn, STAGE_KEY))
         _log.debug("staged metric points copied into metrics: %d in %.2f s", moved, time.monotonic() - t0)
     _set_state(conn, STAGE_KEY, None)
@@ -119,6 +122,7 @@ def _restore(conn: sa.Connection) -> int:
     present_constraints = {name for name, _ in _pg_constraints(conn)}
     for name, ddl in json.loads(_state(conn, CONSTRAINT_KEY) or "[]"):
         if name not in present_constraints:
+            step(f"constraint {name}")
             t0 = time.monotonic()
             conn.exec_driver_sql(ddl)
             _log.debug("constraint %s added in %.2f s", name, time.monotonic() - t0)
@@ -128,6 +132,7 @@ def _restore(conn: sa.Connection) -> int:
         present = {name for name, _ in _secondary(conn)}
         for name, ddl in json.loads(value):
             if name not in present:
+                step(f"index {name}")
                 t0 = time.monotonic()
                 conn.exec_driver_sql(ddl)
                 _log.debug("index %s built in %.2f s", name, time.monotonic() - t0)
@@ -135,7 +140,7 @@ def _restore(conn: sa.Connection) -> int:
     return moved
 
 
-def _restore_sqlite(engine: sa.Engine) -> int:
+def _restore_sqlite(engine: sa.Engine, step: Callable[[str], None]) -> int:
     """SQLite: one explicit transaction (pysqlite would commit before each DDL statement otherwise), in
     rollback-journal mode, which journals only pages that existed before: the copy and the indexes mostly
     write new pages, so this writes them once instead of twice as WAL would."""
@@ -154,10 +159,11 @@ def _restore_sqlite(engine: sa.Engine) -> int:
                 staging.attach(dbapi, prefix)
             dbapi.execute("BEGIN IMMEDIATE")
             try:
-                moved = _restore(conn)
+                moved = _restore(conn, step)
             except BaseException:
                 dbapi.execute("ROLLBACK")
                 raise
+            step("committing")
             t0 = time.monotonic()
             dbapi.execute("COMMIT")
             _log.debug("final step committed in %.2f s", time.monotonic() - t0)
