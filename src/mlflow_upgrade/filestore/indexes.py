@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -143,7 +144,14 @@ def _restore(conn: sa.Connection, step: Callable[[str], None]) -> int:
 def _restore_sqlite(engine: sa.Engine, step: Callable[[str], None]) -> int:
     """SQLite: one explicit transaction (pysqlite would commit before each DDL statement otherwise), in
     rollback-journal mode, which journals only pages that existed before: the copy and the indexes mostly
-    write new pages, so this writes them once instead of twice as WAL would."""
+    write new pages, so this writes them once instead of twice as WAL would.
+
+    The sorts spill to temporary files as large as the staged points: unless SQLITE_TMPDIR or TMPDIR says
+    otherwise they go next to the destination (which has room for the data) rather than to /var/tmp or /tmp
+    (SQLite reads those variables once, when the module loads, so the PRAGMA is the way in)."""
+    temp_dir = None
+    if not (os.environ.get("SQLITE_TMPDIR") or os.environ.get("TMPDIR")) and engine.url.database:
+        temp_dir = str(Path(engine.url.database).resolve().parent)
     with engine.connect() as conn:
         dbapi = conn.connection.dbapi_connection
         conn.commit()
@@ -151,6 +159,8 @@ def _restore_sqlite(engine: sa.Engine, step: Callable[[str], None]) -> int:
         old_level = dbapi.isolation_level
         dbapi.isolation_level = None  # we issue BEGIN/COMMIT ourselves
         try:
+            if temp_dir:  # process-wide in SQLite: reset below
+                dbapi.execute("PRAGMA temp_store_directory = '{}'".format(temp_dir.replace("'", "''")))
             dbapi.execute("PRAGMA journal_mode=DELETE")
             dbapi.execute("PRAGMA cache_size=-16384")
             dbapi.execute("PRAGMA threads=2")  # the ORDER BY's sorter may use a second core
@@ -169,6 +179,8 @@ def _restore_sqlite(engine: sa.Engine, step: Callable[[str], None]) -> int:
             _log.debug("final step committed in %.2f s", time.monotonic() - t0)
             staging.detach(dbapi)
         finally:
+            if temp_dir:
+                dbapi.execute("PRAGMA temp_store_directory = ''")
             dbapi.isolation_level = old_level
     if prefix:
         staging.remove_files(prefix)
