@@ -504,6 +504,10 @@ def _add_run(rec: reader.RunRec, src_id: str, folder: str, staged: bool, w: Bulk
     return rec.row_count
 
 
+def _stage_metric(staged: staging.StagedRun, run_uuid: str, series: reader.Series) -> None:
+    staged.add(encode.flat(run_uuid, [series]))
+
+
 def _read_runs(run_dirs: list[Path], dest: int, src_id: str, dataset_ids: dict[str, str],
                fmt: str, limits: dict[str, int]) -> list[tuple]:
     """(run_dir, RunRec | None, problems) for each run, metrics encoded for the writer: a reader's task."""
@@ -511,12 +515,15 @@ def _read_runs(run_dirs: list[Path], dest: int, src_id: str, dataset_ids: dict[s
     stage_prefix = fmt[len("stage:"):] if fmt.startswith("stage:") else None
     for run_dir in run_dirs:
         problems = ProblemLog()
-        rec = reader.read_run(run_dir, src_id, problems, dataset_ids, limits)
-        if rec is not None:
-            if stage_prefix:  # the points go to this reader's staging file; the writer gets their tag
-                rec.metrics = staging.stage(stage_prefix, pipeline.reader_index(),
-                                            encode.flat(rec.run_uuid, rec.metrics))
-            else:
+        if stage_prefix:  # each metric goes to this reader's staging file as it is parsed
+            staged = staging.StagedRun(stage_prefix, pipeline.reader_index())
+            rec = reader.read_run(run_dir, src_id, problems, dataset_ids, limits,
+                                  on_metric=functools.partial(_stage_metric, staged))
+            if rec is not None:
+                rec.metrics = staged.finish()  # the writer records this tag with the run
+        else:
+            rec = reader.read_run(run_dir, src_id, problems, dataset_ids, limits)
+            if rec is not None:
                 rec.metrics = encode.encode(fmt, rec.run_uuid, rec.metrics)
         out.append((run_dir, rec, problems))
     if stage_prefix:  # committed before the writer sees these runs: a recorded run has its points staged

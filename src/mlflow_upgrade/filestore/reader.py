@@ -13,7 +13,7 @@ import math
 import operator
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -223,7 +223,11 @@ def list_run_dirs(exp_path: Path) -> list[Path]:
 
 
 def read_run(run_dir: Path, exp_src_id: str, problems: ProblemLog, dataset_ids: dict[str, str],
-             limits: dict[str, int] | None = None) -> RunRec | None:
+             limits: dict[str, int] | None = None,
+             on_metric: Callable[[str, Series], None] | None = None) -> RunRec | None:
+    """The run in ``run_dir``, or None after recording why. ``on_metric(run_uuid, series)``, when given,
+    receives each metric as it is parsed instead of ``RunRec.metrics`` holding them all (``metric_count``
+    still counts them)."""
     meta = read_yaml(run_dir / "meta.yaml", problems)
     if meta is None:
         return None
@@ -262,10 +266,13 @@ def read_run(run_dir: Path, exp_src_id: str, problems: ProblemLog, dataset_ids: 
     }
     rec = RunRec(run_uuid=run_uuid, path=run_dir, row=row, tags=tags)
     rec.params = read_kv_dir(run_dir / "params", problems)
-    _read_metrics(rec, run_dir / "metrics", problems)
+    if on_metric is not None and limits and limits.get("metrics.key"):
+        raise ValueError("on_metric cannot be combined with a metric key limit")  # staging is SQLite only
+    _read_metrics(rec, run_dir / "metrics", problems, on_metric)
     if limits:
         _apply_limits(rec, run_dir, limits, problems)
-    rec.metric_count = sum(len(series.values) for series in rec.metrics)
+    if on_metric is None:
+        rec.metric_count = sum(len(series.values) for series in rec.metrics)
     _read_inputs(rec, run_dir, problems, dataset_ids)
     return rec
 
@@ -392,8 +399,17 @@ def _parse_fast(key: str, lines: list[str], run_uuid: str) -> tuple[Series, tupl
     return Series(key, values, stamps, steps, None), (key, value, stamp, step, False, run_uuid)
 
 
-def _read_metrics(rec: RunRec, metrics_dir: Path, problems: ProblemLog) -> None:
+def _read_metrics(rec: RunRec, metrics_dir: Path, problems: ProblemLog,
+                  on_metric: Callable[[str, Series], None] | None = None) -> None:
     run_uuid = rec.run_uuid
+
+    def keep(series: Series) -> None:
+        if on_metric is None:
+            rec.metrics.append(series)
+        else:
+            on_metric(run_uuid, series)
+            rec.metric_count += len(series.values)
+
     for key, text in read_kv_dir(metrics_dir, problems):
         lines = text.splitlines()
         unique = list(dict.fromkeys(lines))  # exact duplicate lines: the common case, found cheaply
@@ -403,7 +419,7 @@ def _read_metrics(rec: RunRec, metrics_dir: Path, problems: ProblemLog) -> None:
             if dupes:
                 problems.add("duplicate_metric_point", metrics_dir / key, f"{dupes} duplicate line(s) dropped",
                              dupes)
-            rec.metrics.append(fast[0])
+            keep(fast[0])
             rec.latest.append(fast[1])
             continue
         rows, bad, _ = _parse_metric_lines(key, unique, run_uuid)
@@ -431,8 +447,8 @@ def _read_metrics(rec: RunRec, metrics_dir: Path, problems: ProblemLog) -> None:
                     best, latest = cand, row
         rec.latest.append(latest)
         nans = [r[4] for r in rows]
-        rec.metrics.append(Series(key, [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows],
-                                  nans if any(nans) else None))
+        keep(Series(key, [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows],
+                    nans if any(nans) else None))
 
 
 def _folders_with_meta(base: Path, problems: ProblemLog) -> Iterator[tuple[os.DirEntry, dict]]:

@@ -56,26 +56,36 @@ def create_record_table(conn: sa.Connection) -> None:
 
 
 # -- reader side ----------------------------------------------------------------------------------------------
-def stage(prefix: str, reader: int, flat: list[Any]) -> int:
-    """Append one run's metric points (row values in one flat list, see encode.flat) to this reader's
-    staging file (the caller commits with :func:`commit`); returns the tag the writer records for them."""
-    tag = random.getrandbits(62)
-    if not flat:
-        return tag
-    conn = _connection(f"{prefix}{reader}")
-    first = conn.execute(f"SELECT COALESCE(MAX(rowid), 0) + 1 FROM {_TABLE}").fetchone()[0]
-    width = len(_COLUMNS)
-    per = _VARIABLES // width
-    sql = f'INSERT INTO {_TABLE} VALUES '
-    one = f"({', '.join(['?'] * width)})"
-    step = per * width
-    full = len(flat) // step * step
-    if full:
-        conn.executemany(sql + ", ".join([one] * per), [flat[i:i + step] for i in range(0, full, step)])
-    if full < len(flat):
-        conn.execute(sql + ", ".join([one] * ((len(flat) - full) // width)), flat[full:])
-    conn.execute("INSERT INTO tags VALUES (?, ?, ?)", (tag, first, first + len(flat) // width - 1))
-    return tag
+class StagedRun:
+    """One run's metric points appended to this reader's staging file as they are parsed, one metric file at
+    a time (memory stays bounded by the largest metric file, not the run); the caller commits with
+    :func:`commit`. Its rows get consecutive row ids, kept with the tag the writer records."""
+
+    def __init__(self, prefix: str, reader: int) -> None:
+        self.conn = _connection(f"{prefix}{reader}")
+        self.tag = random.getrandbits(62)
+        self.first = self.conn.execute(f"SELECT COALESCE(MAX(rowid), 0) + 1 FROM {_TABLE}").fetchone()[0]
+        self.count = 0
+
+    def add(self, flat: list[Any]) -> None:
+        """Append points given as one flat list of row values (see encode.flat)."""
+        width = len(_COLUMNS)
+        per = _VARIABLES // width
+        sql = f"INSERT INTO {_TABLE} VALUES "
+        one = f"({', '.join(['?'] * width)})"
+        step = per * width
+        full = len(flat) // step * step
+        if full:
+            self.conn.executemany(sql + ", ".join([one] * per), [flat[i:i + step] for i in range(0, full, step)])
+        if full < len(flat):
+            self.conn.execute(sql + ", ".join([one] * ((len(flat) - full) // width)), flat[full:])
+        self.count += len(flat) // width
+
+    def finish(self) -> int:
+        """Record the run's row-id range; returns its tag."""
+        if self.count:
+            self.conn.execute("INSERT INTO tags VALUES (?, ?, ?)", (self.tag, self.first, self.first + self.count - 1))
+        return self.tag
 
 
 def commit(prefix: str, reader: int) -> None:
@@ -110,18 +120,26 @@ def close_all() -> None:
 
 # -- writer side ----------------------------------------------------------------------------------------------
 def discard_unrecorded(dbapi: Any, prefix: str) -> int:
-    """Delete staged points whose tag the destination has not recorded; returns how many. ``dbapi``: a
-    connection to the destination, outside a transaction."""
+    """Delete every staged point outside the row-id ranges of the tags the destination recorded (runs never
+    recorded, a run cut short by a failure); returns how many. ``dbapi``: a connection to the destination,
+    outside a transaction."""
     recorded = {r[0] for r in dbapi.execute(f'SELECT tag FROM "{STAGED_RUNS}"')}
     removed = 0
     for path in files(prefix):
         with contextlib.closing(sqlite3.connect(path)) as stage_conn:
             stage_conn.execute("PRAGMA synchronous=OFF")
-            ranges = [r for r in stage_conn.execute("SELECT tag, first, last FROM tags") if r[0] not in recorded]
-            for tag, first, last in ranges:
-                removed += stage_conn.execute(f"DELETE FROM {_TABLE} WHERE rowid BETWEEN ? AND ?",
-                                              (first, last)).rowcount
-                stage_conn.execute("DELETE FROM tags WHERE tag = ?", (tag,))
+            keep = sorted((first, last) for tag, first, last in stage_conn.execute("SELECT tag, first, last FROM tags")
+                          if tag in recorded)
+            start = 1  # delete the gaps before, between and after the kept ranges
+            for first, last in keep:
+                if first > start:
+                    removed += stage_conn.execute(f"DELETE FROM {_TABLE} WHERE rowid BETWEEN ? AND ?",
+                                                  (start, first - 1)).rowcount
+                start = last + 1
+            removed += stage_conn.execute(f"DELETE FROM {_TABLE} WHERE rowid >= ?", (start,)).rowcount
+            stage_conn.executemany("DELETE FROM tags WHERE tag = ?",
+                                   [(t,) for (t,) in stage_conn.execute("SELECT tag FROM tags").fetchall()
+                                    if t not in recorded])
             stage_conn.commit()
     return removed
 
