@@ -7,6 +7,7 @@ import json
 import os
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from mlflow_upgrade.filestore import migrate_filestore
@@ -109,3 +110,13 @@ def test_human_output(tmp_path: Path, sqlite_uri: str) -> None:
     result = run_cli("migrate-filestore", str(root), sqlite_uri)
     assert result.returncode == 0, result.stderr
     assert "Migrated" in result.stdout and "duplicate_metric_point" in result.stdout
+
+
+@pytest.mark.parametrize("name", ["MLFLOW_UPGRADE_FS_READERS", "MLFLOW_UPGRADE_FS_COMMIT_ROWS"])
+def test_bad_setting_is_a_usage_error_before_any_write(name: str, tmp_path: Path) -> None:
+    root = copy_filestore_fixture("2.9.2", tmp_path)
+    dest = tmp_path / "dest.db"
+    result = run_cli("migrate-filestore", str(root), f"sqlite:///{dest}", env={name: "two"})
+    assert result.returncode == 2, result.stderr
+    assert name in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not dest.exists()

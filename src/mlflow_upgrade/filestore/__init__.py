@@ -13,7 +13,6 @@ checkpoint row (:mod:`.checkpoint`), so a killed migration resumes without dupli
 from __future__ import annotations
 
 import functools
-import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -84,7 +83,7 @@ def migrate_filestore(
     """Migrate the file store at ``src`` into ``dest_uri`` (SQLite, PostgreSQL, MariaDB/MySQL)."""
     started = time.monotonic()
     # Rows per transaction: big enough to amortise commits, small enough that a kill loses little work.
-    commit_rows = commit_rows or int(os.environ.get("MLFLOW_UPGRADE_FS_COMMIT_ROWS", "200000"))
+    commit_rows = commit_rows or pipeline.env_int("MLFLOW_UPGRADE_FS_COMMIT_ROWS", 200_000, minimum=1)
     src_path = parse_store_uri(src).path if str(src).startswith("file:") else Path(src)
     root = reader.resolve_root(Path(src_path).expanduser().resolve())
     ref = parse_store_uri(dest_uri)
@@ -93,6 +92,7 @@ def migrate_filestore(
             f"destination {ref.masked} is not a database URI: give sqlite:///…, postgresql://… or mysql://…"
         )
     report = MigrationReport(source=str(root), destination=ref.masked, dialect=ref.kind, mode="new")
+    _check_settings(ref.kind)
     if strict:
         _prescan(root, report, dbschema.declared_limits(ref.kind))
         if report.problems.errors:
@@ -117,6 +117,12 @@ def migrate_filestore(
         engine.dispose()
     report.seconds = time.monotonic() - started
     return report
+
+
+def _check_settings(dialect: str) -> None:
+    """Read the environment settings now, so that a bad value fails before anything is written."""
+    pipeline.readers_wanted()
+    writers.parallel_writers_wanted(dialect)
 
 
 def _driver_errors() -> tuple[type[BaseException], ...]:

@@ -41,13 +41,27 @@ class Task:
         self.args = args
 
 
+def env_int(name: str, default: int, minimum: int = 0) -> int:
+    """An integer setting from the environment; a bad value is a usage error (exit 2), raised before the
+    migration touches anything."""
+    from mlflow_upgrade import errors
+
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        value = minimum - 1
+    if value < minimum:
+        raise errors.UsageError(f"{name}={text!r} is not a whole number ≥ {minimum}: fix or unset it")
+    return value
+
+
 def readers_wanted() -> int:
     if sys.platform != "linux" or os.environ.get("MLFLOW_UPGRADE_FS_READER", "process") != "process":
         return 0
-    configured = os.environ.get("MLFLOW_UPGRADE_FS_READERS")
-    if configured:
-        return max(0, int(configured))
-    return max(1, min(2, os.cpu_count() or 1))
+    return env_int("MLFLOW_UPGRADE_FS_READERS", max(1, min(2, os.cpu_count() or 1)))
 
 
 def ordered(items: Iterable[Any], *, ahead: int = 4) -> Iterator[tuple[Any, Any]]:

@@ -21,6 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from mlflow_upgrade.filestore.loader import BulkWriter
+from mlflow_upgrade.filestore.pipeline import env_int
 
 # A run's writes: adds its rows (and checkpoint row) to the writer, returns how many rows.
 Job = Callable[[BulkWriter], int]
@@ -40,10 +41,7 @@ def parallel_writers_wanted(dialect: str) -> int:
     """How many connections write runs in parallel: 0 = the caller's writer (SQLite has one writer)."""
     if dialect == "sqlite":
         return 0
-    configured = os.environ.get("MLFLOW_UPGRADE_FS_WRITERS")
-    if configured:
-        return max(0, int(configured))
-    return max(1, min(2, os.cpu_count() or 1))
+    return env_int("MLFLOW_UPGRADE_FS_WRITERS", max(1, min(2, os.cpu_count() or 1)))
 
 
 def is_deadlock(exc: BaseException) -> bool:
