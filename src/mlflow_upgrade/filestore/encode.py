@@ -22,7 +22,6 @@ from typing import Any
 
 from mlflow_upgrade.filestore.reader import Series
 
-FORMATS = ("flat", "pgcopy", "mysql", "rows")
 WIDTH = 6  # columns of a metrics row
 
 _PG_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})

@@ -33,7 +33,6 @@ import sqlalchemy as sa
 from mlflow_upgrade.filestore import staging
 from mlflow_upgrade.filestore.checkpoint import state_table
 
-TABLES = ("metrics", "latest_metrics", "params", "tags")
 _log = logging.getLogger(__name__)
 STATE_KEY = "deferred_indexes"
 STAGE_KEY = "staged_tables"
