@@ -499,7 +499,7 @@ def _add_run(rec: reader.RunRec, src_id: str, folder: str, staged: bool, w: Bulk
     w.add("params", [(k, v, rec.run_uuid) for k, v in rec.params])
     w.add("tags", [(k, v, rec.run_uuid) for k, v in rec.tags])
     if staged:  # the reader staged the points: record their tag and count, with the checkpoint
-        w.add(staging.STAGED_RUNS, [(rec.metrics, rec.metric_count)])
+        w.add(checkpoint.STAGED_RUNS, [(rec.metrics, rec.metric_count)])
     else:
         w.add_encoded("metrics", rec.metrics, rec.metric_count)
     w.add("latest_metrics", rec.latest)

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 STATE = "mlflow_upgrade_fs_state"
 DONE = "mlflow_upgrade_fs_done"
+STAGED_RUNS = "mlflow_upgrade_fs_staged"  # SQLite staging: tag and point count of each staged run (staging.py)
 
 _meta = sa.MetaData()
 state_table = sa.Table(

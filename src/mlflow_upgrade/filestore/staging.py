@@ -33,12 +33,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from mlflow_upgrade import errors
+from mlflow_upgrade.filestore.checkpoint import STAGED_RUNS
+from mlflow_upgrade.filestore.loader import insert_flat
 
-STAGED_RUNS = "mlflow_upgrade_fs_staged"
 _TABLE = "points"
 _COLUMNS = ("key", "value", "timestamp", "step", "is_nan", "run_uuid")
 _PK_ORDER = '"key", timestamp, step, run_uuid, value, is_nan'  # MLflow's metric_pk
-_VARIABLES = 900  # bound variables per statement: under the 999 of SQLite builds older than 3.32
 
 _open: dict[str, sqlite3.Connection] = {}  # per process: staging file -> connection
 
@@ -69,17 +69,8 @@ class StagedRun:
 
     def add(self, flat: list[Any]) -> None:
         """Append points given as one flat list of row values (see encode.flat)."""
-        width = len(_COLUMNS)
-        per = _VARIABLES // width
-        sql = f"INSERT INTO {_TABLE} VALUES "
-        one = f"({', '.join(['?'] * width)})"
-        step = per * width
-        full = len(flat) // step * step
-        if full:
-            self.conn.executemany(sql + ", ".join([one] * per), [flat[i:i + step] for i in range(0, full, step)])
-        if full < len(flat):
-            self.conn.execute(sql + ", ".join([one] * ((len(flat) - full) // width)), flat[full:])
-        self.count += len(flat) // width
+        insert_flat(self.conn, _TABLE, _COLUMNS, flat)
+        self.count += len(flat) // len(_COLUMNS)
 
     def finish(self) -> int:
         """Record the run's row-id range; returns its tag."""
