@@ -259,7 +259,7 @@ class _Migration:
         exp_map = self._experiments(experiments)
         for item, result in pipeline.ordered(self._work(experiments, exp_map), ahead=_READ_AHEAD):
             if isinstance(item, pipeline.Task):
-                self._write_runs(item.args[2], item.args[1], result)
+                item.then(result)
             else:
                 item()
         if self.run_writers is not None:
@@ -381,10 +381,10 @@ class _Migration:
             done = checkpoint.done_keys(self.engine, "run", src_id)
             todo = [d for d in run_dirs if d.name not in done]
             yield functools.partial(self._skipped_runs, len(run_dirs) - len(todo))
-            fmt = f"stage:{self.stage_prefix}" if self.stage_prefix else self.writer.metric_format
+            write = functools.partial(self._write_runs, src_id, dest)
             for i in range(0, len(todo), _CHUNK_RUNS):
-                yield pipeline.Task(_read_runs, todo[i:i + _CHUNK_RUNS], dest, src_id, dataset_ids, fmt,
-                                    self.limits)
+                yield pipeline.Task(_read_runs, todo[i:i + _CHUNK_RUNS], src_id, dataset_ids,
+                                    self.writer.metric_format, self.stage_prefix, self.limits, then=write)
             yield functools.partial(self._experiment_tail, src_id, path, dest)
 
     def _orphan_runs(self, src_id: str, run_dirs: list[Path]) -> None:
@@ -514,11 +514,11 @@ def _stage_metric(staged: staging.StagedRun, run_uuid: str, series: reader.Serie
     staged.add(encode.flat(run_uuid, [series]))
 
 
-def _read_runs(run_dirs: list[Path], dest: int, src_id: str, dataset_ids: dict[str, str],
-               fmt: str, limits: dict[str, int]) -> list[tuple]:
-    """(run_dir, RunRec | None, problems) for each run, metrics encoded for the writer: a reader's task."""
+def _read_runs(run_dirs: list[Path], src_id: str, dataset_ids: dict[str, str], fmt: str,
+               stage_prefix: str | None, limits: dict[str, int]) -> list[tuple]:
+    """(run_dir, RunRec | None, problems) for each run: a reader's task. The metrics are encoded in ``fmt``
+    for the writer or, with ``stage_prefix``, staged in this reader's file (then ``metrics`` is their tag)."""
     out = []
-    stage_prefix = fmt[len("stage:"):] if fmt.startswith("stage:") else None
     for run_dir in run_dirs:
         problems = ProblemLog()
         if stage_prefix:  # each metric goes to this reader's staging file as it is parsed

@@ -112,32 +112,29 @@ def restore(engine: sa.Engine, on_step: Callable[[str], None] | None = None) -> 
 def _restore(conn: sa.Connection, step: Callable[[str], None]) -> int:
     moved = 0
     t0 = time.monotonic()
-    if _state(conn, STAGE_KEY):
+    prefix = _state(conn, STAGE_KEY)
+    if prefix:
         step("sorting metrics")
-        moved = staging.merge(conn.connection.dbapi_connection, _state(conn, STAGE_KEY))
+        moved = staging.merge(conn.connection.dbapi_connection, prefix)
         _log.debug("staged metric points copied into metrics: %d in %.2f s", moved, time.monotonic() - t0)
     _set_state(conn, STAGE_KEY, None)
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")  # index builds sort in memory
-    present_constraints = {name for name, _ in _pg_constraints(conn)}
-    for name, ddl in json.loads(_state(conn, CONSTRAINT_KEY) or "[]"):
-        if name not in present_constraints:
-            step(f"constraint {name}")
+    # constraints first: the primary key before the foreign key, before the secondary indexes
+    _recreate(conn, CONSTRAINT_KEY, "constraint", {name for name, _ in _pg_constraints(conn)}, step)
+    _recreate(conn, STATE_KEY, "index", {name for name, _ in _secondary(conn)}, step)
+    return moved
+
+
+def _recreate(conn: sa.Connection, key: str, what: str, present: set[str], step: Callable[[str], None]) -> None:
+    """Run the recorded DDL (state ``key``) of each dropped object still missing, then forget the record."""
+    for name, ddl in json.loads(_state(conn, key) or "[]"):
+        if name not in present:
+            step(f"{what} {name}")
             t0 = time.monotonic()
             conn.exec_driver_sql(ddl)
-            _log.debug("constraint %s added in %.2f s", name, time.monotonic() - t0)
-    _set_state(conn, CONSTRAINT_KEY, None)
-    value = _state(conn, STATE_KEY)
-    if value:
-        present = {name for name, _ in _secondary(conn)}
-        for name, ddl in json.loads(value):
-            if name not in present:
-                step(f"index {name}")
-                t0 = time.monotonic()
-                conn.exec_driver_sql(ddl)
-                _log.debug("index %s built in %.2f s", name, time.monotonic() - t0)
-    _set_state(conn, STATE_KEY, None)
-    return moved
+            _log.debug("%s %s created in %.2f s", what, name, time.monotonic() - t0)
+    _set_state(conn, key, None)
 
 
 def _restore_sqlite(engine: sa.Engine, step: Callable[[str], None]) -> int:

@@ -32,13 +32,15 @@ def reader_index() -> int:
 
 
 class Task:
-    """Work for a reader: ``fn(*args)`` runs in the reader process, its result comes back to the writer."""
+    """Work for a reader: ``fn(*args)`` runs in the reader process; its result comes back to the writer,
+    which hands it to ``then`` (in the writer process)."""
 
-    __slots__ = ("args", "fn")
+    __slots__ = ("args", "fn", "then")
 
-    def __init__(self, fn: Callable[..., Any], *args: Any) -> None:
+    def __init__(self, fn: Callable[..., Any], *args: Any, then: Callable[[Any], None]) -> None:
         self.fn = fn
         self.args = args
+        self.then = then
 
 
 def env_int(name: str, default: int, minimum: int = 0) -> int:
