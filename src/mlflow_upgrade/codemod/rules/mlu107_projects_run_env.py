@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import libcst as cst
 
 from mlflow_upgrade.codemod.registry import Rule, register
@@ -37,23 +39,22 @@ class ProjectsRunEnv(Rule):
     def call(self, ctx, node: cst.Call, qname: str | None) -> cst.Call | None:
         if qname not in RUN:
             return None
-        use_conda = keyword(node, "use_conda")
-        if use_conda is not None:
-            flag = _bool(use_conda.value)
-            if flag is not None and keyword(node, "env_manager") is None:
-                ctx.report(self, "`use_conda` was removed in MLflow 2.0; use `env_manager=`", fixable=True)
-                node = _replace(node, "use_conda", "env_manager", cst.SimpleString('"conda"' if flag else '"local"'))
-            else:
-                ctx.report(self, "`use_conda` was removed in MLflow 2.0",
-                           suggestion='`env_manager="conda"` where use_conda was true, `env_manager="local"` '
-                           "where it was false")
-        skip = keyword(node, "skip_image_build")
-        if skip is not None:
-            flag = _bool(skip.value)
-            if flag is not None and keyword(node, "build_image") is None:
-                ctx.report(self, "`skip_image_build` was removed in MLflow 2.0; use `build_image=`", fixable=True)
-                node = _replace(node, "skip_image_build", "build_image", cst.Name("False" if flag else "True"))
-            else:
-                ctx.report(self, "`skip_image_build` was removed in MLflow 2.0",
-                           suggestion="`build_image=not <skip_image_build>`")
+        node = self._flag(ctx, node, "use_conda", "env_manager",
+                          lambda flag: cst.SimpleString('"conda"' if flag else '"local"'),
+                          '`env_manager="conda"` where use_conda was true, `env_manager="local"` where it was false')
+        return self._flag(ctx, node, "skip_image_build", "build_image",
+                          lambda flag: cst.Name("False" if flag else "True"), "`build_image=not <skip_image_build>`")
+
+    def _flag(self, ctx, node: cst.Call, old: str, new: str, value: Callable[[bool], cst.BaseExpression],
+              suggestion: str) -> cst.Call:
+        """The removed boolean keyword ``old``: rewritten to ``new`` when it is a literal and ``new`` is not
+        given already, else reported with ``suggestion``."""
+        arg = keyword(node, old)
+        if arg is None:
+            return node
+        flag = _bool(arg.value)
+        if flag is not None and keyword(node, new) is None:
+            ctx.report(self, f"`{old}` was removed in MLflow 2.0; use `{new}=`", fixable=True)
+            return _replace(node, old, new, value(flag))
+        ctx.report(self, f"`{old}` was removed in MLflow 2.0", suggestion=suggestion)
         return node
