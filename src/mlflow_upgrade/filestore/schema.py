@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from mlflow_upgrade import errors
 from mlflow_upgrade.catalog import installed_head
 from mlflow_upgrade.schema import TRACKING
+from mlflow_upgrade.uri import mask_uri
 
 _log = logging.getLogger(__name__)
 
@@ -34,7 +35,17 @@ def head_revision() -> str:
 
 
 def initialize(engine: sa.Engine) -> None:
-    """Create or upgrade-to-head an empty database with MLflow's migrations; quiet, errors as one line."""
+    """Create or upgrade-to-head an empty database with MLflow's migrations; quiet, errors as one line.
+
+    They run in a child process: importing MLflow takes ~250 MB that would stay in this process for the
+    whole migration (the goal is 300 MB in all) and the child's memory is returned when it ends."""
+    from mlflow_upgrade.filestore import pipeline
+
+    pipeline.call_in_child(_initialize_here, engine)
+
+
+def _initialize_here(engine: sa.Engine) -> None:
+    """In the child: ``engine`` is the parent's (NullPool: no connection is shared across the fork)."""
     from mlflow.store.db.utils import _initialize_tables
 
     for name in ("alembic", "mlflow.store.db.utils"):
@@ -42,7 +53,7 @@ def initialize(engine: sa.Engine) -> None:
     try:
         _initialize_tables(engine)
     except Exception as exc:
-        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        text = mask_uri(str(exc)).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         if "Can't locate revision" in text:
             raise errors.StoreTooNew(
                 f"the destination was created by a newer MLflow ({text}): upgrade the installed mlflow"
