@@ -527,6 +527,13 @@ def _read_runs(run_dirs: list[Path], src_id: str, dataset_ids: dict[str, str], f
                                   on_metric=functools.partial(_stage_metric, staged))
             if rec is not None:
                 rec.metrics = staged.finish()  # the writer records this tag with the run
+        elif fmt in encode.STREAMED:  # encoded as parsed; a large run's points spill to a temporary file
+            points = encode.RunPoints(fmt)
+            rec = reader.read_run(run_dir, src_id, problems, dataset_ids, limits, on_metric=points.add)
+            if rec is not None:
+                rec.metrics = points.finish()
+            else:
+                points.discard()
         else:
             rec = reader.read_run(run_dir, src_id, problems, dataset_ids, limits)
             if rec is not None:

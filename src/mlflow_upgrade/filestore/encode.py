@@ -13,16 +13,29 @@ cores, so they do it, one metric (:class:`~.reader.Series`) at a time with C-lev
   PyMySQL's escape table, floats in exponent form with 17 significant digits (``.16e``): an
   approximate-value (DOUBLE) literal, and 17 digits always read back to the same double.
 * ``rows``: (key, value, timestamp, step, is_nan, run_uuid) tuples (other drivers).
+
+For ``pgcopy`` and ``mysql`` a run's points are encoded metric by metric as the reader parses them
+(:class:`RunPoints`), in pieces of at most ``SLICE_POINTS`` points; past ``SPILL_BYTES`` a run's pieces go to
+a private temporary file (:class:`Spooled`) that the writer streams. So a run of millions of points costs
+neither the reader nor the writer its whole size in memory, and no MariaDB statement outgrows the server's
+``max_allowed_packet`` (16 MB by default).
 """
 
 from __future__ import annotations
 
 import itertools
-from typing import Any
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, NamedTuple
 
 from mlflow_upgrade.filestore.reader import Series
 
 WIDTH = 6  # columns of a metrics row
+SLICE_POINTS = 20_000  # points per encoded piece: ~1.5 MB of MariaDB VALUES text
+SPILL_BYTES = 4 << 20  # a run's encoded points beyond this size go to a temporary file
+STREAMED = ("pgcopy", "mysql")  # the formats RunPoints collects
 
 _PG_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 # PyMySQL's escape_string table (pymysql.converters._escape_table), without importing the driver here.
@@ -41,13 +54,14 @@ def metric_format(dialect: str, driver: str) -> str:
 
 
 def encode(fmt: str, run_uuid: str, metrics: list[Series]) -> Any:
-    """A run's metric points in ``fmt``."""
+    """A run's metric points in ``fmt`` (a :class:`Spooled` file for a large run in a streamed format)."""
     if fmt == "flat":
         return flat(run_uuid, metrics)
-    if fmt == "pgcopy":
-        return "".join([_pg_copy(run_uuid, s) for s in metrics]).encode()
-    if fmt == "mysql":
-        return ",".join([_mysql_values(run_uuid, s) for s in metrics if s.values]).encode()
+    if fmt in STREAMED:
+        points = RunPoints(fmt)
+        for series in metrics:
+            points.add(run_uuid, series)
+        return points.finish()
     return [row for s in metrics for row in s.rows(run_uuid)]
 
 
@@ -85,3 +99,84 @@ def _mysql_values(run_uuid: str, s: Series) -> str:
     row = (f"('{_braces(s.key.translate(_MYSQL_ESCAPES))}',{{:.16e}},{{}},{{}},{{}},"
            f"'{_braces(run_uuid.translate(_MYSQL_ESCAPES))}')")
     return ",".join(map(row.format, s.values, s.timestamps, s.steps, _nan_column(s, "1", "0")))
+
+
+class Spooled(NamedTuple):
+    """A run's encoded points in a temporary file (owner-only): ``pgcopy`` lines as COPY takes them, or one
+    ``mysql`` piece per line (the escaped VALUES text holds no raw newline). The writer removes it once the
+    transaction holding the run is committed (a rolled-back transaction is written again from it)."""
+
+    path: str
+    fmt: str
+
+    def chunks(self, size: int = 1 << 20) -> Iterator[bytes]:
+        """``pgcopy``: the file in blocks; ``mysql``: one piece at a time."""
+        with open(self.path, "rb") as fh:
+            if self.fmt == "mysql":
+                for line in fh:
+                    yield line.rstrip(b"\n")
+            else:
+                while block := fh.read(size):
+                    yield block
+
+    def remove(self) -> None:
+        Path(self.path).unlink(missing_ok=True)
+
+
+class RunPoints:
+    """One run's metric points encoded (``pgcopy`` or ``mysql``) as each metric is parsed: in memory up to
+    ``SPILL_BYTES``, then in a :class:`Spooled` file. :meth:`finish` gives what the writer takes."""
+
+    def __init__(self, fmt: str) -> None:
+        self.fmt = fmt
+        self.pieces: list[bytes] = []
+        self.size = 0
+        self.file: Any = None
+        self.path = ""
+
+    def add(self, run_uuid: str, series: Series) -> None:
+        for part in _slices(series):
+            piece = (_pg_copy(run_uuid, part) if self.fmt == "pgcopy" else _mysql_values(run_uuid, part)).encode()
+            if not piece:
+                continue
+            if self.file is not None:
+                self._write(piece)
+                continue
+            self.pieces.append(piece)
+            self.size += len(piece)
+            if self.size > SPILL_BYTES:
+                self._spill()
+
+    def finish(self) -> bytes | Spooled:
+        if self.file is not None:
+            self.file.close()
+            return Spooled(self.path, self.fmt)
+        return (b"," if self.fmt == "mysql" else b"").join(self.pieces)
+
+    def discard(self) -> None:
+        if self.file is not None:
+            self.file.close()
+            Spooled(self.path, self.fmt).remove()
+
+    def _spill(self) -> None:
+        fd, self.path = tempfile.mkstemp(prefix="mlflow-upgrade-spool-")  # mode 0600
+        self.file = os.fdopen(fd, "wb")
+        for piece in self.pieces:
+            self._write(piece)
+        self.pieces, self.size = [], 0
+
+    def _write(self, piece: bytes) -> None:
+        self.file.write(piece)
+        if self.fmt == "mysql":
+            self.file.write(b"\n")
+
+
+def _slices(series: Series) -> Iterator[Series]:
+    n = len(series.values)
+    if n <= SLICE_POINTS:
+        yield series
+        return
+    for i in range(0, n, SLICE_POINTS):
+        j = i + SLICE_POINTS
+        yield Series(series.key, series.values[i:j], series.timestamps[i:j], series.steps[i:j],
+                     None if series.is_nan is None else series.is_nan[i:j])

@@ -14,6 +14,7 @@ checkpoint rows last, all inside the caller's transaction.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -67,6 +68,7 @@ class BulkWriter:
         self.buffered = 0
         self.written: dict[str, int] = {}
         self._written_committed: dict[str, int] = {}
+        self.spooled: list[encode.Spooled] = []  # files of large runs in the open transaction
         self._setup_session()
 
     def _setup_session(self) -> None:
@@ -101,6 +103,8 @@ class BulkWriter:
         if self.metric_format == "rows":
             self.add(table, piece)
             return
+        if isinstance(piece, encode.Spooled):
+            self.spooled.append(piece)
         self.buffers.setdefault((table, ENCODED), []).append((piece, rows))
         self.buffered += rows
         if self.buffered >= self.flush_rows:
@@ -138,6 +142,13 @@ class BulkWriter:
         self.flush()
         self.raw.commit()
         self._written_committed = dict(self.written)
+        self._remove_spooled()
+
+    def _remove_spooled(self) -> None:
+        """After a commit (or at the end): kept until then, as a rolled-back transaction is written again."""
+        for spooled in self.spooled:
+            spooled.remove()
+        self.spooled.clear()
 
     def rollback(self) -> None:
         self.buffers.clear()
@@ -146,6 +157,7 @@ class BulkWriter:
         self.raw.rollback()
 
     def close(self) -> None:
+        self._remove_spooled()
         try:
             self.raw.rollback()
             if self.dialect == "sqlite":
@@ -181,12 +193,13 @@ class BulkWriter:
         elif self.metric_format == "pgcopy":
             quoted = ", ".join(f'"{c}"' for c in cols)
             with cur.copy(f'COPY "{table}" ({quoted}) FROM STDIN') as copy:
-                copy.write(b"".join(pieces))
-        else:  # mysql: multi-row INSERTs of at most ~4 MB (under the default max_allowed_packet of 16 MB)
+                for piece in _unspooled(pieces):
+                    copy.write(piece)
+        else:  # mysql: multi-row INSERTs of ~4 MB (pieces ≤ ~5.5 MB: under the default max_allowed_packet, 16 MB)
             head = f"INSERT INTO `{table}` ({', '.join(f'`{c}`' for c in cols)}) VALUES ".encode()
             batch: list[bytes] = []
             size = 0
-            for piece in pieces:
+            for piece in _unspooled(pieces):
                 batch.append(piece)
                 size += len(piece)
                 if size >= _MYSQL_STATEMENT_BYTES:
@@ -210,6 +223,15 @@ class BulkWriter:
             cur.execute(sql)
         finally:
             cur.close()
+
+
+def _unspooled(pieces: list[Any]) -> Iterator[bytes]:
+    """Encoded pieces in order, a spooled run's read from its file a piece (or block) at a time."""
+    for piece in pieces:
+        if isinstance(piece, encode.Spooled):
+            yield from piece.chunks()
+        else:
+            yield piece
 
 
 def insert_flat(cur: Any, table: str, cols: tuple[str, ...], flat: list[Any]) -> None:

@@ -266,9 +266,7 @@ def read_run(run_dir: Path, exp_src_id: str, problems: ProblemLog, dataset_ids: 
     }
     rec = RunRec(run_uuid=run_uuid, path=run_dir, row=row, tags=tags)
     rec.params = read_kv_dir(run_dir / "params", problems)
-    if on_metric is not None and limits and limits.get("metrics.key"):
-        raise ValueError("on_metric cannot be combined with a metric key limit")  # staging is SQLite only
-    _read_metrics(rec, run_dir / "metrics", problems, on_metric)
+    _read_metrics(rec, run_dir / "metrics", problems, on_metric, (limits or {}).get("metrics.key"))
     if limits:
         _apply_limits(rec, run_dir, limits, problems)
     if on_metric is None:
@@ -278,7 +276,8 @@ def read_run(run_dir: Path, exp_src_id: str, problems: ProblemLog, dataset_ids: 
 
 
 def _apply_limits(rec: RunRec, run_dir: Path, limits: dict[str, int], problems: ProblemLog) -> None:
-    """Drop (and record) params, tags and metrics whose key or value the destination cannot hold."""
+    """Drop (and record) params and tags whose key or value the destination cannot hold (metric keys:
+    ``_read_metrics``, before the points are handed on)."""
     for table, attr in (("params", "params"), ("tags", "tags")):
         max_key, max_value = limits.get(f"{table}.key"), limits.get(f"{table}.value")
         kept = []
@@ -290,14 +289,6 @@ def _apply_limits(rec: RunRec, run_dir: Path, limits: dict[str, int], problems: 
             else:
                 kept.append((key, value))
         setattr(rec, attr, kept)
-    max_metric = limits.get("metrics.key")
-    if max_metric and any(len(s.key) > max_metric for s in rec.metrics):
-        for s in rec.metrics:
-            if len(s.key) > max_metric:
-                problems.add("value_too_long", run_dir / "metrics" / s.key,
-                             f"{len(s.key)}-character metric key; the destination holds {max_metric}")
-        rec.metrics = [s for s in rec.metrics if len(s.key) <= max_metric]
-        rec.latest = [row for row in rec.latest if len(row[0]) <= max_metric]
 
 
 def sanitize(value: float) -> tuple[float, bool]:
@@ -400,10 +391,15 @@ def _parse_fast(key: str, lines: list[str], run_uuid: str) -> tuple[Series, tupl
 
 
 def _read_metrics(rec: RunRec, metrics_dir: Path, problems: ProblemLog,
-                  on_metric: Callable[[str, Series], None] | None = None) -> None:
+                  on_metric: Callable[[str, Series], None] | None = None, max_key: int | None = None) -> None:
     run_uuid = rec.run_uuid
 
-    def keep(series: Series) -> None:
+    def keep(series: Series, latest: tuple) -> None:
+        if max_key and len(series.key) > max_key:  # the destination cannot hold the key: recorded, skipped
+            problems.add("value_too_long", metrics_dir / series.key,
+                         f"{len(series.key)}-character metric key; the destination holds {max_key}")
+            return
+        rec.latest.append(latest)
         if on_metric is None:
             rec.metrics.append(series)
         else:
@@ -419,8 +415,7 @@ def _read_metrics(rec: RunRec, metrics_dir: Path, problems: ProblemLog,
             if dupes:
                 problems.add("duplicate_metric_point", metrics_dir / key, f"{dupes} duplicate line(s) dropped",
                              dupes)
-            keep(fast[0])
-            rec.latest.append(fast[1])
+            keep(*fast)
             continue
         rows, bad, _ = _parse_metric_lines(key, unique, run_uuid)
         # e.g. "inf" and "1.7976931348623157e+308", or "1.0" and "1.00", at one step: one SQL row
@@ -445,10 +440,9 @@ def _read_metrics(rec: RunRec, metrics_dir: Path, problems: ProblemLog,
                 cand = (row[3], row[2], row[1])
                 if cand > best:
                     best, latest = cand, row
-        rec.latest.append(latest)
         nans = [r[4] for r in rows]
         keep(Series(key, [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows],
-                    nans if any(nans) else None))
+                    nans if any(nans) else None), latest)
 
 
 def _folders_with_meta(base: Path, problems: ProblemLog) -> Iterator[tuple[os.DirEntry, dict]]:
