@@ -10,6 +10,7 @@ time and peak memory of each (the largest process by GNU ``/usr/bin/time -v`` wh
 
     .venv/bin/python bench/filestore.py               # full size (~3 min with the official command)
     .venv/bin/python bench/filestore.py --scale 0.1   # quick
+    .venv/bin/python bench/filestore.py --huge-run --skip-official   # one run of 5 M points: memory
 """
 
 from __future__ import annotations
@@ -207,17 +208,25 @@ def main() -> None:
     parser.add_argument("--dialects", default="sqlite,postgresql,mysql")
     parser.add_argument("--skip-official", action="store_true")
     parser.add_argument("--workdir", type=Path, help="keep the generated store here (default: a temp dir)")
+    parser.add_argument("--huge-run", action="store_true",
+                        help="instead: one run of 20 metrics × 250 000 steps (5 M points), for peak memory")
     args = parser.parse_args()
 
     work = args.workdir or Path(tempfile.mkdtemp(prefix="bench-filestore-"))
     work.mkdir(parents=True, exist_ok=True)
-    runs = max(1, round(200 * args.scale))
-    src = work / "store"
+    if args.huge_run:  # one run of 20 metrics × 250 000 steps: memory must not grow with a run's size
+        shape = {"experiments": 1, "runs": 1, "params": 20, "metrics": 20, "steps": 250_000}
+        src = work / "store-huge-run"
+    else:
+        shape = {"experiments": 10, "runs": max(1, round(200 * args.scale)), "params": 20, "metrics": 5,
+                 "steps": 200}
+        src = work / "store"
     if not (src / "mlruns").is_dir():
         t = time.monotonic()
-        generate(src, experiments=10, runs=runs, params=20, metrics=5, steps=200)
-        print(f"generated 10 experiments × {runs} runs (20 params, 6 tags, 5 metrics × 200 steps) "
-              f"in {time.monotonic() - t:.1f} s at {src}", flush=True)
+        generate(src, **shape)
+        print(f"generated {shape['experiments']} experiment(s) × {shape['runs']} run(s) ({shape['params']} params, "
+              f"6 tags, {shape['metrics']} metrics × {shape['steps']} steps) in {time.monotonic() - t:.1f} s "
+              f"at {src}", flush=True)
     results: dict[str, dict] = {}
     try:
         if not args.skip_official:

@@ -133,6 +133,22 @@ def _one_line(exc: BaseException) -> str:
 
 def read_kv_dir(root: Path, problems: ProblemLog) -> list[tuple[str, str]]:
     """Files under ``root`` (params/, tags/, ...) as (relative posix path, content); nested keys keep '/'."""
+    return list(iter_kv_dir(root, problems))
+
+
+def iter_kv_dir(root: Path, problems: ProblemLog) -> Iterator[tuple[str, str]]:
+    """``read_kv_dir``, one file read at a time (metrics/: a run's files together can be gigabytes)."""
+    for key, path in _kv_paths(root):
+        try:
+            text = _read_text(path)
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.add("unreadable_file", path, _one_line(exc))
+            continue
+        yield key, text
+
+
+def _kv_paths(root: Path) -> list[tuple[str, str]]:
+    """(key, path) of the files under ``root``, sorted by key."""
     out: list[tuple[str, str]] = []
     stack = [("", str(root))]
     while stack:
@@ -145,11 +161,8 @@ def read_kv_dir(root: Path, problems: ProblemLog) -> list[tuple[str, str]]:
             key = prefix + entry.name
             if entry.is_dir():
                 stack.append((key + "/", entry.path))
-                continue
-            try:
-                out.append((key, _read_text(entry.path)))
-            except (OSError, UnicodeDecodeError) as exc:
-                problems.add("unreadable_file", entry.path, _one_line(exc))
+            else:
+                out.append((key, entry.path))
     out.sort()
     return out
 
@@ -406,8 +419,9 @@ def _read_metrics(rec: RunRec, metrics_dir: Path, problems: ProblemLog,
             on_metric(run_uuid, series)
             rec.metric_count += len(series.values)
 
-    for key, text in read_kv_dir(metrics_dir, problems):
+    for key, text in iter_kv_dir(metrics_dir, problems):
         lines = text.splitlines()
+        del text
         unique = list(dict.fromkeys(lines))  # exact duplicate lines: the common case, found cheaply
         dupes = len(lines) - len(unique)
         fast = _parse_fast(key, unique, run_uuid)
