@@ -133,18 +133,13 @@ def _one_line(exc: BaseException) -> str:
 
 def read_kv_dir(root: Path, problems: ProblemLog) -> list[tuple[str, str]]:
     """Files under ``root`` (params/, tags/, ...) as (relative posix path, content); nested keys keep '/'."""
-    return list(iter_kv_dir(root, problems))
-
-
-def iter_kv_dir(root: Path, problems: ProblemLog) -> Iterator[tuple[str, str]]:
-    """``read_kv_dir``, one file read at a time (metrics/: a run's files together can be gigabytes)."""
+    out: list[tuple[str, str]] = []
     for key, path in _kv_paths(root):
         try:
-            text = _read_text(path)
+            out.append((key, _read_text(path)))
         except (OSError, UnicodeDecodeError) as exc:
             problems.add("unreadable_file", path, _one_line(exc))
-            continue
-        yield key, text
+    return out
 
 
 def _kv_paths(root: Path) -> list[tuple[str, str]]:
@@ -391,7 +386,7 @@ def _parse_fast(key: str, lines: list[str], run_uuid: str) -> tuple[Series, tupl
         return None
     if 0.0 in values and any(math.copysign(1.0, v) < 0 for v in values if v == 0.0):  # -0.0
         return None
-    if n > 1 and not all(map(operator.lt, steps, itertools.islice(steps, 1, None))):
+    if not _increasing(steps):
         # steps not strictly increasing: two lines may name one point ("1.0" and "1.00" at one step and
         # timestamp), and the latest point needs a full comparison
         points = list(zip(steps, stamps, values, strict=True))
@@ -403,23 +398,78 @@ def _parse_fast(key: str, lines: list[str], run_uuid: str) -> tuple[Series, tupl
     return Series(key, values, stamps, steps, None), (key, value, stamp, step, False, run_uuid)
 
 
+BIG_METRIC_BYTES = 8 << 20  # a metric file larger than this (~200 000 points) is parsed in slices if it can be
+_SLICE_BYTES = 2 << 20
+
+
+def _increasing(steps: list[int]) -> bool:
+    return all(map(operator.lt, steps, itertools.islice(steps, 1, None)))
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0  # read as usual, which records why it cannot be
+
+
+def _line_slices(path: str) -> Iterator[list[str]]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        while chunk := fh.readlines(_SLICE_BYTES):
+            yield "".join(chunk).splitlines()
+
+
+def _stream_in_order(key: str, path: str, run_uuid: str, emit: Callable[[Series], None]) -> tuple | None:
+    """A large metric file handed to ``emit`` a slice at a time: only when every line is a plain
+    ``ts value step`` and steps strictly increase through the whole file, so no two lines can name one point
+    and the last line is the latest point. A first pass checks that (without keeping anything); else None,
+    and the file is read whole by the careful path. Returns the latest row."""
+    try:
+        last = None
+        for lines in _line_slices(path):
+            got = _parse_fast(key, lines, run_uuid)
+            if got is None or not _increasing(got[0].steps) or (last is not None and got[0].steps[0] <= last):
+                return None
+            last = got[0].steps[-1]
+    except (OSError, UnicodeDecodeError):
+        return None
+    if last is None:
+        return None
+    latest = None
+    for lines in _line_slices(path):
+        got = _parse_fast(key, lines, run_uuid)
+        if got is None:
+            raise errors.OperationFailed(f"{path} changed while it was read: run the migration again")
+        emit(got[0])
+        latest = got[1]
+    return latest
+
+
 def _read_metrics(rec: RunRec, metrics_dir: Path, problems: ProblemLog,
                   on_metric: Callable[[str, Series], None] | None = None, max_key: int | None = None) -> None:
     run_uuid = rec.run_uuid
 
-    def keep(series: Series, latest: tuple) -> None:
-        if max_key and len(series.key) > max_key:  # the destination cannot hold the key: recorded, skipped
-            problems.add("value_too_long", metrics_dir / series.key,
-                         f"{len(series.key)}-character metric key; the destination holds {max_key}")
-            return
-        rec.latest.append(latest)
+    def emit(series: Series) -> None:
         if on_metric is None:
             rec.metrics.append(series)
         else:
             on_metric(run_uuid, series)
             rec.metric_count += len(series.values)
 
-    for key, text in iter_kv_dir(metrics_dir, problems):
+    for key, path in _kv_paths(metrics_dir):
+        if max_key and len(key) > max_key:  # the destination cannot hold the key: recorded, skipped
+            problems.add("value_too_long", path, f"{len(key)}-character metric key; the destination holds {max_key}")
+            continue
+        if _size(path) > BIG_METRIC_BYTES:  # in slices, when its lines allow it
+            latest = _stream_in_order(key, path, run_uuid, emit)
+            if latest is not None:
+                rec.latest.append(latest)
+                continue
+        try:
+            text = _read_text(path)
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.add("unreadable_file", path, _one_line(exc))
+            continue
         lines = text.splitlines()
         del text
         unique = list(dict.fromkeys(lines))  # exact duplicate lines: the common case, found cheaply
@@ -429,7 +479,8 @@ def _read_metrics(rec: RunRec, metrics_dir: Path, problems: ProblemLog,
             if dupes:
                 problems.add("duplicate_metric_point", metrics_dir / key, f"{dupes} duplicate line(s) dropped",
                              dupes)
-            keep(*fast)
+            emit(fast[0])
+            rec.latest.append(fast[1])
             continue
         rows, bad, _ = _parse_metric_lines(key, unique, run_uuid)
         # e.g. "inf" and "1.7976931348623157e+308", or "1.0" and "1.00", at one step: one SQL row
@@ -455,8 +506,9 @@ def _read_metrics(rec: RunRec, metrics_dir: Path, problems: ProblemLog,
                 if cand > best:
                     best, latest = cand, row
         nans = [r[4] for r in rows]
-        keep(Series(key, [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows],
-                    nans if any(nans) else None), latest)
+        emit(Series(key, [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows],
+                    nans if any(nans) else None))
+        rec.latest.append(latest)
 
 
 def _folders_with_meta(base: Path, problems: ProblemLog) -> Iterator[tuple[os.DirEntry, dict]]:
