@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 import mlflow_upgrade.filestore as fs
 from mlflow_upgrade import errors
-from mlflow_upgrade.filestore import migrate_filestore, staging
+from mlflow_upgrade.filestore import indexes, migrate_filestore, staging
 from mlflow_upgrade.filestore import schema as dbschema
 from tests.conftest import MYSQL_ADMIN, PG_ADMIN, _server_database, _unique_name
 from tests.support.fixture_stores import copy_filestore_fixture, manifest
@@ -120,6 +120,23 @@ def test_lost_staged_points_stop_the_migration(tmp_path: Path, sqlite_uri: str,
         migrate_filestore(root, sqlite_uri, progress=False)
     with sqlite3.connect(dest) as conn:  # nothing half-done: metrics still empty, the record still there
         assert conn.execute("SELECT COUNT(*) FROM metrics").fetchone()[0] == 0
+
+
+def test_final_step_refuses_to_start_without_disk_room_then_resumes(tmp_path: Path, sqlite_uri: str,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    root = copy_filestore_fixture("2.22.5", tmp_path)
+    dest = Path(sqlite_uri.removeprefix("sqlite:///"))
+    clean = migrate_filestore(root, f"sqlite:///{tmp_path / 'clean.db'}", progress=False)
+    with monkeypatch.context() as patch:  # a disk with 1000 bytes left
+        patch.setattr(indexes.shutil, "disk_usage", lambda _path: shutil._ntuple_diskusage(10**9, 10**9, 1000))
+        with pytest.raises(errors.OperationFailed, match=r"final step needs about .* GB free .* resume"):
+            migrate_filestore(root, sqlite_uri, progress=False)
+    assert staging.files(staging.prefix_for(dest.resolve())), "the staged points are kept"
+    with sqlite3.connect(dest) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM metrics").fetchone()[0] == 0
+    resumed = migrate_filestore(root, sqlite_uri, progress=False)
+    assert resumed.mode == "resume" and resumed.status == "complete"
+    assert resumed.rows["metrics"] == clean.rows["metrics"] > 0
 
 
 @pytest.mark.parametrize("reader", ["process", "inline"])

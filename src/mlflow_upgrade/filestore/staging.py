@@ -135,13 +135,18 @@ def discard_unrecorded(dbapi: Any, prefix: str) -> int:
     return removed
 
 
+def recorded_points(dbapi: Any) -> int:
+    """How many staged points the destination's record says there are (runs the writer committed)."""
+    return dbapi.execute(f'SELECT COALESCE(SUM(rows), 0) FROM "{STAGED_RUNS}"').fetchone()[0]
+
+
 def merge(dbapi: Any, prefix: str) -> int:
     """Inside the caller's transaction on ``dbapi`` (the destination): copy the staged points into
     ``metrics`` in primary-key order, check the count against the record, drop the record table; returns
     the count. Call :func:`discard_unrecorded` first and attach the files (:func:`attach`)."""
     names = [r[1] for r in dbapi.execute("PRAGMA database_list") if r[1].startswith("stage")]
     cols = ", ".join(f'"{c}"' for c in _COLUMNS)
-    expected = dbapi.execute(f'SELECT COALESCE(SUM(rows), 0) FROM "{STAGED_RUNS}"').fetchone()[0]
+    expected = recorded_points(dbapi)
     moved = 0
     if names:
         union = " UNION ALL ".join(f"SELECT {cols} FROM {name}.{_TABLE}" for name in names)
