@@ -28,11 +28,14 @@ def migrate_filestore_command(src: str, dest_uri: str, strict: bool, incremental
     empty database, or one holding an interrupted migration of SRC, which is resumed. The schema is created by
     the installed MLflow's migrations. Bad data (corrupt meta.yaml, malformed or duplicate metric lines, runs of
     missing experiments, experiments in .trash) is counted and listed; --strict refuses it. Exit codes: 0 done,
-    7 --strict found bad data, 8 failed (e.g. staged points lost), 9 destination already holds other data.
+    7 --strict found bad data, 8 failed (e.g. staged points lost, no disk room for the final step: resumable),
+    9 destination already holds other data.
 
     \b
     A new SQLite destination gets staging files next to it while loading (DEST.mlflow-upgrade-stage-N, owner
-    only, removed at the end). Environment: MLFLOW_UPGRADE_FS_READERS (reader processes, default 2),
+    only, removed at the end; ~70 bytes per metric point, the database ~250). Runs over 4 MB of points into
+    PostgreSQL/MariaDB are spooled to owner-only $TMPDIR/mlflow-upgrade-spool-* files, removed once written.
+    Environment: MLFLOW_UPGRADE_FS_READERS (reader processes, default 2),
     MLFLOW_UPGRADE_FS_WRITERS (parallel connections to PostgreSQL/MariaDB, default 2),
     MLFLOW_UPGRADE_FS_READER=inline (read in one process), MLFLOW_UPGRADE_FS_COMMIT_ROWS (rows per transaction).
     """
