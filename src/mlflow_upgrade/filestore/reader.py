@@ -12,6 +12,7 @@ import itertools
 import math
 import operator
 import os
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -162,16 +163,27 @@ def _kv_paths(root: Path) -> list[tuple[str, str]]:
     return out
 
 
+_READ_BYTES = 1 << 20
+
+
 def _read_text(path: str) -> str:
-    """A whole small file as text: raw ``os.read`` skips the io stack (64 k files in the benchmark)."""
+    text = _read_text_upto(path, sys.maxsize)
+    assert text is not None
+    return text
+
+
+def _read_text_upto(path: str, limit: int) -> str | None:
+    """A whole file as text, or None (read no further) if it is longer than ``limit``: raw ``os.read`` skips
+    the io stack (64 k files in the benchmark), and no stat is needed to find the large ones."""
     fd = os.open(path, os.O_RDONLY)
     try:
         chunks = []
-        while True:
-            chunk = os.read(fd, 1 << 20)
-            if not chunk:
-                break
+        size = 0
+        while chunk := os.read(fd, _READ_BYTES):
             chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                return None
     finally:
         os.close(fd)
     return b"".join(chunks).decode("utf-8")
@@ -406,13 +418,6 @@ def _increasing(steps: list[int]) -> bool:
     return all(map(operator.lt, steps, itertools.islice(steps, 1, None)))
 
 
-def _size(path: str) -> int:
-    try:
-        return os.path.getsize(path)
-    except OSError:
-        return 0  # read as usual, which records why it cannot be
-
-
 def _line_slices(path: str) -> Iterator[list[str]]:
     with open(path, encoding="utf-8", newline="") as fh:
         while chunk := fh.readlines(_SLICE_BYTES):
@@ -460,13 +465,14 @@ def _read_metrics(rec: RunRec, metrics_dir: Path, problems: ProblemLog,
         if max_key and len(key) > max_key:  # the destination cannot hold the key: recorded, skipped
             problems.add("value_too_long", path, f"{len(key)}-character metric key; the destination holds {max_key}")
             continue
-        if _size(path) > BIG_METRIC_BYTES:  # in slices, when its lines allow it
-            latest = _stream_in_order(key, path, run_uuid, emit)
-            if latest is not None:
-                rec.latest.append(latest)
-                continue
         try:
-            text = _read_text(path)
+            text = _read_text_upto(path, BIG_METRIC_BYTES)
+            if text is None:  # a large file: in slices, when its lines allow it, else whole
+                latest = _stream_in_order(key, path, run_uuid, emit)
+                if latest is not None:
+                    rec.latest.append(latest)
+                    continue
+                text = _read_text(path)
         except (OSError, UnicodeDecodeError) as exc:
             problems.add("unreadable_file", path, _one_line(exc))
             continue
