@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from mlflow_upgrade import errors
 from mlflow_upgrade.filestore import reader
 from mlflow_upgrade.filestore.problems import ProblemLog
 
@@ -95,3 +96,22 @@ def test_memory_does_not_grow_with_an_in_order_file(tmp_path: Path, monkeypatch:
     monkeypatch.setattr(reader, "BIG_METRIC_BYTES", 1 << 40)
     whole = peak_mb()
     assert sliced < 60 and whole > 3 * sliced, (sliced, whole)
+
+
+def test_file_changed_between_the_two_passes_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = _in_order(3000)
+    run_dir = _run_dir(tmp_path, lines)
+    monkeypatch.setattr(reader, "BIG_METRIC_BYTES", 1000)
+    monkeypatch.setattr(reader, "_SLICE_BYTES", 4000)
+    passes = reader._line_slices
+    calls = []
+
+    def rewritten_before_second_pass(path: str):
+        calls.append(path)
+        if len(calls) == 2:  # someone logs into the store meanwhile: a point out of step order
+            Path(path).write_text("".join(lines) + "1700000000001 0.5 7\n")
+        return passes(path)
+
+    monkeypatch.setattr(reader, "_line_slices", rewritten_before_second_pass)
+    with pytest.raises(errors.OperationFailed, match="changed while it was read"):
+        _read(run_dir)

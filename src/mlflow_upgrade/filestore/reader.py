@@ -424,29 +424,40 @@ def _line_slices(path: str) -> Iterator[list[str]]:
             yield "".join(chunk).splitlines()
 
 
+class _NotInOrder(Exception):
+    pass
+
+
+def _slices_in_order(key: str, path: str, run_uuid: str) -> Iterator[tuple[Series, tuple]]:
+    """(series, latest row) of each slice of the file; raises _NotInOrder at the first line that is not a plain
+    ``ts value step`` or whose step does not follow the previous one."""
+    last = None
+    for lines in _line_slices(path):
+        got = _parse_fast(key, lines, run_uuid)
+        if got is None or not _increasing(got[0].steps) or (last is not None and got[0].steps[0] <= last):
+            raise _NotInOrder
+        last = got[0].steps[-1]
+        yield got
+
+
 def _stream_in_order(key: str, path: str, run_uuid: str, emit: Callable[[Series], None]) -> tuple | None:
     """A large metric file handed to ``emit`` a slice at a time: only when every line is a plain
     ``ts value step`` and steps strictly increase through the whole file, so no two lines can name one point
     and the last line is the latest point. A first pass checks that (without keeping anything); else None,
     and the file is read whole by the careful path. Returns the latest row."""
     try:
-        last = None
-        for lines in _line_slices(path):
-            got = _parse_fast(key, lines, run_uuid)
-            if got is None or not _increasing(got[0].steps) or (last is not None and got[0].steps[0] <= last):
-                return None
-            last = got[0].steps[-1]
-    except (OSError, UnicodeDecodeError):
+        slices = sum(1 for _ in _slices_in_order(key, path, run_uuid))  # the whole file, keeping nothing
+    except (_NotInOrder, OSError, UnicodeDecodeError):
         return None
-    if last is None:
+    if not slices:
         return None
     latest = None
-    for lines in _line_slices(path):
-        got = _parse_fast(key, lines, run_uuid)
-        if got is None:
-            raise errors.OperationFailed(f"{path} changed while it was read: run the migration again")
-        emit(got[0])
-        latest = got[1]
+    try:
+        for series, row in _slices_in_order(key, path, run_uuid):
+            emit(series)
+            latest = row
+    except _NotInOrder:
+        raise errors.OperationFailed(f"{path} changed while it was read: run the migration again") from None
     return latest
 
 
