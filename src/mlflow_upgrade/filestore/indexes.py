@@ -168,9 +168,8 @@ def _restore_sqlite(engine: sa.Engine, step: Callable[[str], None]) -> int:
     The sorts spill to temporary files as large as the staged points: unless SQLITE_TMPDIR or TMPDIR says
     otherwise they go next to the destination (which has room for the data) rather than to /var/tmp or /tmp
     (SQLite reads those variables once, when the module loads, so the PRAGMA is the way in)."""
-    temp_dir = None
-    if not (os.environ.get("SQLITE_TMPDIR") or os.environ.get("TMPDIR")) and engine.url.database:
-        temp_dir = str(Path(engine.url.database).resolve().parent)
+    directory = Path(engine.url.database or ".").resolve().parent
+    sorts_here = not (os.environ.get("SQLITE_TMPDIR") or os.environ.get("TMPDIR"))
     with engine.connect() as conn:
         dbapi = conn.connection.dbapi_connection
         conn.commit()
@@ -178,15 +177,15 @@ def _restore_sqlite(engine: sa.Engine, step: Callable[[str], None]) -> int:
         old_level = dbapi.isolation_level
         dbapi.isolation_level = None  # we issue BEGIN/COMMIT ourselves
         try:
-            if temp_dir:  # process-wide in SQLite: reset below
-                dbapi.execute("PRAGMA temp_store_directory = '{}'".format(temp_dir.replace("'", "''")))
+            if sorts_here:  # process-wide in SQLite: reset below
+                dbapi.execute("PRAGMA temp_store_directory = '{}'".format(str(directory).replace("'", "''")))
             dbapi.execute("PRAGMA journal_mode=DELETE")
             dbapi.execute("PRAGMA cache_size=-16384")
             dbapi.execute("PRAGMA threads=2")  # the ORDER BY's sorter may use a second core
             if prefix:
                 staging.discard_unrecorded(dbapi, prefix)
                 staging.attach(dbapi, prefix)
-                _check_room(dbapi, Path(engine.url.database or ".").resolve().parent, sorts_here=bool(temp_dir))
+                _check_room(dbapi, directory, sorts_here=sorts_here)
             dbapi.execute("BEGIN IMMEDIATE")
             try:
                 moved = _restore(conn, step)
@@ -199,7 +198,7 @@ def _restore_sqlite(engine: sa.Engine, step: Callable[[str], None]) -> int:
             _log.debug("final step committed in %.2f s", time.monotonic() - t0)
             staging.detach(dbapi)
         finally:
-            if temp_dir:
+            if sorts_here:
                 dbapi.execute("PRAGMA temp_store_directory = ''")
             dbapi.isolation_level = old_level
     if prefix:

@@ -34,10 +34,10 @@ import sqlalchemy as sa
 
 from mlflow_upgrade import errors
 from mlflow_upgrade.filestore.checkpoint import STAGED_RUNS
-from mlflow_upgrade.filestore.loader import insert_flat
+from mlflow_upgrade.filestore.loader import COLUMNS, insert_flat
 
 _TABLE = "points"
-_COLUMNS = ("key", "value", "timestamp", "step", "is_nan", "run_uuid")
+_COLUMNS = COLUMNS["metrics"]  # the order encode.flat writes the values in
 _PK_ORDER = '"key", timestamp, step, run_uuid, value, is_nan'  # MLflow's metric_pk
 
 _open: dict[str, sqlite3.Connection] = {}  # per process: staging file -> connection

@@ -26,6 +26,8 @@ from mlflow_upgrade.filestore.pipeline import env_int
 # A run's writes: adds its rows (and checkpoint row) to the writer, returns how many rows.
 Job = Callable[[BulkWriter], int]
 _STOP = object()
+_RETRIES = 5
+_IDLE_COMMIT_SECONDS = 0.05
 
 
 class _Sync:
@@ -33,8 +35,6 @@ class _Sync:
 
     def __init__(self) -> None:
         self.done = threading.Event()
-_RETRIES = 5
-_IDLE_COMMIT_SECONDS = 0.05
 
 
 def parallel_writers_wanted(dialect: str) -> int:
