@@ -174,9 +174,11 @@ def open_engine(ref: StoreRef, *, read_only: bool = True) -> Engine:
     else:
         require_driver(ref)
         engine = sqlalchemy.create_engine(ref.url, poolclass=sqlalchemy.pool.NullPool, **_connect_args(ref))
+    # SQLite reads nothing of the file for "SELECT 1": reading its schema is what finds a file that is not one
+    probe = "SELECT count(*) FROM sqlite_master" if ref.kind == "sqlite" else "SELECT 1"
     try:
         with engine.connect() as conn:
-            conn.exec_driver_sql("SELECT 1")
+            conn.exec_driver_sql(probe)
     except Exception as exc:
         engine.dispose()
         raise translate_db_error(ref, exc) from None

@@ -55,6 +55,17 @@ def test_bad_destinations(tmp_path: Path) -> None:
     assert not (tmp_path / "dir-store").exists()
 
 
+def test_destination_file_that_is_not_a_database(tmp_path: Path) -> None:
+    root = copy_filestore_fixture("1.30.1", tmp_path)
+    dest = tmp_path / "notes.db"
+    dest.write_text("just some text, not a database\n" * 50)
+    before = dest.read_bytes()
+    result = run_cli("migrate-filestore", str(root), f"sqlite:///{dest}")
+    assert result.returncode == 4, result.stderr  # was "unexpected error: DatabaseError", exit 8
+    assert "is not a SQLite database" in _one_line(result.stderr)
+    assert dest.read_bytes() == before
+
+
 def test_password_masked(tmp_path: Path) -> None:
     root = copy_filestore_fixture("1.30.1", tmp_path)
     result = run_cli("migrate-filestore", str(root), "postgresql://postgres:s3cret@127.0.0.1:5432/no_such_db_x")
