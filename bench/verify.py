@@ -98,8 +98,8 @@ def main() -> None:
     parser.add_argument("--baseline", action="store_true", help="also time a Python row-by-row hash")
     args = parser.parse_args()
 
-    from mlflow_upgrade.upgrade.fingerprint import take_fingerprint
-    from mlflow_upgrade.uri import sqlite_readonly_engine
+    from mlflow_upgrade.store.uri import sqlite_readonly_engine
+    from mlflow_upgrade.upgrade.verify.fingerprint import take_fingerprint
 
     if not (args.keep and args.db.exists()):
         args.db.unlink(missing_ok=True)

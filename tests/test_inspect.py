@@ -172,7 +172,7 @@ def test_other_applications_tables_are_listed(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("dialect", ["postgresql", "mysql"])
 def test_large_tables_use_flagged_estimates(dialect: str, request: pytest.FixtureRequest) -> None:
-    from mlflow_upgrade.counts import count_rows
+    from mlflow_upgrade.store.counts import count_rows
 
     uri = request.getfixturevalue("pg_uri" if dialect == "postgresql" else "mysql_uri")
     load_fixture_into("2.16.2", uri)
@@ -188,7 +188,7 @@ def test_large_tables_use_flagged_estimates(dialect: str, request: pytest.Fixtur
 
 def test_migration_outside_mlflow_upgrade_is_detected(empty_db_uri: str, tmp_path: Path) -> None:
     """The journal says mlflow-upgrade left the store at 2.9.2's head; a newer client then moved it on."""
-    from mlflow_upgrade.upgrade.journal import ensure_journal, record_finish, record_start
+    from mlflow_upgrade.store.journal import ensure_journal, record_finish, record_start
 
     release = "2.9.2"
     if empty_db_uri.startswith("sqlite"):

@@ -116,9 +116,9 @@ def test_kill_during_a_restore_restores_again(tmp_path: Path) -> None:
     import socket
 
     from mlflow_upgrade.backup import backup
-    from mlflow_upgrade.upgrade.fingerprint import take_fingerprint
+    from mlflow_upgrade.store.uri import open_engine, parse_store_uri
     from mlflow_upgrade.upgrade.runner import marker_path, write_marker
-    from mlflow_upgrade.uri import open_engine, parse_store_uri
+    from mlflow_upgrade.upgrade.verify.fingerprint import take_fingerprint
 
     uri = copy_sqlite_fixture(RELEASE, tmp_path)
     before = _counts(uri)

@@ -7,7 +7,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from mlflow_upgrade import api
-from mlflow_upgrade.upgrade import journal
+from mlflow_upgrade.store import journal
 from tests.support.fixture_stores import copy_sqlite_fixture
 
 

@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy
 
 from mlflow_upgrade import errors
+from mlflow_upgrade.store.uri import parse_store_uri
 from mlflow_upgrade.upgrade import alembic_driver
 from mlflow_upgrade.upgrade.runner import marker_path, upgrade
-from mlflow_upgrade.uri import parse_store_uri
 from tests.cli_helpers import run_cli
 from tests.support.fixture_stores import (
     copy_auth_fixture,

@@ -1,6 +1,6 @@
 """Per-dialect database work behind one small interface.
 
-``get_dialect(ref)`` returns the :class:`Dialect` for a store (a :class:`~mlflow_upgrade.uri.StoreRef`, a URI,
+``get_dialect(ref)`` returns the :class:`Dialect` for a store (a :class:`~mlflow_upgrade.store.uri.StoreRef`, a URI,
 or a dialect name). Each dialect module implements native backup/restore with the server's own tools, the
 schema capture and replay used by the logical (SQLAlchemy) dump, and the catalog helpers other code needs
 (``list_tables``, ``row_counts``, ``is_empty``, ``drop_all_tables``). Later features (preflight checks:
@@ -23,7 +23,7 @@ from rich.progress import Progress
 from sqlalchemy.engine import Connection, Engine
 
 from mlflow_upgrade import errors
-from mlflow_upgrade.uri import StoreRef, mask_uri, parse_store_uri
+from mlflow_upgrade.store.uri import StoreRef, mask_uri, parse_store_uri
 
 # dialect name -> module under mlflow_upgrade.dialects
 _MODULES = {"sqlite": "sqlite", "postgresql": "postgres", "mysql": "mysql"}

@@ -38,7 +38,7 @@ from mlflow_upgrade.dialects import (
     run_tool,
     tool_version,
 )
-from mlflow_upgrade.uri import StoreRef
+from mlflow_upgrade.store.uri import StoreRef
 
 _TOOL_DIRS = ("/usr/local/mysql/bin", "/opt/homebrew/opt/mysql-client/bin", "/opt/homebrew/opt/mariadb/bin")
 _DUMP_TOOLS = ("mariadb-dump", "mysqldump")

@@ -31,7 +31,7 @@ from mlflow_upgrade.dialects import (
     run_tool,
     tool_version,
 )
-from mlflow_upgrade.uri import StoreRef
+from mlflow_upgrade.store.uri import StoreRef
 
 _TOOL_DIRS = ("/usr/lib/postgresql/*/bin", "/usr/pgsql-*/bin", "/opt/homebrew/opt/postgresql@*/bin",
               "/usr/local/opt/postgresql@*/bin", "/Applications/Postgres.app/Contents/Versions/*/bin")

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from mlflow_upgrade import errors
 from mlflow_upgrade.dialects import Dialect, NativeCheck, NativeResult, is_disk_full, run_statement
-from mlflow_upgrade.uri import StoreRef
+from mlflow_upgrade.store.uri import StoreRef
 
 # Pages copied per backup step: large steps so a concurrently written database restarts the copy rarely.
 _PAGES_PER_STEP = 16384

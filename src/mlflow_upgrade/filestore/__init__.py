@@ -26,7 +26,7 @@ from mlflow_upgrade.filestore import checkpoint, encode, extras, indexes, pipeli
 from mlflow_upgrade.filestore import schema as dbschema
 from mlflow_upgrade.filestore.loader import BulkWriter
 from mlflow_upgrade.filestore.problems import ProblemLog
-from mlflow_upgrade.uri import StoreRef, open_engine, parse_store_uri
+from mlflow_upgrade.store.uri import StoreRef, open_engine, parse_store_uri
 
 __all__ = ["MigrationReport", "StrictRefused", "migrate_filestore"]
 
@@ -233,7 +233,7 @@ class _Migration:
         self.seen_runs: set[str] = {v for v in checkpoint.done_keys(engine, "run").values() if v}
 
     def run(self) -> None:
-        from mlflow_upgrade.render import progress as progress_display
+        from mlflow_upgrade.cli.render import progress as progress_display
 
         experiments = reader.list_experiments(self.root)
         run_total = sum(len(reader.list_run_dirs(p)) for _, p, _ in experiments)

@@ -19,8 +19,8 @@ import sqlalchemy as sa
 
 from mlflow_upgrade import errors
 from mlflow_upgrade.catalog import installed_head
-from mlflow_upgrade.schema import TRACKING
-from mlflow_upgrade.uri import mask_uri
+from mlflow_upgrade.store.schema import TRACKING
+from mlflow_upgrade.store.uri import mask_uri
 
 _log = logging.getLogger(__name__)
 

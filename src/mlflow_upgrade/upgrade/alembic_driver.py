@@ -31,8 +31,8 @@ import sqlalchemy
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from mlflow_upgrade.schema import AUTH, TRACKING
-from mlflow_upgrade.uri import StoreRef, mask_uri
+from mlflow_upgrade.store.schema import AUTH, TRACKING
+from mlflow_upgrade.store.uri import StoreRef, mask_uri
 
 VERSION_TABLE = {TRACKING: "alembic_version", AUTH: "alembic_version_auth"}
 PAUSE_ENV = "MLFLOW_UPGRADE_TEST_PAUSE_AT"  # test-only: see pause_point()

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from mlflow_upgrade import errors
-from mlflow_upgrade.uri import parse_store_uri
+from mlflow_upgrade.store.uri import parse_store_uri
 
 DIALECTS = ("postgresql", "mysql")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_$-]*$")

@@ -16,9 +16,15 @@ from typing import Any
 
 import sqlalchemy
 
-from mlflow_upgrade.schema import AUTH, TRACKING
+from mlflow_upgrade.store.schema import AUTH, TRACKING
+from mlflow_upgrade.store.uri import (
+    MIGRATE_FILESTORE_HINT,
+    StoreRef,
+    mask_uri,
+    parse_store_uri,
+    require_database,
+)
 from mlflow_upgrade.upgrade import alembic_driver, estimate
-from mlflow_upgrade.uri import MIGRATE_FILESTORE_HINT, StoreRef, mask_uri, parse_store_uri, require_database
 
 CLASS_LABELS = {
     "additive": "additive",

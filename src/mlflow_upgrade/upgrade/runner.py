@@ -32,9 +32,8 @@ import sqlalchemy
 from sqlalchemy.engine import Engine
 
 from mlflow_upgrade import errors
-from mlflow_upgrade.schema import AUTH, TRACKING
-from mlflow_upgrade.upgrade import alembic_driver
-from mlflow_upgrade.uri import (
+from mlflow_upgrade.store.schema import AUTH, TRACKING
+from mlflow_upgrade.store.uri import (
     MIGRATE_FILESTORE_HINT,
     StoreRef,
     mask_uri,
@@ -42,6 +41,7 @@ from mlflow_upgrade.uri import (
     parse_store_uri,
     require_database,
 )
+from mlflow_upgrade.upgrade import alembic_driver
 
 MARKER_SUFFIX = ".mlflow-upgrade-run.json"
 # MLflow's read-back pages every entity through its own store (~15k rows/s here): bounded so that verify stays a
@@ -264,7 +264,7 @@ def _fingerprint_before(engine: Engine, db: str, ref: StoreRef, marker_file: Pat
                         opts: Options) -> Path | None:
     if not opts.verify:
         return None
-    from mlflow_upgrade.upgrade.fingerprint import take_fingerprint
+    from mlflow_upgrade.upgrade.verify.fingerprint import take_fingerprint
 
     fp = take_fingerprint(engine, tables=_auth_tables(engine) if db == AUTH else None, progress=opts.progress)
     where = Path(backup_path) if backup_path else marker_file.parent
@@ -274,7 +274,7 @@ def _fingerprint_before(engine: Engine, db: str, ref: StoreRef, marker_file: Pat
 
 
 def _auth_tables(engine: Engine) -> list[str]:
-    from mlflow_upgrade.counts import MAIN_TABLES
+    from mlflow_upgrade.store.counts import MAIN_TABLES
 
     present = set(sqlalchemy.inspect(engine).get_table_names())
     return [t for t in MAIN_TABLES[AUTH] if t in present]
@@ -326,7 +326,7 @@ class _StepFailed(Exception):
 def run_revisions(ref: StoreRef, db: str, pending: list[alembic_driver.RevisionInfo], opts: Options,
                   result: DatabaseUpgrade, *, offset: int = 0, total: int | None = None) -> None:
     """Apply ``pending`` one revision at a time, with a progress line per revision."""
-    from mlflow_upgrade.render import progress
+    from mlflow_upgrade.cli.render import progress
 
     total = total or len(pending)
     url = ref.url.render_as_string(hide_password=False) if ref.url is not None else ref.uri
@@ -471,7 +471,7 @@ def _verify(ref: StoreRef, db: str, engine: Engine, marker: dict[str, Any], opts
     if not opts.verify or not fp_path:
         result.verify = {"skipped": True}
         return
-    from mlflow_upgrade.upgrade.fingerprint import Fingerprint, compare_fingerprints
+    from mlflow_upgrade.upgrade.verify.fingerprint import Fingerprint, compare_fingerprints
 
     before = Fingerprint.load(fp_path)
     t0 = time.monotonic()
@@ -511,7 +511,7 @@ def _read_back(ref: StoreRef, db: str) -> dict[str, Any] | None:
 
 def _journal_start(engine: Engine, from_rev: str | None, to_rev: str) -> Any:
     try:
-        from mlflow_upgrade.upgrade import journal
+        from mlflow_upgrade.store import journal
     except ImportError:
         return None
     with engine.begin() as conn:
@@ -523,7 +523,7 @@ def _journal_finish(engine: Engine, entry_id: Any, status: str) -> None:
     if entry_id is None:
         return
     try:
-        from mlflow_upgrade.upgrade import journal
+        from mlflow_upgrade.store import journal
     except ImportError:
         return
     try:

@@ -1,6 +1,6 @@
 """Terminal rendering (rich) and JSON output. JSON is always the same result object, serialised.
 
-Every string that reaches the terminal or a log goes through :func:`mlflow_upgrade.uri.mask_uri`.
+Every string that reaches the terminal or a log goes through :func:`mlflow_upgrade.store.uri.mask_uri`.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from mlflow_upgrade.masking import mask_uri
+from mlflow_upgrade.store.masking import mask_uri
 
 stdout = Console(highlight=False, soft_wrap=True)
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)

@@ -22,9 +22,8 @@ import sqlalchemy
 from sqlalchemy.engine import Connection, Engine
 
 from mlflow_upgrade import errors
-from mlflow_upgrade.schema import AUTH, STATUS_EMPTY, STATUS_NOT_MLFLOW, TRACKING, read_state
-from mlflow_upgrade.upgrade import alembic_driver
-from mlflow_upgrade.uri import (
+from mlflow_upgrade.store.schema import AUTH, STATUS_EMPTY, STATUS_NOT_MLFLOW, TRACKING, read_state
+from mlflow_upgrade.store.uri import (
     MIGRATE_FILESTORE_HINT,
     StoreRef,
     connected,
@@ -32,6 +31,7 @@ from mlflow_upgrade.uri import (
     parse_store_uri,
     require_database,
 )
+from mlflow_upgrade.upgrade import alembic_driver
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 OVERRIDES = {"connections": "--allow-connections"}
@@ -486,7 +486,7 @@ def check_half_applied(ref: StoreRef, conn: Connection, db: str, current: str | 
 
 def check_journal(conn: Connection, current: str | None) -> Check:
     try:
-        from mlflow_upgrade.upgrade import journal
+        from mlflow_upgrade.store import journal
     except ImportError:
         return Check("interrupted_run", OK, "no upgrade journal support installed")
     entry = journal.last_entry(conn)

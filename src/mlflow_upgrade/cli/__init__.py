@@ -1,4 +1,4 @@
-"""Command line: a thin click layer. Each verb lives in ``mlflow_upgrade.commands.<verb>``, parses its
+"""Command line: a thin click layer. Each verb lives in ``mlflow_upgrade.cli.<verb>``, parses its
 arguments, calls the library function of the same name in :mod:`mlflow_upgrade.api` and renders the result.
 
 Verbs are imported lazily so ``mlflow-upgrade --help`` and quick commands do not pay for importing MLflow.
@@ -15,9 +15,9 @@ import sys
 import click
 
 from mlflow_upgrade import __version__, errors
-from mlflow_upgrade.render import MaskingFilter, print_error
+from mlflow_upgrade.cli.render import MaskingFilter, print_error
 
-# verb -> (module under mlflow_upgrade.commands, attribute, one-line help). The one place verbs are registered.
+# verb -> (module under mlflow_upgrade.cli, attribute, one-line help). The one place verbs are registered.
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "inspect": ("inspect", "inspect_command", "Report a tracking store's schema, versions, counts (read-only)."),
     "plan": ("plan", "plan_command", "List the pending migrations with their facts, SQL and preflight."),
@@ -39,7 +39,7 @@ class LazyGroup(click.Group):
         if cmd_name not in COMMANDS or not _module_exists(COMMANDS[cmd_name][0]):
             return None
         module_name, attribute, _ = COMMANDS[cmd_name]
-        module = importlib.import_module(f"mlflow_upgrade.commands.{module_name}")
+        module = importlib.import_module(f"mlflow_upgrade.cli.{module_name}")
         return getattr(module, attribute)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -52,7 +52,7 @@ class LazyGroup(click.Group):
 
 
 def _module_exists(module_name: str) -> bool:
-    return importlib.util.find_spec(f"mlflow_upgrade.commands.{module_name}") is not None
+    return importlib.util.find_spec(f"mlflow_upgrade.cli.{module_name}") is not None
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})

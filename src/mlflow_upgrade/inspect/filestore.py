@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from mlflow_upgrade import errors
-from mlflow_upgrade.uri import StoreRef
+from mlflow_upgrade.store.uri import StoreRef
 
 TRASH = ".trash"
 RESERVED = {TRASH, "models", ".mlflow-upgrade"}

@@ -9,7 +9,7 @@ import click
 from rich.table import Table
 
 from mlflow_upgrade import api, errors
-from mlflow_upgrade.render import escape, print_json, print_warning, stderr, stdout
+from mlflow_upgrade.cli.render import escape, print_json, print_warning, stderr, stdout
 
 
 @click.command("migrate-filestore")

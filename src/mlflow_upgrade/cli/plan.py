@@ -7,7 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from mlflow_upgrade import api, errors
-from mlflow_upgrade.render import escape, print_json, stdout
+from mlflow_upgrade.cli.render import escape, print_json, stdout
 from mlflow_upgrade.upgrade.estimate import human
 
 _STATUS_STYLE = {"ok": "green", "warn": "yellow", "fail": "bold red"}

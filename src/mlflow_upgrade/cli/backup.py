@@ -8,7 +8,7 @@ import click
 from rich.table import Table
 
 from mlflow_upgrade import api
-from mlflow_upgrade.render import escape, print_json, stdout
+from mlflow_upgrade.cli.render import escape, print_json, stdout
 
 
 def _size(n: int) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from mlflow_upgrade import api, errors
-from mlflow_upgrade.render import print_json
+from mlflow_upgrade.cli.render import print_json
 
 
 @click.command("guard")

@@ -12,7 +12,7 @@ import urllib.request
 from dataclasses import dataclass, field
 
 from mlflow_upgrade import errors
-from mlflow_upgrade.uri import mask_uri
+from mlflow_upgrade.store.uri import mask_uri
 
 TIMEOUT = 5.0
 

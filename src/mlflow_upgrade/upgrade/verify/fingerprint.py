@@ -38,7 +38,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from mlflow_upgrade import __version__, errors
 from mlflow_upgrade.catalog import installed_revisions
-from mlflow_upgrade.schema import TRACKING
+from mlflow_upgrade.store.schema import TRACKING
 
 P = 2147483647  # 2^31 - 1: per-row terms stay below 2^31, products below 2^62 (no BIGINT overflow anywhere)
 EXACT_LIMIT = 50_000  # tables up to this many rows get one bucket per primary key
@@ -553,7 +553,7 @@ def take_fingerprint(engine: Engine, *, tables: list[str] | None = None, progres
 
 
 def _run(conn: Connection, sql: _Sql, specs: list[TableFingerprint], progress: bool, engine: Engine) -> None:
-    from mlflow_upgrade.render import progress as bar
+    from mlflow_upgrade.cli.render import progress as bar
 
     with bar(progress) as prog:
         task = prog.add_task("fingerprint", total=len(specs), rate="")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Connection
 
-from mlflow_upgrade.schema import AUTH, TRACKING
+from mlflow_upgrade.store.schema import AUTH, TRACKING
 
 MAIN_TABLES = {
     TRACKING: (

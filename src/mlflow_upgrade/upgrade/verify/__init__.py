@@ -2,7 +2,7 @@
 
 Two independent checks:
 
-* fingerprints (:mod:`mlflow_upgrade.upgrade.fingerprint`): checksums of every row of every table, taken in
+* fingerprints (:mod:`mlflow_upgrade.upgrade.verify.fingerprint`): checksums of every row of every table, taken in
   the database before and after, compared bucket by bucket; a difference names table, key and column;
 * :func:`read_back`: MLflow's own stores read every experiment, run, metric history, registered model, model
   version, alias, trace and logged model, and what they return is compared with the SQL rows. MLflow's store
@@ -29,14 +29,14 @@ from sqlalchemy.engine import Engine
 
 from mlflow_upgrade import errors
 from mlflow_upgrade.catalog import installed_head
-from mlflow_upgrade.upgrade import journal
-from mlflow_upgrade.upgrade.fingerprint import (
+from mlflow_upgrade.store import journal
+from mlflow_upgrade.store.uri import StoreRef, mask_uri, open_engine, parse_store_uri, translate_db_error
+from mlflow_upgrade.upgrade.verify.fingerprint import (
     Difference,
     Fingerprint,
     compare_fingerprints,
     take_fingerprint,
 )
-from mlflow_upgrade.uri import StoreRef, mask_uri, open_engine, parse_store_uri, translate_db_error
 
 log = logging.getLogger(__name__)
 PAGE = 1000
@@ -138,7 +138,7 @@ def _verify(ref: StoreRef, engine: Engine, against: str | Path | Fingerprint | N
 
 
 def _state(engine: Engine) -> tuple[str | None, str | None]:
-    from mlflow_upgrade.upgrade.fingerprint import _revision
+    from mlflow_upgrade.upgrade.verify.fingerprint import _revision
 
     with engine.connect() as conn:
         revision = _revision(conn)
@@ -152,7 +152,7 @@ def _state(engine: Engine) -> tuple[str | None, str | None]:
 def _refuse_non_mlflow(ref: StoreRef, engine: sqlalchemy.Engine) -> None:
     """Same refusals as `inspect`: an empty, foreign, half-created or too-new schema is nothing to verify."""
     from mlflow_upgrade.inspect import refuse_unusable
-    from mlflow_upgrade.schema import TRACKING, read_state
+    from mlflow_upgrade.store.schema import TRACKING, read_state
 
     with engine.connect() as conn:
         refuse_unusable(ref, read_state(conn, TRACKING))

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mlflow_upgrade import errors
-from mlflow_upgrade.counts import RowCount, count_rows
-from mlflow_upgrade.schema import (
+from mlflow_upgrade.store.counts import RowCount, count_rows
+from mlflow_upgrade.store.schema import (
     AUTH,
     STATUS_EMPTY,
     STATUS_MLFLOW,
@@ -22,7 +22,7 @@ from mlflow_upgrade.schema import (
     SchemaState,
     read_state,
 )
-from mlflow_upgrade.uri import StoreRef, connected, parse_store_uri, require_database
+from mlflow_upgrade.store.uri import StoreRef, connected, parse_store_uri, require_database
 
 
 @dataclass
@@ -99,13 +99,13 @@ def inspect(
     if ref.is_sql:
         snapshot.tracking = inspect_database(ref, TRACKING, exact_counts=exact_counts)
     else:
-        from mlflow_upgrade.filestore_summary import summarize_file_store
+        from mlflow_upgrade.inspect.filestore import summarize_file_store
 
         snapshot.filestore = summarize_file_store(ref)
     if auth_uri:
         snapshot.auth = inspect_database(parse_store_uri(auth_uri), AUTH, exact_counts=exact_counts)
     if server:
-        from mlflow_upgrade.server_probe import probe_server
+        from mlflow_upgrade.inspect.server import probe_server
 
         snapshot.server = probe_server(server)
     return snapshot
@@ -128,7 +128,7 @@ def inspect_database(ref: StoreRef, db: str, *, exact_counts: bool = False) -> D
 def _outside_migration(conn, state: SchemaState) -> str | None:
     """Compare the revision with mlflow-upgrade's journal (if it ever upgraded this DB): a silent migration by
     a newer MLflow client or server shows up as a revision the journal did not leave."""
-    from mlflow_upgrade.upgrade.journal import detect_outside_migration, has_journal
+    from mlflow_upgrade.store.journal import detect_outside_migration, has_journal
 
     if state.db != TRACKING or not has_journal(conn):
         return None
@@ -246,7 +246,7 @@ def _partial_note(state: SchemaState) -> str:
 
 
 def _count_tables(state: SchemaState) -> list[str]:
-    from mlflow_upgrade.counts import MAIN_TABLES
+    from mlflow_upgrade.store.counts import MAIN_TABLES
 
     return [t for t in MAIN_TABLES[state.db] if t in state.tables]
 

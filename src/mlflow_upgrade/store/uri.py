@@ -20,8 +20,8 @@ import sqlalchemy
 from sqlalchemy.engine import URL, Engine, make_url
 
 from mlflow_upgrade import errors
-from mlflow_upgrade.masking import MASK as MASK  # re-exported
-from mlflow_upgrade.masking import mask_uri
+from mlflow_upgrade.store.masking import MASK as MASK  # re-exported
+from mlflow_upgrade.store.masking import mask_uri
 
 SQL_DIALECTS = ("sqlite", "postgresql", "mysql", "mssql")
 MIGRATE_FILESTORE_HINT = "nothing to migrate in place; use `mlflow-upgrade migrate-filestore` to copy it into a database"

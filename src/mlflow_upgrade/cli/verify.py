@@ -6,7 +6,7 @@ import click
 from rich.table import Table
 
 from mlflow_upgrade import api, errors
-from mlflow_upgrade.render import escape, print_json, print_warning, stdout
+from mlflow_upgrade.cli.render import escape, print_json, print_warning, stdout
 
 SHOWN = 50  # differences listed in the terminal (all of them in --json)
 

@@ -28,9 +28,10 @@ from typing import Any
 import sqlalchemy.exc
 from sqlalchemy.engine import Engine
 
-from mlflow_upgrade import __version__, errors, render
+from mlflow_upgrade import __version__, errors
+from mlflow_upgrade.cli import render
 from mlflow_upgrade.dialects import Dialect, NativeResult, get_dialect, is_disk_full
-from mlflow_upgrade.uri import MASK, StoreRef, mask_uri, open_engine, parse_store_uri, require_database
+from mlflow_upgrade.store.uri import MASK, StoreRef, mask_uri, open_engine, parse_store_uri, require_database
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = 1

@@ -1,1 +1,0 @@
-"""Click commands, one module per verb (registered in :data:`mlflow_upgrade.cli.COMMANDS`)."""
