@@ -184,8 +184,8 @@ def test_round_trip_native_and_logical(store_uri: str, tmp_path: Path) -> None:
     dialect = _dialect_of(store_uri)
     original_rows = all_rows(store_uri)
     original_schema = schema_snapshot(store_uri)
-    native = backup(store_uri, tmp_path / "native", method="native", progress=False)
-    logical = backup(store_uri, tmp_path / "logical", method="logical", progress=False)
+    native = backup(store_uri, tmp_path / "native", method="native")
+    logical = backup(store_uri, tmp_path / "logical", method="logical")
     assert native.method == NATIVE[dialect] and logical.method == "logical"
     for manifest in (native, logical):
         assert_private(manifest)
@@ -196,8 +196,8 @@ def test_round_trip_native_and_logical(store_uri: str, tmp_path: Path) -> None:
     for manifest in (native, logical):
         damage(store_uri)
         with pytest.raises(errors.Refused, match="not empty"):
-            restore(manifest.directory, store_uri, progress=False)
-        report = restore(manifest.path, store_uri, force=True, progress=False)
+            restore(manifest.directory, store_uri)
+        report = restore(manifest.path, store_uri, force=True)
         assert report.verified and "half_created" in report.dropped_tables
         assert all_rows(store_uri) == original_rows, manifest.method
         assert _normalized(schema_snapshot(store_uri)) == _normalized(original_schema), manifest.method
@@ -210,9 +210,9 @@ def test_round_trip_native_and_logical(store_uri: str, tmp_path: Path) -> None:
 def test_restore_into_another_database(method: str, tmp_path: Path) -> None:
     source = any_dialect_store(RELEASE, "sqlite", tmp_path)
     add_hard_rows(source)
-    manifest = backup(source, tmp_path / "b", method=method, progress=False)
+    manifest = backup(source, tmp_path / "b", method=method)
     copy = f"sqlite:///{tmp_path / 'copy.db'}"
-    report = restore(manifest.directory, copy, progress=False)
+    report = restore(manifest.directory, copy)
     assert report.dropped_tables == [] and report.verified
     assert all_rows(copy) == all_rows(source)
     new_id, before = insert_experiment(copy)
@@ -221,14 +221,14 @@ def test_restore_into_another_database(method: str, tmp_path: Path) -> None:
 
 def test_corrupt_backup_refused_before_touching_target(tmp_path: Path) -> None:
     source = any_dialect_store(RELEASE, "sqlite", tmp_path)
-    manifest = backup(source, tmp_path / "b", method="logical", progress=False)
+    manifest = backup(source, tmp_path / "b", method="logical")
     data = manifest.directory / manifest.files[0].name
     raw = bytearray(data.read_bytes())
     raw[len(raw) // 2] ^= 0xFF
     data.write_bytes(bytes(raw))
     target = tmp_path / "never.db"
     with pytest.raises(errors.OperationFailed, match="corrupt"):
-        restore(manifest.directory, f"sqlite:///{target}", progress=False)
+        restore(manifest.directory, f"sqlite:///{target}")
     assert not target.exists()
     result = run_cli("restore", str(manifest.directory), "--to", f"sqlite:///{target}")
     assert result.returncode == errors.ExitCode.FAILED
@@ -243,10 +243,10 @@ def test_api_reexports() -> None:
 
 def test_existing_backup_not_overwritten_without_force(tmp_path: Path) -> None:
     source = any_dialect_store(RELEASE, "sqlite", tmp_path)
-    first = backup(source, tmp_path / "b", progress=False)
+    first = backup(source, tmp_path / "b")
     with pytest.raises(errors.Refused):
-        backup(source, tmp_path / "b", progress=False)
-    again = backup(source, tmp_path / "b", method="logical", force=True, progress=False)
+        backup(source, tmp_path / "b")
+    again = backup(source, tmp_path / "b", method="logical", force=True)
     assert again.method == "logical" and first.method == "sqlite-backup-api"
     assert sorted(p.name for p in again.directory.iterdir()) == ["logical.jsonl.gz", "manifest.json"]
 
@@ -254,19 +254,19 @@ def test_existing_backup_not_overwritten_without_force(tmp_path: Path) -> None:
 def test_default_destination(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     source = any_dialect_store(RELEASE, "sqlite", tmp_path)
     monkeypatch.chdir(tmp_path)
-    manifest = backup(source, progress=False)
+    manifest = backup(source)
     assert manifest.directory.parent == tmp_path / "mlflow-upgrade-backups"
     assert manifest.directory.name.startswith(f"{RELEASE}-mlflow-")
     assert stat.S_IMODE(manifest.directory.parent.stat().st_mode) == 0o700
     assert_private(manifest)
-    second = backup(source, progress=False)  # within the same second: a new directory, not a refusal
+    second = backup(source)  # within the same second: a new directory, not a refusal
     assert second.directory != manifest.directory and second.directory.parent == manifest.directory.parent
 
 
 def test_logical_dump_keeps_exact_types(tmp_path: Path) -> None:
     source = any_dialect_store(RELEASE, "sqlite", tmp_path)
     add_hard_rows(source)
-    manifest = backup(source, tmp_path / "b", method="logical", progress=False)
+    manifest = backup(source, tmp_path / "b", method="logical")
     with gzip.open(manifest.directory / "logical.jsonl.gz", "rt") as fh:
         text = fh.read()
     assert "-Infinity" in text and "1.7976931348623157e+308" in text and "0.30000000000000004" in text
@@ -424,13 +424,13 @@ def test_counts_match_the_dump_while_the_store_is_written(password_uri: str, met
     writer = threading.Thread(target=write)
     writer.start()
     try:
-        manifest = backup(password_uri, tmp_path / "b", method=method, progress=False)
+        manifest = backup(password_uri, tmp_path / "b", method=method)
     finally:
         stop.set()
         writer.join()
     if manifest.dialect == "mysql" and method == "native":
         assert manifest.details["counts"].startswith("exact")
-    report = restore(manifest.directory, password_uri, force=True, progress=False)
+    report = restore(manifest.directory, password_uri, force=True)
     assert report.verified and report.restored_counts["experiments"] >= 2
 
 
@@ -482,13 +482,13 @@ def test_auth_database_and_old_release(tmp_path: Path) -> None:
     from tests.support.fixture_stores import copy_auth_fixture, copy_sqlite_fixture
 
     auth = copy_auth_fixture(RELEASE, tmp_path)
-    manifest = backup(auth, tmp_path / "auth", method="logical", progress=False)
+    manifest = backup(auth, tmp_path / "auth", method="logical")
     assert manifest.schema_revision is None and manifest.version_tables == {"alembic_version_auth": ["f1a2b3c4d5e6"]}
-    restore(manifest.directory, f"sqlite:///{tmp_path / 'auth-copy.db'}", progress=False)
+    restore(manifest.directory, f"sqlite:///{tmp_path / 'auth-copy.db'}")
     assert all_rows(f"sqlite:///{tmp_path / 'auth-copy.db'}") == all_rows(auth)
 
     old = copy_sqlite_fixture("1.30.1", tmp_path)
-    manifest = backup(old, tmp_path / "old", method="logical", progress=False)
+    manifest = backup(old, tmp_path / "old", method="logical")
     assert manifest.schema_revision == "97727af70f4d"
-    restore(manifest.directory, f"sqlite:///{tmp_path / 'old-copy.db'}", progress=False)
+    restore(manifest.directory, f"sqlite:///{tmp_path / 'old-copy.db'}")
     assert all_rows(f"sqlite:///{tmp_path / 'old-copy.db'}") == all_rows(old)

@@ -47,7 +47,7 @@ def _tables(uri: str) -> dict[str, int]:
 def test_every_problem_counted_and_listed(tmp_path: Path, sqlite_uri: str) -> None:
     root = copy_filestore_fixture("1.30.1", tmp_path)
     damaged = _damage(root)
-    report = migrate_filestore(root, sqlite_uri, progress=False)
+    report = migrate_filestore(root, sqlite_uri)
     counts = report.problems.counts
     assert counts["corrupt_meta"] == 2  # the run's meta.yaml and the orphan experiment's empty one
     assert counts["missing_meta"] == 1
@@ -78,7 +78,7 @@ def test_strict_writes_nothing(dialect: str, tmp_path: Path, request: pytest.Fix
     root = copy_filestore_fixture("1.30.1", tmp_path)
     _damage(root)
     with pytest.raises(StrictRefused) as info:
-        migrate_filestore(root, uri, strict=True, progress=False)
+        migrate_filestore(root, uri, strict=True)
     assert info.value.exit_code == 7
     assert info.value.report.problems.counts["corrupt_meta"] == 2
     if dialect == "sqlite":
@@ -95,7 +95,7 @@ def test_strict_passes_on_clean_store(tmp_path: Path, sqlite_uri: str) -> None:
         lines = dup.read_text().splitlines(keepends=True)
         dup.write_text("".join(dict.fromkeys(lines)))
     shutil.rmtree(root / ".trash")
-    report = migrate_filestore(root, sqlite_uri, strict=True, progress=False)
+    report = migrate_filestore(root, sqlite_uri, strict=True)
     assert report.status == "complete" and report.problems.errors == 0
 
 
@@ -119,7 +119,7 @@ def test_same_run_in_two_experiments(tmp_path: Path, sqlite_uri: str) -> None:
     root = copy_filestore_fixture("1.30.1", tmp_path)
     run_id = manifest("1.30.1")["ids"]["file"]["runs"]["child2"]
     shutil.copytree(root / "1" / run_id, root / "2" / run_id)
-    report = migrate_filestore(root, sqlite_uri, progress=False)
+    report = migrate_filestore(root, sqlite_uri)
     assert report.problems.counts["duplicate_run"] == 1
     assert report.units["runs"] == 9
 
@@ -144,7 +144,7 @@ def test_values_longer_than_the_destination_holds(dialect: str, tmp_path: Path,
     uri = request.getfixturevalue({"sqlite": "sqlite_uri", "postgresql": "pg_uri", "mysql": "mysql_uri"}[dialect])
     root = copy_filestore_fixture("1.30.1", tmp_path)
     run_dir = _long_values(root)
-    report = migrate_filestore(root, uri, progress=False)
+    report = migrate_filestore(root, uri)
     assert report.status == "complete"
     engine = sa.create_engine(uri)
     try:
@@ -172,7 +172,7 @@ def test_strict_refuses_values_too_long_for_postgresql(tmp_path: Path, pg_uri: s
     root = copy_filestore_fixture("1.30.1", tmp_path)
     _long_values(root)
     with pytest.raises(StrictRefused, match="value_too_long"):
-        migrate_filestore(root, pg_uri, strict=True, progress=False)
+        migrate_filestore(root, pg_uri, strict=True)
     engine = sa.create_engine(pg_uri)
     try:
         assert not sa.inspect(engine).get_table_names()  # nothing written, not even the schema

@@ -86,7 +86,7 @@ def test_refuses_database_with_mlflow_data(tmp_path: Path) -> None:
 def test_refuses_other_source(tmp_path: Path, sqlite_uri: str) -> None:
     first = copy_filestore_fixture("1.30.1", tmp_path / "a")
     other = copy_filestore_fixture("2.9.2", tmp_path / "b")
-    migrate_filestore(first, sqlite_uri, progress=False)
+    migrate_filestore(first, sqlite_uri)
     result = run_cli("migrate-filestore", str(other), sqlite_uri)
     assert result.returncode == 9
     assert "not from" in _one_line(result.stderr)

@@ -60,7 +60,7 @@ def _mlflow_schema(dialect: str, tmp_path: Path) -> tuple[dict[str, object], obj
 def test_schema_after_migration_is_mlflows(dialect: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     uri = request.getfixturevalue({"sqlite": "sqlite_uri", "postgresql": "pg_uri", "mysql": "mysql_uri"}[dialect])
     root = copy_filestore_fixture("2.9.2", tmp_path)
-    report = migrate_filestore(root, uri, progress=False)
+    report = migrate_filestore(root, uri)
     assert report.status == "complete" and report.rows["metrics"] > 0
     want, cleanup = _mlflow_schema(dialect, tmp_path)
     try:
@@ -85,16 +85,16 @@ def test_staging_files_are_private_and_removed(tmp_path: Path, sqlite_uri: str,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     root = copy_filestore_fixture("2.22.5", tmp_path)
     dest = Path(sqlite_uri.removeprefix("sqlite:///"))
-    clean = migrate_filestore(root, f"sqlite:///{tmp_path / 'clean.db'}", progress=False)
+    clean = migrate_filestore(root, f"sqlite:///{tmp_path / 'clean.db'}")
     with monkeypatch.context() as patch:
         stop = _stop_before_final_step(patch)
         with pytest.raises(stop):
-            migrate_filestore(root, sqlite_uri, progress=False)
+            migrate_filestore(root, sqlite_uri)
     staged = staging.files(staging.prefix_for(dest.resolve()))
     assert staged, "the readers staged metric points next to the destination"
     for path in staged:
         assert stat.S_IMODE(Path(path).stat().st_mode) == 0o600
-    resumed = migrate_filestore(root, sqlite_uri, progress=False)
+    resumed = migrate_filestore(root, sqlite_uri)
     assert resumed.mode == "resume" and resumed.status == "complete"
     assert resumed.rows["metrics"] == clean.rows["metrics"]
     assert not staging.files(staging.prefix_for(dest.resolve()))
@@ -111,13 +111,13 @@ def test_lost_staged_points_stop_the_migration(tmp_path: Path, sqlite_uri: str,
     with monkeypatch.context() as patch:
         stop = _stop_before_final_step(patch)
         with pytest.raises(stop):
-            migrate_filestore(root, sqlite_uri, progress=False)
+            migrate_filestore(root, sqlite_uri)
     path = next(p for p in staging.files(staging.prefix_for(dest.resolve()))
                 if sqlite3.connect(p).execute("SELECT COUNT(*) FROM points").fetchone()[0])
     with sqlite3.connect(path) as conn:  # as a power cut might: committed points gone
         conn.execute("DELETE FROM points WHERE rowid IN (SELECT rowid FROM points LIMIT 3)")
     with pytest.raises(errors.OperationFailed, match="staged metric points"):
-        migrate_filestore(root, sqlite_uri, progress=False)
+        migrate_filestore(root, sqlite_uri)
     with sqlite3.connect(dest) as conn:  # nothing half-done: metrics still empty, the record still there
         assert conn.execute("SELECT COUNT(*) FROM metrics").fetchone()[0] == 0
 
@@ -126,15 +126,15 @@ def test_final_step_refuses_to_start_without_disk_room_then_resumes(tmp_path: Pa
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     root = copy_filestore_fixture("2.22.5", tmp_path)
     dest = Path(sqlite_uri.removeprefix("sqlite:///"))
-    clean = migrate_filestore(root, f"sqlite:///{tmp_path / 'clean.db'}", progress=False)
+    clean = migrate_filestore(root, f"sqlite:///{tmp_path / 'clean.db'}")
     with monkeypatch.context() as patch:  # a disk with 1000 bytes left
         patch.setattr(indexes.shutil, "disk_usage", lambda _path: shutil._ntuple_diskusage(10**9, 10**9, 1000))
         with pytest.raises(errors.OperationFailed, match=r"final step needs about .* GB free .* resume"):
-            migrate_filestore(root, sqlite_uri, progress=False)
+            migrate_filestore(root, sqlite_uri)
     assert staging.files(staging.prefix_for(dest.resolve())), "the staged points are kept"
     with sqlite3.connect(dest) as conn:
         assert conn.execute("SELECT COUNT(*) FROM metrics").fetchone()[0] == 0
-    resumed = migrate_filestore(root, sqlite_uri, progress=False)
+    resumed = migrate_filestore(root, sqlite_uri)
     assert resumed.mode == "resume" and resumed.status == "complete"
     assert resumed.rows["metrics"] == clean.rows["metrics"] > 0
 
@@ -149,8 +149,8 @@ def test_run_folder_copied_into_another_experiment_is_staged_once(
     other = next(p for p in root.iterdir() if p.name.isdigit() and p != src_exp and (p / "meta.yaml").is_file())
     shutil.copytree(src_exp / run_id, other / run_id)
     clean = migrate_filestore(copy_filestore_fixture("2.9.2", tmp_path / "clean"),
-                              f"sqlite:///{tmp_path / 'clean.db'}", progress=False)
-    report = migrate_filestore(root, sqlite_uri, progress=False)
+                              f"sqlite:///{tmp_path / 'clean.db'}")
+    report = migrate_filestore(root, sqlite_uri)
     assert report.problems.counts["duplicate_run"] == 1
     assert report.rows["metrics"] == clean.rows["metrics"] > 200
 
@@ -163,7 +163,7 @@ def merge_then_die(dbapi, prefix):
     real_merge(dbapi, prefix)  # the points are in metrics, the transaction is open: die before COMMIT
     os.kill(os.getpid(), signal.SIGKILL)
 staging.merge = merge_then_die
-migrate_filestore(sys.argv[1], sys.argv[2], progress=False)
+migrate_filestore(sys.argv[1], sys.argv[2])
 """
 
 
@@ -172,13 +172,13 @@ def test_killed_inside_the_final_step_resumes(tmp_path: Path, sqlite_uri: str) -
     import sys
 
     root = copy_filestore_fixture("2.22.5", tmp_path)
-    clean = migrate_filestore(root, f"sqlite:///{tmp_path / 'clean.db'}", progress=False)
+    clean = migrate_filestore(root, f"sqlite:///{tmp_path / 'clean.db'}")
     killed = subprocess.run([sys.executable, "-c", KILL_INSIDE_FINAL_STEP, str(root), sqlite_uri],
                             capture_output=True, text=True)
     assert killed.returncode == -9, killed.stderr
     dest = Path(sqlite_uri.removeprefix("sqlite:///"))
     assert Path(f"{dest}-journal").exists()  # a hot journal: SQLite rolls the final step back on next open
-    resumed = migrate_filestore(root, sqlite_uri, progress=False)
+    resumed = migrate_filestore(root, sqlite_uri)
     assert resumed.mode == "resume" and resumed.status == "complete"
     with sqlite3.connect(dest) as conn:
         assert conn.execute("SELECT COUNT(*) FROM metrics").fetchone()[0] == clean.rows["metrics"]

@@ -70,9 +70,9 @@ def test_same_rows_as_official(release: str, tmp_path: Path) -> None:
             dup.write_text("".join(dict.fromkeys(lines)))
     official_uri = f"sqlite:///{tmp_path / 'official.db'}"
     with contextlib.redirect_stdout(io.StringIO()):
-        migrate(root, official_uri, progress=False)
+        migrate(root, official_uri)
     ours_uri = f"sqlite:///{tmp_path / 'ours.db'}"
-    report = migrate_filestore(root, ours_uri, progress=False)
+    report = migrate_filestore(root, ours_uri)
     official, ours = _rows(official_uri), _rows(ours_uri)
     trash = {p.name for p in (root / ".trash").iterdir()} if (root / ".trash").is_dir() else set()
     legacy = release.startswith("1.")

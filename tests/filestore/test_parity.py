@@ -27,7 +27,7 @@ def expected(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, 
 
 def _check(release: str, dest: str, expected: dict) -> None:
     root, want = expected[release]
-    report = migrate_filestore(root, dest, progress=False)
+    report = migrate_filestore(root, dest)
     assert report.status == "complete"
     got = sql_snapshot(dest, report.experiment_id_map)
     assert got["experiments"] == want["experiments"]

@@ -93,7 +93,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     base = tmp_path_factory.mktemp("resume")
     src = _generate(base / "store")
     clean = f"sqlite:///{base / 'clean.db'}"
-    migrate_filestore(src, clean, progress=False)
+    migrate_filestore(src, clean)
     return src, _summary(clean)
 
 
@@ -125,7 +125,7 @@ def test_killed_migration_resumes_exactly(dialect: str, kill_at: int, store: tup
 
 def test_incremental_brings_new_runs(tmp_path: Path, sqlite_uri: str) -> None:
     src = _generate(tmp_path / "store", runs=3)
-    first = migrate_filestore(src, sqlite_uri, progress=False)
+    first = migrate_filestore(src, sqlite_uri)
     assert first.units["runs"] == 12
     exp_dir = next(p for p in src.iterdir() if p.name.isdigit() and p.name != "0")
     old = next(p for p in exp_dir.iterdir() if p.is_dir() and p.name != "tags")
@@ -135,7 +135,7 @@ def test_incremental_brings_new_runs(tmp_path: Path, sqlite_uri: str) -> None:
     meta.write_text(re.sub(r"run_id: \w+", f"run_id: {new_id}", meta.read_text()))
     refused = run_cli("migrate-filestore", str(src), sqlite_uri)
     assert refused.returncode == 9
-    report = migrate_filestore(src, sqlite_uri, incremental=True, progress=False)
+    report = migrate_filestore(src, sqlite_uri, incremental=True)
     assert report.mode == "incremental"
     assert report.units == {"runs": 1}
     assert report.skipped_done["runs"] == 12
@@ -148,8 +148,8 @@ def test_incremental_with_nothing_new_writes_nothing(tmp_path: Path, sqlite_uri:
     from tests.support.fixture_stores import copy_filestore_fixture
 
     root = copy_filestore_fixture("3.17.2", tmp_path)
-    first = migrate_filestore(root, sqlite_uri, progress=False)
+    first = migrate_filestore(root, sqlite_uri)
     assert {"runs", "traces", "logged_models", "registered_models", "datasets"} <= first.units.keys()
-    again = migrate_filestore(root, sqlite_uri, incremental=True, progress=False)
+    again = migrate_filestore(root, sqlite_uri, incremental=True)
     assert again.units == {} and again.rows == {}
     assert again.skipped_done.keys() == first.units.keys()

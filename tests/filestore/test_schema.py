@@ -18,7 +18,7 @@ from tests.support.fixture_stores import copy_filestore_fixture
 _PROBE = """
 import sys
 from mlflow_upgrade.filestore import migrate_filestore
-report = migrate_filestore(sys.argv[1], sys.argv[2], progress=False)
+report = migrate_filestore(sys.argv[1], sys.argv[2])
 assert report.status == "complete", report.status
 print("mlflow imported" if "mlflow" in sys.modules else "mlflow not imported")
 """
@@ -40,4 +40,4 @@ def test_error_in_the_child_is_one_line_here(tmp_path: Path) -> None:
         con.execute("INSERT INTO alembic_version VALUES ('ffffffffffff')")
     root = copy_filestore_fixture("2.9.2", tmp_path)
     with pytest.raises(errors.StoreTooNew, match=r"newer MLflow.*upgrade the installed mlflow"):
-        migrate_filestore(root, f"sqlite:///{dest}", progress=False)
+        migrate_filestore(root, f"sqlite:///{dest}")

@@ -85,7 +85,7 @@ def test_large_run_is_spooled_and_every_point_arrives(dialect: str, tmp_path: Pa
     removed: list[str] = []
     remove = encode.Spooled.remove
     monkeypatch.setattr(encode.Spooled, "remove", lambda self: (removed.append(self.path), remove(self)))
-    report = migrate_filestore(root, uri, progress=False)
+    report = migrate_filestore(root, uri)
     assert report.status == "complete"
     assert removed and all(Path(p).parent == spool_dir for p in removed)  # it was spooled, by the readers
     assert not list(spool_dir.iterdir())  # and removed once committed
@@ -97,6 +97,6 @@ def test_run_larger_than_mariadb_packet_limit(tmp_path: Path, mysql_uri: str) ->
     16 MB max_allowed_packet; with the real thresholds it is spooled and sent in slices."""
     root = copy_filestore_fixture("1.30.1", tmp_path)
     run_uuid, points = _add_long_metric(root, 300_000)
-    report = migrate_filestore(root, mysql_uri, progress=False)
+    report = migrate_filestore(root, mysql_uri)
     assert report.status == "complete"
     assert _stored(mysql_uri, run_uuid) == points

@@ -100,7 +100,7 @@ def test_kill_before_verify_then_rerun_verifies(tmp_path: Path) -> None:
 
 def _rerun_and_check(uri: str, dialect: str, pause: str, before: dict[str, int], tmp_path: Path) -> None:
     # The rerun in-process (the killed run was a real CLI process): saves importing MLflow once more.
-    report = upgrade(uri, backup_dir=tmp_path / "bk", progress=False).tracking
+    report = upgrade(uri, backup_dir=tmp_path / "bk").tracking
     assert report.status == "upgraded", report.message
     assert current_revision(uri) == HEAD
     after = _counts(uri)
@@ -123,7 +123,7 @@ def test_kill_during_a_restore_restores_again(tmp_path: Path) -> None:
     uri = copy_sqlite_fixture(RELEASE, tmp_path)
     before = _counts(uri)
     ref = parse_store_uri(uri)
-    manifest = backup(uri, tmp_path / "bk" / "original", progress=False)
+    manifest = backup(uri, tmp_path / "bk" / "original")
     engine = open_engine(ref, read_only=False)
     fp = take_fingerprint(engine)
     fp.save(manifest.directory / "fingerprint-before-tracking.json")
@@ -135,7 +135,7 @@ def test_kill_during_a_restore_restores_again(tmp_path: Path) -> None:
         "to_revision": HEAD, "backup": str(manifest.directory), "pid": 1, "host": socket.gethostname() + "-x",
         "fingerprint": str(manifest.directory / "fingerprint-before-tracking.json"), "started": "earlier",
     })
-    report = upgrade(uri, backup_dir=tmp_path / "bk", progress=False).tracking
+    report = upgrade(uri, backup_dir=tmp_path / "bk").tracking
     assert report.status == "upgraded" and report.restored_before_resume, report.message
     assert current_revision(uri) == HEAD
     assert _counts(uri) == before

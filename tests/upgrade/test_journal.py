@@ -44,11 +44,11 @@ def test_verify_reports_a_store_migrated_outside(tmp_path: Path) -> None:
     engine = sa.create_engine(uri, poolclass=sa.pool.NullPool)
     with engine.begin() as conn:  # as the runner would: an upgrade that stopped at 1.30's head
         journal.record_finish(conn, journal.record_start(conn, None, "97727af70f4d"), journal.STATUS_OK)
-    assert api.verify(uri, read_back=False, progress=False).outside_migration is None
+    assert api.verify(uri, read_back=False).outside_migration is None
 
     with engine.begin() as conn:  # an MLflow client connected and migrated one step
         conn.exec_driver_sql("UPDATE alembic_version SET version_num = '3500859a5d39'")
-    report = api.verify(uri, read_back=False, progress=False)
+    report = api.verify(uri, read_back=False)
     assert "97727af70f4d to 3500859a5d39 outside mlflow-upgrade" in report.outside_migration
     assert "mlflow_upgrade_log" not in report.expected_changes
     engine.dispose()

@@ -60,7 +60,7 @@ def test_other_connections_fail_unless_allowed(dialect: str, request: pytest.Fix
         report = preflight(uri)
         assert report.check("connections").status == pf.FAIL, report.check("connections")
         with pytest.raises(errors.PreflightFailed) as info:
-            upgrade(uri, backup_dir=tmp_path / "bk", progress=False)
+            upgrade(uri, backup_dir=tmp_path / "bk")
         assert info.value.exit_code == errors.ExitCode.PREFLIGHT
         assert preflight(uri, allow_connections=True).check("connections").status == pf.WARN
     other.dispose()
@@ -127,7 +127,7 @@ def test_half_applied_revision_on_mysql(mysql_uri: str, tmp_path: Path) -> None:
     assert check.status == pf.FAIL and "trace_info.client_request_id" in check.message
     assert report.half_applied["revision"] == "cbc13b556ace"
     with pytest.raises(errors.PreflightFailed, match="half applied"):
-        upgrade(mysql_uri, backup_dir=tmp_path / "bk", progress=False)
+        upgrade(mysql_uri, backup_dir=tmp_path / "bk")
 
 
 def test_too_new_database_names_the_mlflow_needed(tmp_path: Path) -> None:

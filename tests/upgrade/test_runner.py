@@ -63,7 +63,7 @@ def test_upgrade_server_dialects(dialect: str, request: pytest.FixtureRequest, t
     uri = request.getfixturevalue("pg_uri" if dialect == "postgresql" else "mysql_uri")
     load_fixture_into("2.16.2", uri)
     before = _mlflow_counts(uri)
-    report = upgrade(uri, backup_dir=tmp_path / "bk", progress=False)
+    report = upgrade(uri, backup_dir=tmp_path / "bk")
     t = report.tracking
     assert report.ok and t.status == "upgraded", t.message
     assert t.verify["difference_count"] == 0
@@ -100,7 +100,7 @@ def test_failure_mysql_restores_backup(mysql_uri: str, tmp_path: Path) -> None:
     start = current_revision(mysql_uri)
     before = _mlflow_counts(mysql_uri)
     with pytest.raises(errors.OperationFailed, match="restored from the backup"):
-        upgrade(mysql_uri, backup_dir=tmp_path / "bk", progress=False)
+        upgrade(mysql_uri, backup_dir=tmp_path / "bk")
     assert current_revision(mysql_uri) == start
     _assert_kept(before, mysql_uri)
     engine = sqlalchemy.create_engine(mysql_uri)
@@ -113,7 +113,7 @@ def test_failure_postgres_rolls_back_the_failing_revision(pg_uri: str, tmp_path:
     _conflicting_secrets_table(pg_uri, "budget_policies")  # what e1f2a3b4c5d6 creates
     before = _mlflow_counts(pg_uri)
     with pytest.raises(errors.OperationFailed, match="rolled that revision back") as info:
-        upgrade(pg_uri, backup_dir=tmp_path / "bk", progress=False)
+        upgrade(pg_uri, backup_dir=tmp_path / "bk")
     assert "e1f2a3b4c5d6" in str(info.value) and "1b5f0d9ad7c1" in str(info.value)
     assert current_revision(pg_uri) == "1b5f0d9ad7c1"  # the last good revision, intact
     _assert_kept(before, pg_uri)
@@ -122,7 +122,7 @@ def test_failure_postgres_rolls_back_the_failing_revision(pg_uri: str, tmp_path:
     with engine.begin() as conn:
         conn.exec_driver_sql("DROP TABLE budget_policies")
     engine.dispose()
-    report = upgrade(pg_uri, backup_dir=tmp_path / "bk2", progress=False)
+    report = upgrade(pg_uri, backup_dir=tmp_path / "bk2")
     assert report.tracking.status == "upgraded"
     assert current_revision(pg_uri) == HEAD
 
@@ -169,7 +169,7 @@ def test_auth_db_on_postgres(pg_uri: str, tmp_path: Path) -> None:
 
     load_auth_fixture_into("3.0.1", pg_uri)
     before = _mlflow_counts(pg_uri)
-    report = upgrade(pg_uri, auth=True, backup_dir=tmp_path / "bk", progress=False)
+    report = upgrade(pg_uri, auth=True, backup_dir=tmp_path / "bk")
     assert report.auth is not None and report.auth.status == "upgraded", report.auth.message
     assert current_revision(pg_uri, "alembic_version_auth") == alembic_driver.head("auth")
     _assert_kept(before, pg_uri)
@@ -186,7 +186,7 @@ def test_refuses_while_another_run_is_alive(tmp_path: Path) -> None:
     write_marker(marker, {"status": "running", "pid": os.getppid(), "host": socket.gethostname(),
                           "started": "now", "from_revision": "97727af70f4d"})
     with pytest.raises(errors.Refused, match="another mlflow-upgrade"):
-        upgrade(uri, backup_dir=tmp_path / "bk", progress=False)
+        upgrade(uri, backup_dir=tmp_path / "bk")
     assert current_revision(uri) == "97727af70f4d"
 
 

@@ -34,14 +34,14 @@ def test_upgraded_store_verifies_and_reads_back(dialect: str, request: pytest.Fi
     uri = any_dialect_store("3.0.1", dialect, tmp_path, pg_uri=server, mysql_uri=server)
     saved = tmp_path / "before.json"
 
-    before = api.verify(uri, save=saved, progress=False)
+    before = api.verify(uri, save=saved)
     assert before.ok and before.saved == str(saved) and before.rows_checked > 400
     assert before.read_back is None and "would migrate" in before.read_back_skipped
     # 3.0.1 stores pass 75868b020152, which moves mlflow.traceName tags into trace_info: left out, on purpose
     assert any(e.startswith("75868b020152 trace_tags") for e in before.expected_changes)
 
     _upgrade_with_mlflow(uri)
-    after = api.verify(uri, against=saved, progress=False)
+    after = api.verify(uri, against=saved)
     assert after.ok, [str(d) for d in after.differences] + (after.read_back.mismatches if after.read_back else [])
     assert after.differences == [] and after.rows_checked == before.rows_checked
     rb = after.read_back
@@ -57,7 +57,7 @@ def test_verify_never_writes_a_sqlite_store(tmp_path: Path) -> None:
     uri = copy_sqlite_fixture("3.17.2", tmp_path)  # at head: the read-back opens MLflow's own store
     path = Path(uri.removeprefix("sqlite:///"))
     digest = _sha(path)
-    report = api.verify(uri, progress=False)
+    report = api.verify(uri)
     assert report.ok and report.read_back is not None and report.read_back.ok
     assert _sha(path) == digest
     assert sorted(p.name for p in path.parent.iterdir()) == [path.name]  # no -journal / -wal files left
@@ -97,12 +97,12 @@ def test_cli_save_then_against_names_differences(tmp_path: Path) -> None:
 
 def test_errors_have_their_exit_codes(tmp_path: Path) -> None:
     with pytest.raises(errors.StoreNotFound):
-        api.verify(f"sqlite:///{tmp_path / 'nope.db'}", read_back=False, progress=False)
+        api.verify(f"sqlite:///{tmp_path / 'nope.db'}", read_back=False)
     uri = copy_sqlite_fixture("1.30.1", tmp_path)
     bad = tmp_path / "bad.json"
     bad.write_text("{}")
     with pytest.raises(errors.UsageError, match="not an mlflow-upgrade fingerprint"):
-        api.verify(uri, against=bad, read_back=False, progress=False)
+        api.verify(uri, against=bad, read_back=False)
 
 
 def test_empty_database_is_not_verified_as_ok(empty_db_uri: str) -> None:

@@ -29,8 +29,8 @@ import sqlalchemy.exc
 from sqlalchemy.engine import Engine
 
 from mlflow_upgrade import __version__, errors
-from mlflow_upgrade.cli import render
 from mlflow_upgrade.dialects import Dialect, NativeResult, get_dialect, is_disk_full
+from mlflow_upgrade.progress import QUIET, Progress
 from mlflow_upgrade.store.uri import MASK, StoreRef, mask_uri, open_engine, parse_store_uri, require_database
 
 MANIFEST_NAME = "manifest.json"
@@ -177,7 +177,7 @@ def backup(
     *,
     method: str = "auto",
     force: bool = False,
-    progress: bool = True,
+    progress: Progress = QUIET,
     tables_with_version: tuple[str, ...] = VERSION_TABLES,
 ) -> BackupManifest:
     """Back up the database of ``uri`` into ``dest`` (a directory, created 0700; default
@@ -291,16 +291,15 @@ def _remove_previous_backup(directory: Path) -> None:
 
 
 def _run_backup(
-    dialect: Dialect, ref: StoreRef, engine: Engine, directory: Path, method: str, progress: bool,
+    dialect: Dialect, ref: StoreRef, engine: Engine, directory: Path, method: str, progress: Progress,
     version_tables: tuple[str, ...],
 ) -> NativeResult:
     from mlflow_upgrade.dialects import logical
 
     try:
-        with render.progress(progress) as bar:
-            if method == "logical":
-                return logical.dump(dialect, engine, directory / LOGICAL_FILE, bar, version_tables)
-            return dialect.backup_native(ref, engine, directory, bar, version_tables)
+        if method == "logical":
+            return logical.dump(dialect, engine, directory / LOGICAL_FILE, progress, version_tables)
+        return dialect.backup_native(ref, engine, directory, progress, version_tables)
     except BaseException as exc:
         _cleanup(directory)
         if is_disk_full(exc):
@@ -344,7 +343,7 @@ def restore(
     target_uri: str | None = None,
     *,
     force: bool = False,
-    progress: bool = True,
+    progress: Progress = QUIET,
 ) -> RestoreReport:
     """Restore ``backup`` (a manifest or backup directory) into ``target_uri`` (default: the backup's source).
 
@@ -434,7 +433,7 @@ def _clear_target(dialect: Dialect, ref: StoreRef, engine: Engine, force: bool) 
     return tables
 
 
-def _run_restore(dialect: Dialect, ref: StoreRef, engine: Engine, manifest: BackupManifest, progress: bool) -> None:
+def _run_restore(dialect: Dialect, ref: StoreRef, engine: Engine, manifest: BackupManifest, progress: Progress) -> None:
     from mlflow_upgrade.dialects import logical
 
     files = [manifest.directory / f.name for f in manifest.files]
@@ -443,11 +442,10 @@ def _run_restore(dialect: Dialect, ref: StoreRef, engine: Engine, manifest: Back
         if not check.ok:
             raise errors.PreflightFailed(f"cannot restore a {manifest.method} backup into {ref.masked}: {check.reason}")
     try:
-        with render.progress(progress) as bar:
-            if manifest.method == "logical":
-                logical.load(dialect, engine, files[0], bar, manifest.row_counts)
-            else:
-                dialect.restore_native(ref, engine, files, manifest.details, bar)
+        if manifest.method == "logical":
+            logical.load(dialect, engine, files[0], progress, manifest.row_counts)
+        else:
+            dialect.restore_native(ref, engine, files, manifest.details, progress)
     except sqlalchemy.exc.DBAPIError as exc:
         raise errors.OperationFailed(f"restore into {ref.masked} failed: {_db_error_line(exc)}") from None
     except OSError as exc:

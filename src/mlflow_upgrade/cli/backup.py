@@ -8,7 +8,7 @@ import click
 from rich.table import Table
 
 from mlflow_upgrade import api
-from mlflow_upgrade.cli.render import escape, print_json, stdout
+from mlflow_upgrade.cli.render import escape, print_json, progress, stdout
 
 
 def _size(n: int) -> str:
@@ -37,7 +37,8 @@ def backup_command(uri: str, out_dir: str | None, method: str, force: bool, as_j
 
     URI is a database URI: sqlite:///mlflow.db, postgresql://user:pw@host/db, mysql://user:pw@host/db.
     """
-    manifest = api.backup(uri, out_dir, method=method, force=force, progress=_progress_wanted(as_json))
+    with progress(_progress_wanted(as_json)) as shown:
+        manifest = api.backup(uri, out_dir, method=method, force=force, progress=shown)
     if as_json:
         print_json(manifest)
         return
@@ -65,7 +66,8 @@ def backup_command(uri: str, out_dir: str | None, method: str, force: bool, as_j
 @click.option("--json", "as_json", is_flag=True, help="Print the restore report as JSON.")
 def restore_command(backup: str, target_uri: str | None, force: bool, as_json: bool) -> None:
     """Restore BACKUP (a backup directory or its manifest.json), then check every table's row count."""
-    report = api.restore(backup, target_uri, force=force, progress=_progress_wanted(as_json))
+    with progress(_progress_wanted(as_json)) as shown:
+        report = api.restore(backup, target_uri, force=force, progress=shown)
     if as_json:
         print_json(report)
         return

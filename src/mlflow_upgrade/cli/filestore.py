@@ -9,7 +9,7 @@ import click
 from rich.table import Table
 
 from mlflow_upgrade import api, errors
-from mlflow_upgrade.cli.render import escape, print_json, print_warning, stderr, stdout
+from mlflow_upgrade.cli.render import escape, print_json, print_warning, progress, stderr, stdout
 
 
 @click.command("migrate-filestore")
@@ -40,8 +40,8 @@ def migrate_filestore_command(src: str, dest_uri: str, strict: bool, incremental
     MLFLOW_UPGRADE_FS_READER=inline (read in one process), MLFLOW_UPGRADE_FS_COMMIT_ROWS (rows per transaction).
     """
     try:
-        report = api.migrate_filestore(src, dest_uri, strict=strict, incremental=incremental,
-                                       progress=not (as_json or no_progress) and stderr.is_terminal)
+        with progress(not (as_json or no_progress) and stderr.is_terminal) as shown:
+            report = api.migrate_filestore(src, dest_uri, strict=strict, incremental=incremental, progress=shown)
     except errors.MlflowUpgradeError as exc:
         failed = getattr(exc, "report", None)
         if failed is not None:

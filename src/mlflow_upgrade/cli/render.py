@@ -12,21 +12,18 @@ import json
 import logging
 import math
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
+import rich.progress
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from mlflow_upgrade.progress import QUIET, Progress
 from mlflow_upgrade.store.masking import mask_uri
 
 stdout = Console(highlight=False, soft_wrap=True)
@@ -87,14 +84,84 @@ class MaskingFilter(logging.Filter):
 
 @contextmanager
 def progress(enabled: bool = True) -> Iterator[Progress]:
-    """A rich progress display on stderr; disabled (but still usable) for --json or non-terminals."""
-    columns = (
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]}"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=stderr, disable=not enabled, transient=False) as bar:
-        yield bar
+    """The progress display a verb passes to the library: rich bars on stderr, or nothing when not ``enabled``
+    (--json, --no-progress, non-terminals). Leaving the block stops a display an error left running."""
+    if not enabled:
+        yield QUIET
+        return
+    display = RichProgress()
+    try:
+        yield display
+    finally:
+        display.stop()
+
+
+class RichProgress:
+    """Bars on stderr. A display starts with the first task and stops (leaving its bars) when all its tasks
+    are finished, so consecutive phases (backup, fingerprint, migrations) print one after the other."""
+
+    def __init__(self) -> None:
+        self._bars: rich.progress.Progress | None = None
+        self._open: set[rich.progress.TaskID] = set()
+
+    def task(self, description: str, total: float | None = None, *, completed: float = 0, unit: str = "",
+             rate_unit: str = "") -> _RichTask:
+        if self._bars is None:
+            self._bars = rich.progress.Progress(*_COLUMNS, console=stderr, transient=False)
+            self._bars.start()
+        task_id = self._bars.add_task(description, total=total, completed=completed, rate=unit)
+        self._open.add(task_id)
+        return _RichTask(self, self._bars, task_id, rate_unit)
+
+    def finished(self, task_id: rich.progress.TaskID) -> None:
+        self._open.discard(task_id)
+        if not self._open:
+            self.stop()
+
+    def stop(self) -> None:
+        if self._bars is not None:
+            self._bars.stop()
+        self._bars = None
+        self._open.clear()
+
+
+class _RichTask:
+    def __init__(self, owner: RichProgress, bars: rich.progress.Progress, task_id: rich.progress.TaskID,
+                 rate_unit: str) -> None:
+        self._owner, self._bars, self._id, self._rate_unit = owner, bars, task_id, rate_unit
+        self._done = False
+        self._started = time.monotonic()
+
+    def advance(self, amount: float = 1) -> None:
+        self._bars.advance(self._id, amount)
+
+    def update(self, *, description: str | None = None, total: float | None = None,
+               completed: float | None = None) -> None:
+        self._bars.update(self._id, description=description, total=total, completed=completed)
+
+    def throughput(self, done: int) -> None:
+        elapsed = time.monotonic() - self._started
+        if elapsed > 0:
+            self._bars.update(self._id, rate=f"{done / elapsed:,.0f} {self._rate_unit}/s")
+
+    def finish(self) -> None:
+        if not self._done:
+            self._done = True
+            self._owner.finished(self._id)
+
+    def __enter__(self) -> _RichTask:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.finish()
+
+
+_COLUMNS = (
+    TextColumn("[progress.description]{task.description}"),
+    BarColumn(),
+    MofNCompleteColumn(),
+    TextColumn("{task.fields[rate]}"),  # the unit, or a rate for tasks that report throughput
+    TimeElapsedColumn(),
+    TimeRemainingColumn(),
+)

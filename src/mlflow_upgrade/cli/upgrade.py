@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from mlflow_upgrade import api, errors
-from mlflow_upgrade.cli.render import escape, print_json, print_warning, stdout
+from mlflow_upgrade.cli.render import escape, print_json, print_warning, progress, stdout
 
 
 @click.command("upgrade")
@@ -40,9 +40,10 @@ def upgrade_command(uri: str, auth_uri: str | None, auth: bool, backup_dir: str 
     if no_backup and not dry_run:
         print_warning("NO BACKUP will be taken (--no-backup): if a migration fails, the database may be left "
                       "half migrated with nothing to restore it from")
-    report = api.upgrade(uri, backup_dir=backup_dir, no_backup=no_backup, auth_uri=auth_uri,
-                         verify=not no_verify, progress=not (no_progress or as_json),
-                         allow_connections=allow_connections, dry_run=dry_run, auth=auth)
+    with progress(not (no_progress or as_json)) as shown:
+        report = api.upgrade(uri, backup_dir=backup_dir, no_backup=no_backup, auth_uri=auth_uri,
+                             verify=not no_verify, progress=shown, allow_connections=allow_connections,
+                             dry_run=dry_run, auth=auth)
     if as_json:
         print_json(report)
     else:

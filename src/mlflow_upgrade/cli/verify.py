@@ -6,7 +6,7 @@ import click
 from rich.table import Table
 
 from mlflow_upgrade import api, errors
-from mlflow_upgrade.cli.render import escape, print_json, print_warning, stdout
+from mlflow_upgrade.cli.render import escape, print_json, print_warning, progress, stdout
 
 SHOWN = 50  # differences listed in the terminal (all of them in --json)
 
@@ -31,7 +31,8 @@ def verify_command(uri: str, against: str | None, save: str | None, no_read_back
     """
     if not against and not save and no_read_back:
         raise errors.UsageError("nothing to do: give --against FILE, --save FILE, or allow the read-back")
-    report = api.verify(uri, against=against, save=save, read_back=not no_read_back, progress=not as_json)
+    with progress(not as_json) as shown:
+        report = api.verify(uri, against=against, save=save, read_back=not no_read_back, progress=shown)
     if as_json:
         print_json(report)
     else:

@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy
-from rich.progress import Progress
 from sqlalchemy.engine import Connection, Engine
 
 from mlflow_upgrade import errors
+from mlflow_upgrade.progress import Progress
 from mlflow_upgrade.store.uri import StoreRef, mask_uri, parse_store_uri
 
 # dialect name -> module under mlflow_upgrade.dialects
@@ -96,13 +96,13 @@ class Dialect:
         return NativeCheck(False, f"no native restore tool is supported for {self.name}")
 
     def backup_native(
-        self, ref: StoreRef, engine: Engine, dest_dir: Path, bar: Progress, version_tables: Sequence[str] = ()
+        self, ref: StoreRef, engine: Engine, dest_dir: Path, progress: Progress, version_tables: Sequence[str] = ()
     ) -> NativeResult:
         """Dump with the native tool into ``dest_dir``; files 0600; counts and versions of the same snapshot."""
         raise NotImplementedError
 
     def restore_native(
-        self, ref: StoreRef, engine: Engine, files: Sequence[Path], details: dict[str, Any], bar: Progress
+        self, ref: StoreRef, engine: Engine, files: Sequence[Path], details: dict[str, Any], progress: Progress
     ) -> None:
         """Load a native backup into the (empty) database of ``engine``."""
         raise NotImplementedError

@@ -28,11 +28,11 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from rich.progress import Progress
 from sqlalchemy.engine import Connection, Engine
 
 from mlflow_upgrade import errors
 from mlflow_upgrade.dialects import Dialect, NativeResult, is_disk_full
+from mlflow_upgrade.progress import Progress, ProgressTask
 
 FORMAT = "mlflow-upgrade-logical"
 VERSION = 1
@@ -78,32 +78,38 @@ def _line(obj: Any) -> bytes:
     return (json.dumps(obj, separators=(",", ":"), default=_default) + "\n").encode("utf-8")
 
 
-def add_task(bar: Progress, description: str, total: int | None) -> Any:
-    return bar.add_task(description, total=total, rate="")
-
-
 class _Bars:
     """One bar over the tables, and one per table that has rows (empty tables only advance the first)."""
 
-    def __init__(self, bar: Progress, verb: str, tables: int) -> None:
-        self.bar, self.verb = bar, verb
-        self.overall = bar.add_task(f"{verb}: tables", total=tables, rate="tables")
-        self.current: Any = None
+    def __init__(self, progress: Progress, verb: str, tables: int) -> None:
+        self.progress, self.verb = progress, verb
+        self.overall = progress.task(f"{verb}: tables", total=tables, unit="tables")
+        self.current: ProgressTask | None = None
 
     def start(self, table: str, total: int | None) -> None:
-        self.current = add_task(self.bar, f"{self.verb} {table}", total) if total != 0 else None
+        self.current = self.progress.task(f"{self.verb} {table}", total) if total != 0 else None
 
     def advance(self, n: int) -> None:
         if self.current is not None:
-            self.bar.advance(self.current, n)
+            self.current.advance(n)
 
     def done(self) -> None:
-        self.bar.advance(self.overall, 1)
+        if self.current is not None:
+            self.current.finish()
+        self.overall.advance(1)
+
+    def __enter__(self) -> _Bars:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.current is not None:
+            self.current.finish()
+        self.overall.finish()
 
 
 # ---- dump --------------------------------------------------------------------------------------------------
 def dump(
-    dialect: Dialect, engine: Engine, path: Path, bar: Progress, version_tables: Sequence[str] = ()
+    dialect: Dialect, engine: Engine, path: Path, progress: Progress, version_tables: Sequence[str] = ()
 ) -> NativeResult:
     """Write the whole database to ``path`` (created 0600) from one consistent snapshot.
 
@@ -116,7 +122,7 @@ def dump(
             schema = dialect.capture_schema(conn, tables)
             expected = dialect.row_counts(conn, tables)
             versions = dialect.read_versions(conn, version_tables)
-            counts = _write(dialect, conn, path, tables, schema, expected, bar)
+            counts = _write(dialect, conn, path, tables, schema, expected, progress)
         finally:
             conn.rollback()
     if counts != expected:  # the snapshot guarantees equality; anything else is a bug worth stopping for
@@ -126,16 +132,16 @@ def dump(
 
 def _write(
     dialect: Dialect, conn: Connection, path: Path, tables: list[str], schema: dict[str, Any],
-    expected: dict[str, int], bar: Progress,
+    expected: dict[str, int], progress: Progress,
 ) -> dict[str, int]:
     counts: dict[str, int] = {}
     fd = _create_private(path)
     try:
         with open(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=3) as out:
             out.write(_line({"format": FORMAT, "version": VERSION, "dialect": dialect.name, "schema": schema}))
-            bars = _Bars(bar, "dump", len(tables))
-            for table in tables:
-                counts[table] = _write_table(dialect, conn, out, table, expected.get(table), bars)
+            with _Bars(progress, "dump", len(tables)) as bars:
+                for table in tables:
+                    counts[table] = _write_table(dialect, conn, out, table, expected.get(table), bars)
             out.write(_line({"eof": True, "row_counts": counts}))
     except OSError as exc:
         if is_disk_full(exc):
@@ -178,7 +184,7 @@ def _create_private(path: Path) -> int:
 
 
 # ---- load --------------------------------------------------------------------------------------------------
-def load(dialect: Dialect, engine: Engine, path: Path, bar: Progress, expected: dict[str, int]) -> dict[str, int]:
+def load(dialect: Dialect, engine: Engine, path: Path, progress: Progress, expected: dict[str, int]) -> dict[str, int]:
     """Recreate the schema and rows of a logical dump in the (empty) database of ``engine``."""
     lines = _read_lines(path)
     header = json.loads(next(lines))
@@ -188,9 +194,8 @@ def load(dialect: Dialect, engine: Engine, path: Path, bar: Progress, expected: 
         raise errors.UsageError(f"{path} holds a {header['dialect']} dump; restore it into a {header['dialect']} "
                                 f"database, not {dialect.name}")
     counts: dict[str, int] = {}
-    bars = _Bars(bar, "load", len(expected))
     # One transaction: on PostgreSQL and SQLite (transactional DDL) a failed load leaves the target as it was.
-    with engine.connect() as conn, conn.begin():
+    with _Bars(progress, "load", len(expected)) as bars, engine.connect() as conn, conn.begin():
         dialect.prepare_load(conn)
         dialect.create_schema(conn, header["schema"])
         for line in lines:

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy
-from rich.progress import Progress
 from sqlalchemy.engine import Connection, Engine
 
 from mlflow_upgrade import errors
@@ -38,6 +37,7 @@ from mlflow_upgrade.dialects import (
     run_tool,
     tool_version,
 )
+from mlflow_upgrade.progress import Progress, ProgressTask
 from mlflow_upgrade.store.uri import StoreRef
 
 _TOOL_DIRS = ("/usr/local/mysql/bin", "/opt/homebrew/opt/mysql-client/bin", "/opt/homebrew/opt/mariadb/bin")
@@ -111,7 +111,7 @@ class MySQLDialect(Dialect):
         return self._pick(_CLIENT_TOOLS, engine)
 
     def backup_native(
-        self, ref: StoreRef, engine: Engine, dest_dir: Path, bar: Progress, version_tables: Sequence[str] = ()
+        self, ref: StoreRef, engine: Engine, dest_dir: Path, progress: Progress, version_tables: Sequence[str] = ()
     ) -> NativeResult:
         check = self.can_dump_natively(ref, engine)
         assert check.ok and check.tool is not None
@@ -128,8 +128,9 @@ class MySQLDialect(Dialect):
             versions = self.read_versions(lock_conn, version_tables)
             if not locked:
                 lock_conn.rollback()
-            task = bar.add_task(f"{Path(check.tool).name} {ref.database_name}", total=len(tables), rate="tables")
-            with _defaults_file(ref) as cnf, _unlock_after_snapshot(lock_conn, locked) as started:
+            description = f"{Path(check.tool).name} {ref.database_name}"
+            with progress.task(description, total=len(tables), unit="tables") as task, _defaults_file(ref) as cnf, \
+                    _unlock_after_snapshot(lock_conn, locked) as started:
                 cmd = [check.tool, f"--defaults-extra-file={cnf}", "--single-transaction", "--quick", "--hex-blob",
                        "--no-tablespaces", "--triggers", "--skip-dump-date", "--default-character-set=utf8mb4",
                        "--verbose", "--", ref.database_name or ""]
@@ -137,7 +138,7 @@ class MySQLDialect(Dialect):
                 try:
                     with open(private_file(target), "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb",
                                                                                   compresslevel=3) as out:
-                        run_tool(cmd, _tool_env(), stdout_sink=out, on_stderr_line=_table_counter(bar, task),
+                        run_tool(cmd, _tool_env(), stdout_sink=out, on_stderr_line=_table_counter(task),
                                  secrets=_secrets(ref))
                 except OSError as exc:
                     if is_disk_full(exc):
@@ -151,16 +152,16 @@ class MySQLDialect(Dialect):
         return NativeResult(files=[target], row_counts=counts, versions=versions, details=details)
 
     def restore_native(
-        self, ref: StoreRef, engine: Engine, files: Sequence[Path], details: dict[str, Any], bar: Progress
+        self, ref: StoreRef, engine: Engine, files: Sequence[Path], details: dict[str, Any], progress: Progress
     ) -> None:
         check = self.can_restore_natively(ref, engine, details)
         assert check.ok and check.tool is not None
         size = files[0].stat().st_size
-        task = bar.add_task(f"{Path(check.tool).name} {ref.database_name}", total=size, rate="bytes")
-        with _defaults_file(ref) as cnf:
+        description = f"{Path(check.tool).name} {ref.database_name}"
+        with progress.task(description, total=size, unit="bytes") as task, _defaults_file(ref) as cnf:
             cmd = [check.tool, f"--defaults-extra-file={cnf}", "--default-character-set=utf8mb4", "--binary-mode",
                    "--batch", f"--database={ref.database_name}"]
-            run_tool(cmd, _tool_env(), stdin_chunks=_gunzip_chunks(files[0], bar, task), secrets=_secrets(ref))
+            run_tool(cmd, _tool_env(), stdin_chunks=_gunzip_chunks(files[0], task), secrets=_secrets(ref))
 
     # ---- logical hooks --------------------------------------------------------------------------------
     def begin_consistent_read(self, conn: Connection) -> None:
@@ -284,12 +285,12 @@ def _defaults_file(ref: StoreRef) -> Iterator[str]:
         yield str(path)
 
 
-def _table_counter(bar: Progress, task: Any) -> Any:
+def _table_counter(task: ProgressTask) -> Any:
     def on_line(line: str) -> None:
         match = re.search(r"Retrieving table structure for table (\S+)", line)
         if match:
-            bar.advance(task, 1)
-            bar.update(task, description=match.group(1).strip("`."))
+            task.advance(1)
+            task.update(description=match.group(1).strip("`."))
 
     return on_line
 
@@ -304,7 +305,7 @@ def _without_definer(statement: str) -> str:
     return _DEFINER.sub("", statement, count=1)
 
 
-def _gunzip_chunks(path: Path, bar: Progress, task: Any) -> Iterator[bytes]:
+def _gunzip_chunks(path: Path, task: ProgressTask) -> Iterator[bytes]:
     """The dump, line by line (rows lines are at most ~1 MB), trigger definers removed."""
     with open(path, "rb") as raw, gzip.GzipFile(fileobj=raw, mode="rb") as src:
         pending: list[bytes] = []
@@ -315,10 +316,10 @@ def _gunzip_chunks(path: Path, bar: Progress, task: Any) -> Iterator[bytes]:
             pending.append(line)
             size += len(line)
             if size >= 1 << 20:
-                bar.update(task, completed=raw.tell())
+                task.update(completed=raw.tell())
                 yield b"".join(pending)
                 pending, size = [], 0
-        bar.update(task, completed=raw.tell())
+        task.update(completed=raw.tell())
         yield b"".join(pending)
 
 

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy
-from rich.progress import Progress
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.schema import AddConstraint, CreateIndex, CreateTable
 
@@ -31,6 +30,7 @@ from mlflow_upgrade.dialects import (
     run_tool,
     tool_version,
 )
+from mlflow_upgrade.progress import Progress, ProgressTask
 from mlflow_upgrade.store.uri import StoreRef
 
 _TOOL_DIRS = ("/usr/lib/postgresql/*/bin", "/usr/pgsql-*/bin", "/opt/homebrew/opt/postgresql@*/bin",
@@ -135,7 +135,7 @@ class PostgresDialect(Dialect):
         return self._pick("pg_restore", int(details.get("pg_dump_major") or 0))
 
     def backup_native(
-        self, ref: StoreRef, engine: Engine, dest_dir: Path, bar: Progress, version_tables: Sequence[str] = ()
+        self, ref: StoreRef, engine: Engine, dest_dir: Path, progress: Progress, version_tables: Sequence[str] = ()
     ) -> NativeResult:
         check = self.can_dump_natively(ref, engine)
         assert check.ok and check.tool is not None
@@ -148,11 +148,11 @@ class PostgresDialect(Dialect):
             tables = self.list_tables(conn)
             counts = self.row_counts(conn, tables)
             versions = self.read_versions(conn, version_tables)
-            task = bar.add_task(f"pg_dump {ref.database_name}", total=len(tables), rate="tables")
             cmd = [check.tool, "--format=custom", "--verbose", "--no-password", f"--snapshot={snapshot}",
                    f"--file={target}"]
-            run_tool(cmd, _libpq_env(ref), on_stderr_line=_table_counter(bar, task, "dumping contents of table"),
-                     secrets=[ref.url.password or ""] if ref.url else ())
+            with progress.task(f"pg_dump {ref.database_name}", total=len(tables), unit="tables") as task:
+                run_tool(cmd, _libpq_env(ref), on_stderr_line=_table_counter(task, "dumping contents of table"),
+                         secrets=[ref.url.password or ""] if ref.url else ())
             conn.rollback()
         os.chmod(target, 0o600)
         return NativeResult(files=[target], row_counts=counts, versions=versions,
@@ -160,16 +160,16 @@ class PostgresDialect(Dialect):
                                      "server_major": self.server_major(engine), "format": "custom"})
 
     def restore_native(
-        self, ref: StoreRef, engine: Engine, files: Sequence[Path], details: dict[str, Any], bar: Progress
+        self, ref: StoreRef, engine: Engine, files: Sequence[Path], details: dict[str, Any], progress: Progress
     ) -> None:
         check = self.can_restore_natively(ref, engine, details)
         assert check.ok and check.tool is not None
-        task = bar.add_task(f"pg_restore {ref.database_name}", total=None, rate="tables")
         # --no-owner/--no-privileges: the restoring user owns what it creates (a copy may use another role).
         cmd = [check.tool, "--verbose", "--no-password", "--no-owner", "--no-privileges", "--exit-on-error",
                "--single-transaction", f"--dbname={ref.database_name}", str(files[0])]
-        run_tool(cmd, _libpq_env(ref), on_stderr_line=_table_counter(bar, task, "processing data for table"),
-                 secrets=[ref.url.password or ""] if ref.url else ())
+        with progress.task(f"pg_restore {ref.database_name}", total=None, unit="tables") as task:
+            run_tool(cmd, _libpq_env(ref), on_stderr_line=_table_counter(task, "processing data for table"),
+                     secrets=[ref.url.password or ""] if ref.url else ())
 
     # ---- logical hooks --------------------------------------------------------------------------------
     def begin_consistent_read(self, conn: Connection) -> None:
@@ -255,11 +255,11 @@ def _libpq_env(ref: StoreRef) -> dict[str, str]:
     return env
 
 
-def _table_counter(bar: Progress, task: Any, marker: str) -> Any:
+def _table_counter(task: ProgressTask, marker: str) -> Any:
     def on_line(line: str) -> None:
         if marker in line:
-            bar.advance(task, 1)
-            bar.update(task, description=line.rsplit(" ", 1)[-1].strip('"'))
+            task.advance(1)
+            task.update(description=line.rsplit(" ", 1)[-1].strip('"'))
 
     return on_line
 

@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from rich.progress import Progress
 from sqlalchemy.engine import Connection, Engine
 
 from mlflow_upgrade import errors
 from mlflow_upgrade.dialects import Dialect, NativeCheck, NativeResult, is_disk_full, run_statement
+from mlflow_upgrade.progress import Progress
 from mlflow_upgrade.store.uri import StoreRef
 
 # Pages copied per backup step: large steps so a concurrently written database restarts the copy rarely.
@@ -58,7 +58,7 @@ class SQLiteDialect(Dialect):
         return self.can_dump_natively(ref, engine)
 
     def backup_native(
-        self, ref: StoreRef, engine: Engine, dest_dir: Path, bar: Progress, version_tables: Sequence[str] = ()
+        self, ref: StoreRef, engine: Engine, dest_dir: Path, progress: Progress, version_tables: Sequence[str] = ()
     ) -> NativeResult:
         assert ref.path is not None
         target = dest_dir / f"{ref.path.stem}{self.native_suffix}"
@@ -66,7 +66,7 @@ class SQLiteDialect(Dialect):
         source = connect_readonly(ref.path)
         copy = sqlite3.connect(target)
         try:
-            _copy(source, copy, bar, f"backup {ref.path.name}")
+            _copy(source, copy, progress, f"backup {ref.path.name}")
             tables = _user_tables(copy)
             counts = {t: copy.execute(f"SELECT COUNT(*) FROM {_quote(t)}").fetchone()[0] for t in tables}
             versions = {
@@ -82,13 +82,13 @@ class SQLiteDialect(Dialect):
                             details={"sqlite_version": sqlite3.sqlite_version})
 
     def restore_native(
-        self, ref: StoreRef, engine: Engine, files: Sequence[Path], details: dict[str, Any], bar: Progress
+        self, ref: StoreRef, engine: Engine, files: Sequence[Path], details: dict[str, Any], progress: Progress
     ) -> None:
         assert ref.path is not None
         source = connect_readonly(files[0])
         target = sqlite3.connect(ref.path)
         try:
-            _copy(source, target, bar, f"restore {ref.path.name}")
+            _copy(source, target, progress, f"restore {ref.path.name}")
         except sqlite3.OperationalError as exc:
             raise _sqlite_failure(exc, ref.path) from None
         finally:
@@ -145,13 +145,13 @@ def _user_tables(conn: sqlite3.Connection) -> list[str]:
     return [r[0] for r in rows]
 
 
-def _copy(source: sqlite3.Connection, target: sqlite3.Connection, bar: Progress, description: str) -> None:
-    task = bar.add_task(description, total=None, rate="pages")
+def _copy(source: sqlite3.Connection, target: sqlite3.Connection, progress: Progress, description: str) -> None:
+    with progress.task(description, total=None, unit="pages") as task:
 
-    def step(status: int, remaining: int, total: int) -> None:
-        bar.update(task, total=total, completed=total - remaining)
+        def step(status: int, remaining: int, total: int) -> None:
+            task.update(total=total, completed=total - remaining)
 
-    source.backup(target, pages=_PAGES_PER_STEP, progress=step)
+        source.backup(target, pages=_PAGES_PER_STEP, progress=step)
 
 
 def _sqlite_failure(exc: sqlite3.OperationalError, path: Path) -> errors.MlflowUpgradeError:

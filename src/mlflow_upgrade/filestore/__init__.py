@@ -26,6 +26,7 @@ from mlflow_upgrade.filestore import checkpoint, encode, extras, indexes, pipeli
 from mlflow_upgrade.filestore import schema as dbschema
 from mlflow_upgrade.filestore.loader import BulkWriter
 from mlflow_upgrade.filestore.problems import ProblemLog
+from mlflow_upgrade.progress import QUIET, Progress, ProgressTask
 from mlflow_upgrade.store.uri import StoreRef, open_engine, parse_store_uri
 
 __all__ = ["MigrationReport", "StrictRefused", "migrate_filestore"]
@@ -77,7 +78,7 @@ def migrate_filestore(
     *,
     strict: bool = False,
     incremental: bool = False,
-    progress: bool = True,
+    progress: Progress = QUIET,
     commit_rows: int | None = None,
 ) -> MigrationReport:
     """Migrate the file store at ``src`` into ``dest_uri`` (SQLite, PostgreSQL, MariaDB/MySQL)."""
@@ -211,7 +212,7 @@ def _prescan(root: Path, report: MigrationReport, limits: dict[str, int]) -> Non
 
 # -- the migration ------------------------------------------------------------------------------------------
 class _Migration:
-    def __init__(self, engine: sa.Engine, root: Path, report: MigrationReport, *, progress: bool,
+    def __init__(self, engine: sa.Engine, root: Path, report: MigrationReport, *, progress: Progress,
                  commit_rows: int) -> None:
         self.engine = engine
         self.root = root
@@ -228,25 +229,22 @@ class _Migration:
         self.limits = dbschema.value_limits(engine)  # lengths a server enforces: longer values are recorded
         self.uncommitted = 0
         self.rows_total = 0
-        self.started = time.monotonic()
+        self.task_exp: ProgressTask  # started by run()
+        self.task_runs: ProgressTask
         # run ids already in the destination (resume/incremental) and written by this invocation
         self.seen_runs: set[str] = {v for v in checkpoint.done_keys(engine, "run").values() if v}
 
     def run(self) -> None:
-        from mlflow_upgrade.cli.render import progress as progress_display
-
         experiments = reader.list_experiments(self.root)
         run_total = sum(len(reader.list_run_dirs(p)) for _, p, _ in experiments)
         loaded = ok = False
         try:
-            with progress_display(self.progress) as bar:
-                self.bar = bar
-                self.task_exp = bar.add_task("experiments", total=len(experiments), rate="")
-                self.task_runs = bar.add_task("runs", total=run_total, rate="")
+            with self.progress.task("experiments", total=len(experiments)) as self.task_exp, \
+                    self.progress.task("runs", total=run_total, rate_unit="rows") as self.task_runs:
                 self._load(experiments)
                 self._close_writers(committed=True)
                 loaded = True
-                self._final_step(bar)
+                self._final_step()
             ok = True
         finally:
             staging.close_all()
@@ -281,16 +279,16 @@ class _Migration:
             self.writer.rollback()
         self.writer.close()
 
-    def _final_step(self, bar: Any) -> None:
+    def _final_step(self) -> None:
         """Staged points into place, deferred indexes and constraints back (one transaction), then the
         migration is marked complete."""
-        task = bar.add_task("indexes", total=None, rate="")
-        t0 = time.monotonic()
-        moved = indexes.restore(self.engine, on_step=lambda what: bar.update(task, description=what))
-        if moved:
-            self.writer.written["metrics"] = self.writer.written.get("metrics", 0) + moved
-        self.report.index_seconds = time.monotonic() - t0
-        bar.update(task, description="indexes", total=1, completed=1)
+        with self.progress.task("indexes", total=None) as task:
+            t0 = time.monotonic()
+            moved = indexes.restore(self.engine, on_step=lambda what: task.update(description=what))
+            if moved:
+                self.writer.written["metrics"] = self.writer.written.get("metrics", 0) + moved
+            self.report.index_seconds = time.monotonic() - t0
+            task.update(description="indexes", total=1, completed=1)
         checkpoint.write_state(self.engine, status="complete", updated=checkpoint.now())
 
     # -- helpers
@@ -390,8 +388,8 @@ class _Migration:
     def _orphan_runs(self, src_id: str, run_dirs: list[Path]) -> None:
         for run_dir in run_dirs:
             self.problems.add("orphan_run", run_dir, f"experiment {src_id} missing or unreadable")
-        self.bar.advance(self.task_runs, len(run_dirs))
-        self.bar.advance(self.task_exp)
+        self.task_runs.advance(len(run_dirs))
+        self.task_exp.advance()
 
     def _datasets(self, src_id: str, dest: int, dataset_rows: list[tuple[str, dict[str, Any]]]) -> None:
         done = checkpoint.done_keys(self.engine, "dataset", src_id) if dataset_rows else {}
@@ -406,7 +404,7 @@ class _Migration:
 
     def _skipped_runs(self, n: int) -> None:
         self._skipped("runs", n)
-        self.bar.advance(self.task_runs, n)
+        self.task_runs.advance(n)
 
     def _experiment_tail(self, src_id: str, path: Path, dest: int) -> None:
         traces, models = extras.list_traces(path), extras.list_logged_models(path)
@@ -416,13 +414,13 @@ class _Migration:
         self._experiment_units(src_id, dest, "logged_model", models, extras.read_logged_model, "logged_models")
         self.writer.commit()
         self.uncommitted = 0
-        self.bar.advance(self.task_exp)
+        self.task_exp.advance()
 
     def _write_runs(self, src_id: str, dest: int, results: list[tuple]) -> None:
         """One reader task's runs: each with its checkpoint row, in one transaction."""
         for run_dir, rec, problems in results:
             self.problems.merge(problems)
-            self.bar.advance(self.task_runs)
+            self.task_runs.advance()
             if rec is None:
                 continue
             if rec.run_uuid in self.seen_runs:  # the same run folder copied into two experiments
@@ -437,12 +435,7 @@ class _Migration:
             else:
                 self._maybe_commit(job(self.writer))
             self._count("runs")
-        self._rate()
-
-    def _rate(self) -> None:
-        elapsed = time.monotonic() - self.started
-        if elapsed > 0:
-            self.bar.update(self.task_runs, rate=f"{self.rows_total / elapsed:,.0f} rows/s")
+        self.task_runs.throughput(self.rows_total)
 
     def _experiment_units(self, src_id: str, dest: int, kind: str, dirs: list[Path], read: Any,
                           unit_name: str) -> None:

@@ -32,6 +32,7 @@ import sqlalchemy
 from sqlalchemy.engine import Engine
 
 from mlflow_upgrade import errors
+from mlflow_upgrade.progress import QUIET, Progress
 from mlflow_upgrade.store.schema import AUTH, TRACKING
 from mlflow_upgrade.store.uri import (
     MIGRATE_FILESTORE_HINT,
@@ -116,7 +117,7 @@ class Options:
     backup_dir: str | Path | None
     no_backup: bool
     verify: bool
-    progress: bool
+    progress: Progress
     allow_connections: bool
     dry_run: bool
 
@@ -128,7 +129,7 @@ def upgrade(
     no_backup: bool = False,
     auth_uri: str | None = None,
     verify: bool = True,
-    progress: bool = True,
+    progress: Progress = QUIET,
     allow_connections: bool = False,
     dry_run: bool = False,
     auth: bool = False,
@@ -326,17 +327,14 @@ class _StepFailed(Exception):
 def run_revisions(ref: StoreRef, db: str, pending: list[alembic_driver.RevisionInfo], opts: Options,
                   result: DatabaseUpgrade, *, offset: int = 0, total: int | None = None) -> None:
     """Apply ``pending`` one revision at a time, with a progress line per revision."""
-    from mlflow_upgrade.cli.render import progress
-
     total = total or len(pending)
     url = ref.url.render_as_string(hide_password=False) if ref.url is not None else ref.uri
     if ref.kind == "sqlite" and ref.path is not None:
         url = f"sqlite:///{ref.path}"
     guard = alembic_driver.sqlite_transactional_ddl() if ref.kind == "sqlite" else nullcontext()
-    with guard, progress(opts.progress) as bar:
-        task = bar.add_task("migrating", total=total, completed=offset, rate="")
+    with guard, opts.progress.task("migrating", total=total, completed=offset) as task:
         for i, info in enumerate(pending, start=offset + 1):
-            bar.update(task, description=f"[{i}/{total}] {info.revision} {info.message[:48]}")
+            task.update(description=f"[{i}/{total}] {info.revision} {info.message[:48]}")
             alembic_driver.pause_point(info.revision)
             t0 = time.monotonic()
             try:
@@ -346,7 +344,7 @@ def run_revisions(ref: StoreRef, db: str, pending: list[alembic_driver.RevisionI
                 result.steps.append(step)
                 raise _StepFailed(step, exc) from exc
             result.steps.append(StepResult(i, info.revision, info.message, time.monotonic() - t0, "applied"))
-            bar.advance(task)
+            task.advance()
 
 
 def _handle_failure(ref: StoreRef, db: str, engine: Engine, marker_file: Path, marker: dict[str, Any],
@@ -388,7 +386,7 @@ def _restore(ref: StoreRef, backup_path: str) -> None:
     from mlflow_upgrade.backup import restore
 
     try:
-        restore(backup_path, ref.uri, force=True, progress=False)
+        restore(backup_path, ref.uri, force=True)
     except errors.MlflowUpgradeError as exc:
         raise errors.OperationFailed(
             f"restoring {ref.masked} from {backup_path} failed too ({exc}): restore it by hand with "

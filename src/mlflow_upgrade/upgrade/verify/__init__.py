@@ -29,6 +29,7 @@ from sqlalchemy.engine import Engine
 
 from mlflow_upgrade import errors
 from mlflow_upgrade.catalog import installed_head
+from mlflow_upgrade.progress import QUIET, Progress
 from mlflow_upgrade.store import journal
 from mlflow_upgrade.store.uri import StoreRef, mask_uri, open_engine, parse_store_uri, translate_db_error
 from mlflow_upgrade.upgrade.verify.fingerprint import (
@@ -82,7 +83,7 @@ class VerifyReport:
 # ---------------------------------------------------------------- verify
 
 def verify(uri: str, *, against: str | Path | Fingerprint | None = None, save: str | Path | None = None,
-           read_back: bool = True, progress: bool = True) -> VerifyReport:
+           read_back: bool = True, progress: Progress = QUIET) -> VerifyReport:
     """Fingerprint the store at ``uri``; compare with ``against`` (a fingerprint or its file) when given, save
     the current fingerprint to ``save`` when given, and read everything back through MLflow when the store is
     at the installed head. ``ok`` is False on any difference or read-back mismatch."""
@@ -103,7 +104,7 @@ def verify(uri: str, *, against: str | Path | Fingerprint | None = None, save: s
 
 
 def _verify(ref: StoreRef, engine: Engine, against: str | Path | Fingerprint | None, save: str | Path | None,
-            do_read_back: bool, progress: bool) -> VerifyReport:
+            do_read_back: bool, progress: Progress) -> VerifyReport:
     revision, outside = _state(engine)
     before = against if isinstance(against, Fingerprint) or against is None else Fingerprint.load(against)
     start = time.perf_counter()
@@ -158,7 +159,7 @@ def _refuse_non_mlflow(ref: StoreRef, engine: sqlalchemy.Engine) -> None:
         refuse_unusable(ref, read_state(conn, TRACKING))
 
 
-def read_back(uri: str, *, progress: bool = False, max_mismatches: int = MAX_MISMATCHES) -> ReadBackReport:
+def read_back(uri: str, *, progress: Progress = QUIET, max_mismatches: int = MAX_MISMATCHES) -> ReadBackReport:
     """Read every entity back through MLflow's own tracking and registry stores and compare with the SQL rows.
 
     Refuses (:class:`errors.Refused`) a store that is not at the installed MLflow's head revision, because
@@ -230,7 +231,7 @@ class _Reader:
         return out
 
     # -- the walk
-    def run(self, progress: bool) -> None:
+    def run(self, progress: Progress) -> None:
         from mlflow.entities import ViewType
         from mlflow.store.model_registry.sqlalchemy_store import SqlAlchemyStore as RegistryStore
         from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore

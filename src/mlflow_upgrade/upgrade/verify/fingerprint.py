@@ -38,6 +38,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from mlflow_upgrade import __version__, errors
 from mlflow_upgrade.catalog import installed_revisions
+from mlflow_upgrade.progress import QUIET, Progress
 from mlflow_upgrade.store.schema import TRACKING
 
 P = 2147483647  # 2^31 - 1: per-row terms stay below 2^31, products below 2^62 (no BIGINT overflow anywhere)
@@ -520,7 +521,7 @@ def _mlflow_tables(conn: Connection) -> list[str]:
     return sorted(n for n in names if n not in SKIP_TABLES)
 
 
-def take_fingerprint(engine: Engine, *, tables: list[str] | None = None, progress: bool = False,
+def take_fingerprint(engine: Engine, *, tables: list[str] | None = None, progress: Progress = QUIET,
                      like: Fingerprint | None = None) -> Fingerprint:
     """Fingerprint every MLflow table (or ``tables``). With ``like``, reuse an earlier fingerprint's
     specification (tables, columns, buckets, filters) so the two can be compared bucket by bucket."""
@@ -552,15 +553,12 @@ def take_fingerprint(engine: Engine, *, tables: list[str] | None = None, progres
     return fp
 
 
-def _run(conn: Connection, sql: _Sql, specs: list[TableFingerprint], progress: bool, engine: Engine) -> None:
-    from mlflow_upgrade.cli.render import progress as bar
-
-    with bar(progress) as prog:
-        task = prog.add_task("fingerprint", total=len(specs), rate="")
+def _run(conn: Connection, sql: _Sql, specs: list[TableFingerprint], progress: Progress, engine: Engine) -> None:
+    with progress.task("fingerprint", total=len(specs)) as task:
         for spec in specs:
-            prog.update(task, description=f"fingerprint {spec.name}")
+            task.update(description=f"fingerprint {spec.name}")
             _fill(conn, sql, spec, engine)
-            prog.advance(task)
+            task.advance()
 
 
 def _respec(before: TableFingerprint, conn: Connection, present: set[str]) -> TableFingerprint | None:
