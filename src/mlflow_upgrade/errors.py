@@ -6,20 +6,45 @@ exit code the CLI returns. Messages must never contain a password: build them fr
 
 from __future__ import annotations
 
+import enum
 
-class ExitCode:
-    """Documented exit codes (see README "Exit codes")."""
 
-    OK = 0
-    FINDINGS = 1  # check/verify found something (codemod findings, verify differences)
-    USAGE = 2  # bad arguments (click's own code for usage errors)
-    NOT_FOUND = 3  # store path or database does not exist
-    NOT_MLFLOW = 4  # the target is not an MLflow store (not a database, foreign schema, half-created)
-    TOO_NEW = 5  # store written by a newer MLflow than the installed one
-    CONNECTION = 6  # host unreachable, authentication failed, driver missing
-    PREFLIGHT = 7  # a preflight check refused the operation
-    FAILED = 8  # an operation failed (data restored or left untouched; see message)
-    REFUSED = 9  # would overwrite / downgrade / drop without an explicit flag
+class ExitCode(enum.IntEnum):
+    """The documented exit codes: the README table and ``mlflow-upgrade --help`` are generated from these."""
+
+    short: str  # for --help
+    meaning: str  # for the README table
+
+    def __new__(cls, value: int, short: str, meaning: str) -> ExitCode:
+        member = int.__new__(cls, value)
+        member._value_ = value
+        member.short, member.meaning = short, meaning
+        return member
+
+    OK = 0, "ok", "success"
+    FINDINGS = 1, "findings/differences", "findings (codemod `check`) or differences (`verify`)"
+    USAGE = 2, "usage", "usage error"
+    NOT_FOUND = 3, "store not found", "store not found (missing file, path or database)"
+    NOT_MLFLOW = 4, "not an MLflow store", (
+        "not an MLflow store (not a database, other application's schema, empty or half-created schema)")
+    TOO_NEW = 5, "store newer than the installed MLflow", (
+        "the store was written by a newer MLflow than the installed one (never downgraded)")
+    CONNECTION = 6, "connection/driver", "connection failed: host unreachable, wrong password, driver missing"
+    PREFLIGHT = 7, "preflight refused", "a preflight check refused the operation"
+    FAILED = 8, "operation failed", "the operation failed (the message says what was restored and where the backup is)"
+    REFUSED = 9, "refused without an explicit flag", "refused: would overwrite, downgrade or drop without an explicit flag"
+    INTERRUPTED = 130, "interrupted", "interrupted (Ctrl-C) or aborted at a prompt"
+
+
+def exit_codes_help() -> str:
+    """One sentence for ``--help``: "0 ok, 1 findings/differences, …"."""
+    return ", ".join(f"{code.value} {code.short}" for code in ExitCode)
+
+
+def exit_codes_table() -> str:
+    """The README's markdown table."""
+    rows = [f"| {code.value} | {code.meaning} |" for code in ExitCode]
+    return "\n".join(["| code | meaning |", "|---|---|", *rows]) + "\n"
 
 
 class MlflowUpgradeError(Exception):
@@ -35,6 +60,13 @@ class MlflowUpgradeError(Exception):
     @property
     def message(self) -> str:
         return str(self)
+
+
+class Findings(MlflowUpgradeError):
+    """The verb worked and found something to report (verify differences, codemod findings). An empty message
+    means the verb's own output already lists them: nothing more is printed."""
+
+    exit_code = ExitCode.FINDINGS
 
 
 class UsageError(MlflowUpgradeError):

@@ -93,6 +93,7 @@ def test_cli_save_then_against_names_differences(tmp_path: Path) -> None:
 
     text = run_cli("verify", uri, "--against", str(saved), "--no-read-back")
     assert text.returncode == 1 and "params" in text.stdout and run_uuid[:12] in text.stdout
+    assert "error: verify found 1 difference(s)" in text.stderr
 
 
 def test_errors_have_their_exit_codes(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ import importlib.util
 import logging
 import os
 import sys
+from typing import NoReturn
 
 import click
 
@@ -32,6 +33,12 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 
 
 class LazyGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except errors.MlflowUpgradeError as exc:
+            _exit_for(exc)  # here, not only in main(): click's test runner sees the same exit
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return [name for name in COMMANDS if _module_exists(COMMANDS[name][0])]
 
@@ -55,16 +62,11 @@ def _module_exists(module_name: str) -> bool:
     return importlib.util.find_spec(f"mlflow_upgrade.cli.{module_name}") is not None
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110},
+             help=f"Safe upgrades for self-hosted MLflow.\n\nExit codes: {errors.exit_codes_help()}.")
 @click.version_option(__version__, prog_name="mlflow-upgrade")
 @click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv for debug).")
 def cli(verbose: int) -> None:
-    """Safe upgrades for self-hosted MLflow.
-
-    Exit codes: 0 ok, 1 findings/differences, 2 usage, 3 store not found, 4 not an MLflow store,
-    5 store newer than the installed MLflow, 6 connection/driver, 7 preflight refused, 8 operation failed,
-    9 refused without an explicit flag.
-    """
     _configure_logging(verbose)
 
 
@@ -81,12 +83,19 @@ def _configure_logging(verbose: int) -> None:
         logging.getLogger(noisy).setLevel(level if verbose >= 2 else logging.WARNING)
 
 
+def _exit_for(exc: errors.MlflowUpgradeError) -> NoReturn:
+    """The one masked line (none for an empty Findings: the verb's output listed them) and the exit code.
+    SystemExit passes click's main() unchanged, whether it runs standalone or not."""
+    if exc.message:
+        print_error(exc.message)
+    sys.exit(exc.exit_code)
+
+
 def main(argv: list[str] | None = None) -> None:
     try:
         cli.main(args=argv, prog_name="mlflow-upgrade", standalone_mode=False)
     except errors.MlflowUpgradeError as exc:
-        print_error(str(exc))
-        sys.exit(exc.exit_code)
+        _exit_for(exc)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
@@ -94,10 +103,10 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(errors.ExitCode.USAGE)
     except click.exceptions.Abort:
         print_error("aborted")
-        sys.exit(130)
+        sys.exit(errors.ExitCode.INTERRUPTED)
     except KeyboardInterrupt:
         print_error("interrupted")
-        sys.exit(130)
+        sys.exit(errors.ExitCode.INTERRUPTED)
     except Exception as exc:  # an unexpected failure still gets one masked line; traceback on request
         if os.environ.get("MLFLOW_UPGRADE_DEBUG"):
             raise
@@ -105,7 +114,7 @@ def main(argv: list[str] | None = None) -> None:
         print_error(f"unexpected error: {type(exc).__name__}: {first_line} (set MLFLOW_UPGRADE_DEBUG=1 for a "
                     "traceback)")
         sys.exit(errors.ExitCode.FAILED)
-    sys.exit(0)
+    sys.exit(errors.ExitCode.OK)
 
 
 if __name__ == "__main__":

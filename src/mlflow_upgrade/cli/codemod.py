@@ -51,9 +51,7 @@ def _run(mode: str, paths, from_major, to_major, select, ignore, as_json, as_sar
         output.render_text(result, sys.stdout, sys.stderr)
     sys.stdout.flush()
     if result.exit_code:
-        # SystemExit, not click's Exit: the top-level `main` runs click with standalone_mode=False, where a
-        # click Exit code would be returned and dropped.
-        sys.exit(result.exit_code)
+        raise errors.Findings("")  # the output above lists them
 
 
 @click.group("codemod")

@@ -39,8 +39,7 @@ def verify_command(uri: str, against: str | None, save: str | None, no_read_back
         render_report(report)
     if not report.ok:
         found = f"{len(report.differences)} difference(s)" if report.differences else "read-back mismatches"
-        raise errors.MlflowUpgradeError(f"verify found {found} in {report.store}",
-                                        exit_code=errors.ExitCode.FINDINGS)
+        raise errors.Findings(f"verify found {found} in {report.store}")
 
 
 def render_report(report) -> None:

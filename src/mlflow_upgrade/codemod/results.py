@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from mlflow_upgrade.errors import ExitCode
+
 
 @dataclass
 class Finding:
@@ -59,9 +61,8 @@ class CodemodResult:
     @property
     def exit_code(self) -> int:
         """ruff's convention: 1 when something is left to do (findings, or a diff to apply), else 0."""
-        if self.mode == "diff":
-            return 1 if self.diffs else 0
-        return 1 if self.remaining or self.errors else 0
+        left = bool(self.diffs) if self.mode == "diff" else bool(self.remaining or self.errors)
+        return ExitCode.FINDINGS if left else ExitCode.OK
 
     def to_dict(self) -> dict:
         from dataclasses import asdict
