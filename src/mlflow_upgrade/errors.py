@@ -33,6 +33,9 @@ class ExitCode(enum.IntEnum):
     PREFLIGHT = 7, "preflight refused", "a preflight check refused the operation"
     FAILED = 8, "operation failed", "the operation failed (the message says what was restored and where the backup is)"
     REFUSED = 9, "refused without an explicit flag", "refused: would overwrite, downgrade or drop without an explicit flag"
+    INCOMPLETE = 10, "done, some data skipped/repaired/guessed", (
+        "done, but some source data was skipped, repaired or guessed (`migrate-filestore`: each case is listed in "
+        "the report with its path; `--strict` refuses instead, writing nothing)")
     INTERRUPTED = 130, "interrupted", "interrupted (Ctrl-C) or aborted at a prompt"
 
 
@@ -103,3 +106,10 @@ class OperationFailed(MlflowUpgradeError):
 
 class Refused(MlflowUpgradeError):
     exit_code = ExitCode.REFUSED
+
+
+class Incomplete(MlflowUpgradeError):
+    """The operation finished, but not everything came across as it was: the report lists what was skipped,
+    repaired or guessed, each with its path."""
+
+    exit_code = ExitCode.INCOMPLETE

@@ -49,19 +49,20 @@ def test_every_problem_counted_and_listed(tmp_path: Path, sqlite_uri: str) -> No
     damaged = _damage(root)
     report = migrate_filestore(root, sqlite_uri)
     counts = report.problems.counts
-    assert counts["corrupt_meta"] == 2  # the run's meta.yaml and the orphan experiment's empty one
-    assert counts["missing_meta"] == 1
+    # the corrupt and the missing run meta.yaml, the experiment's empty one: each rebuilt from its folder
+    assert counts["salvaged"] == 3
+    assert "corrupt_meta" not in counts and "missing_meta" not in counts and "orphan_run" not in counts
     assert counts["malformed_metric_line"] == 2
     assert counts["duplicate_metric_point"] == 2  # dup_batch and dup_twice, one extra line each
-    assert counts["orphan_run"] == 1
+    assert counts["id_mismatch"] == 2  # the copied run names its own id and experiment
     assert counts["trashed_experiment"] == 1 and counts["trash_lifecycle_mismatch"] == 1
     listed = {(p.kind, p.path) for p in report.problems.items}
-    assert ("corrupt_meta", str(damaged["corrupt"])) in listed
-    assert ("missing_meta", str(damaged["missing"])) in listed
+    assert ("salvaged", str(damaged["corrupt"].parent)) in listed
+    assert ("salvaged", str(damaged["missing"])) in listed
+    assert ("salvaged", str(damaged["orphan_exp"])) in listed
     assert ("malformed_metric_line", str(damaged["malformed"])) in listed
-    assert ("orphan_run", str(damaged["orphan_exp"] / "0123456789abcdef0123456789abcdef")) in listed
-    # 9 runs in the fixture, 2 unreadable; the orphan copy is not migrated
-    assert report.units["runs"] == 7
+    # 9 runs in the fixture, 2 rebuilt; the copy in the rebuilt experiment is migrated too
+    assert report.units["runs"] == 10
     engine = sa.create_engine(sqlite_uri)
     with engine.connect() as conn:
         stage = conn.execute(sa.text("SELECT lifecycle_stage FROM experiments WHERE experiment_id = 3")).scalar()
@@ -80,7 +81,7 @@ def test_strict_writes_nothing(dialect: str, tmp_path: Path, request: pytest.Fix
     with pytest.raises(StrictRefused) as info:
         migrate_filestore(root, uri, strict=True)
     assert info.value.exit_code == 7
-    assert info.value.report.problems.counts["corrupt_meta"] == 2
+    assert info.value.report.problems.counts["salvaged"] == 3
     if dialect == "sqlite":
         assert not Path(sa.make_url(uri).database).exists()
     else:
@@ -103,11 +104,12 @@ def test_json_report_lists_paths(tmp_path: Path, sqlite_uri: str) -> None:
     root = copy_filestore_fixture("1.30.1", tmp_path)
     damaged = _damage(root)
     result = run_cli("migrate-filestore", str(root), sqlite_uri, "--json")
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 10, result.stderr  # written, but not everything as it was: scripts notice
+    assert "salvaged: 3" in result.stderr and len(result.stderr.strip().splitlines()) == 1
     report = json.loads(result.stdout)
     assert report["status"] == "complete"
     paths = {p["path"] for p in report["problems"]["listed"]}
-    assert str(damaged["corrupt"]) in paths and str(damaged["malformed"]) in paths
+    assert str(damaged["corrupt"].parent) in paths and str(damaged["malformed"]) in paths
     assert report["problems"]["counts"]["duplicate_metric_point"] == 2
     strict = run_cli("migrate-filestore", str(root), sqlite_uri + "-strict.db", "--strict", "--json")
     assert strict.returncode == 7

@@ -27,9 +27,11 @@ def migrate_filestore_command(src: str, dest_uri: str, strict: bool, incremental
     DEST_URI: sqlite:///mlflow.db, postgresql://user:pw@host/db or mysql://user:pw@host/db (MariaDB too); an
     empty database, or one holding an interrupted migration of SRC, which is resumed. The schema is created by
     the installed MLflow's migrations. Bad data (corrupt meta.yaml, malformed or duplicate metric lines, runs of
-    missing experiments, experiments in .trash) is counted and listed; --strict refuses it. Exit codes: 0 done,
-    7 --strict found bad data, 8 failed (e.g. staged points lost, no disk room for the final step: resumable),
-    9 destination already holds other data.
+    missing experiments, symlinks, numbers out of range) is counted and listed with its path; a run or experiment
+    whose meta.yaml is unreadable is rebuilt from its folder and tagged mlflow_upgrade.recovered; --strict
+    refuses bad data before writing. Exit codes: 0 done, nothing skipped or guessed; 10 done, but something was
+    skipped, repaired or guessed (listed in the report); 7 --strict found bad data, nothing written; 8 failed
+    (e.g. staged points lost, no disk room for the final step: resumable); 9 destination holds other data.
 
     \b
     A new SQLite destination gets staging files next to it while loading (DEST.mlflow-upgrade-stage-N, owner
@@ -51,6 +53,10 @@ def migrate_filestore_command(src: str, dest_uri: str, strict: bool, incremental
         print_json(report)
     else:
         render_report(report)
+    if report.problems.errors:  # written, but not all of it as it was: scripts must notice (exit 10)
+        raise errors.Incomplete(
+            f"migrated with {report.problems.errors:,} problem(s) where data was skipped, repaired or guessed "
+            f"({', '.join(f'{k}: {n:,}' for k, n in report.problems.error_counts().items())}): see the report")
 
 
 def render_report(report) -> None:

@@ -194,7 +194,7 @@ def _revision(engine: sa.Engine) -> str | None:
 def _prescan(root: Path, report: MigrationReport, limits: dict[str, int]) -> None:
     """Read everything without writing (``--strict``): the problems, nothing else."""
     problems = report.problems
-    for src_id, path, in_trash in reader.list_experiments(root):
+    for src_id, path, in_trash in reader.list_experiments(root, problems):
         exp = reader.read_experiment(src_id, path, in_trash, problems)
         _, dataset_ids = reader.read_datasets(path, problems)
         for run_dir in reader.list_run_dirs(path):
@@ -202,11 +202,11 @@ def _prescan(root: Path, report: MigrationReport, limits: dict[str, int]) -> Non
                 problems.add("orphan_run", run_dir, f"experiment {src_id} unreadable")
                 continue
             reader.read_run(run_dir, src_id, problems, dataset_ids, limits)
-        for trace_dir in extras.list_traces(path):
+        for trace_dir in extras.list_traces(path, problems):
             extras.read_trace(trace_dir, problems)
-        for model_dir in extras.list_logged_models(path):
+        for model_dir in extras.list_logged_models(path, problems):
             extras.read_logged_model(model_dir, problems)
-    for model_dir in extras.list_registered_models(root):
+    for model_dir in extras.list_registered_models(root, problems):
         extras.read_registered_model(model_dir, problems)
 
 
@@ -235,7 +235,7 @@ class _Migration:
         self.seen_runs: set[str] = {v for v in checkpoint.done_keys(engine, "run").values() if v}
 
     def run(self) -> None:
-        experiments = reader.list_experiments(self.root)
+        experiments = reader.list_experiments(self.root, self.problems)
         run_total = sum(len(reader.list_run_dirs(p)) for _, p, _ in experiments)
         loaded = ok = False
         try:
@@ -407,7 +407,7 @@ class _Migration:
         self.task_runs.advance(n)
 
     def _experiment_tail(self, src_id: str, path: Path, dest: int) -> None:
-        traces, models = extras.list_traces(path), extras.list_logged_models(path)
+        traces, models = extras.list_traces(path, self.problems), extras.list_logged_models(path, self.problems)
         if self.run_writers is not None and (traces or models):
             self.run_writers.sync()  # logged models' metrics point at runs: those must be committed first
         self._experiment_units(src_id, dest, "trace", traces, extras.read_trace, "traces")
@@ -457,7 +457,7 @@ class _Migration:
 
     # -- registry
     def _registry(self) -> None:
-        model_dirs = extras.list_registered_models(self.root)
+        model_dirs = extras.list_registered_models(self.root, self.problems)
         if not model_dirs:
             return
         done = checkpoint.done_keys(self.engine, "registered_model")

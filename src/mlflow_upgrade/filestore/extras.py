@@ -5,23 +5,51 @@ that the loader writes in one transaction. Field semantics follow MLflow's offic
 
 from __future__ import annotations
 
+import functools
 import json
-import os
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from mlflow_upgrade.filestore.problems import ProblemLog
-from mlflow_upgrade.filestore.reader import LOGGED_MODEL_STATUS, read_kv_dir, read_yaml
+from mlflow_upgrade.filestore.reader import (
+    LOGGED_MODEL_STATUS,
+    bad_field,
+    list_entries,
+    read_kv_dir,
+    read_yaml,
+)
 
 Unit = list[tuple[str, dict[str, Any]]]
+UnitReader = Callable[[Path, ProblemLog], "tuple[str, Unit] | None"]
 
 
-def _subdirs(path: Path) -> list[Path]:
-    try:
-        return sorted((Path(e.path) for e in os.scandir(path) if e.is_dir()), key=lambda p: p.name)
-    except FileNotFoundError:
-        return []
+def _subdirs(path: Path, problems: ProblemLog | None = None) -> list[Path]:
+    """Sub-folders in name order; symlinks are not followed (recorded when ``problems`` is given)."""
+    return [Path(e.path) for e in list_entries(path, problems) if e.is_dir(follow_symlinks=False)]
+
+
+def _typed(read: UnitReader) -> UnitReader:
+    """A unit reader that skips (and records) a unit whose YAML holds values of the wrong shape: a list or a
+    mapping where MLflow writes a scalar, text where it writes a number, a number beyond 64 bits."""
+
+    @functools.wraps(read)
+    def checked(unit_dir: Path, problems: ProblemLog) -> tuple[str, Unit] | None:
+        try:
+            got = read(unit_dir, problems)
+        except (TypeError, ValueError, AttributeError, KeyError, OverflowError) as exc:
+            problems.add("corrupt_meta", unit_dir, f"a value of the wrong type: {type(exc).__name__}: {exc}")
+            return None
+        if got is None:
+            return None
+        for table, row in got[1]:
+            if wrong := bad_field(table, row):
+                problems.add("corrupt_meta", unit_dir, wrong)
+                return None
+        return got
+
+    return checked
 
 
 def _timestamp_ms(meta: dict[str, Any]) -> int:
@@ -39,10 +67,11 @@ def _timestamp_ms(meta: dict[str, Any]) -> int:
     return 0
 
 
-def list_traces(exp_path: Path) -> list[Path]:
-    return [p for p in _subdirs(exp_path / "traces") if (p / "trace_info.yaml").is_file()]
+def list_traces(exp_path: Path, problems: ProblemLog | None = None) -> list[Path]:
+    return [p for p in _subdirs(exp_path / "traces", problems) if (p / "trace_info.yaml").is_file()]
 
 
+@_typed
 def read_trace(trace_dir: Path, problems: ProblemLog) -> tuple[str, Unit] | None:
     """(trace id, rows) with experiment_id left for the loader to fill in."""
     from mlflow.store.tracking.utils.trace_analytics import (
@@ -91,11 +120,8 @@ def read_trace(trace_dir: Path, problems: ProblemLog) -> tuple[str, Unit] | None
 def _read_assessments(trace_dir: Path, trace_id: str, trace_ts: int, problems: ProblemLog) -> Unit:
     from mlflow.store.tracking.utils.trace_analytics import assessment_aggregate
 
-    base = trace_dir / "assessments"
-    if not base.is_dir():
-        return []
     unit: Unit = []
-    for entry in sorted(os.scandir(base), key=lambda e: e.name):
+    for entry in list_entries(trace_dir / "assessments", problems):
         if not entry.name.endswith(".yaml"):
             continue
         meta = read_yaml(Path(entry.path), problems)
@@ -128,10 +154,11 @@ def _read_assessments(trace_dir: Path, trace_id: str, trace_ts: int, problems: P
     return unit
 
 
-def list_logged_models(exp_path: Path) -> list[Path]:
-    return _subdirs(exp_path / "models")
+def list_logged_models(exp_path: Path, problems: ProblemLog | None = None) -> list[Path]:
+    return _subdirs(exp_path / "models", problems)
 
 
+@_typed
 def read_logged_model(model_dir: Path, problems: ProblemLog) -> tuple[str, Unit] | None:
     meta = read_yaml(model_dir / "meta.yaml", problems)
     if meta is None:
@@ -178,10 +205,11 @@ def read_logged_model(model_dir: Path, problems: ProblemLog) -> tuple[str, Unit]
     return model_id, unit
 
 
-def list_registered_models(root: Path) -> list[Path]:
-    return _subdirs(root / "models")
+def list_registered_models(root: Path, problems: ProblemLog | None = None) -> list[Path]:
+    return _subdirs(root / "models", problems)
 
 
+@_typed
 def read_registered_model(model_dir: Path, problems: ProblemLog) -> tuple[str, Unit] | None:
     meta = read_yaml(model_dir / "meta.yaml", problems)
     if meta is None:
@@ -194,7 +222,7 @@ def read_registered_model(model_dir: Path, problems: ProblemLog) -> tuple[str, U
     unit += [("registered_model_tags", {"name": name, "key": k, "value": v})
              for k, v in read_kv_dir(model_dir / "tags", problems)]
     versions: set[int] = set()
-    for vdir in _subdirs(model_dir):
+    for vdir in _subdirs(model_dir, problems):
         if not vdir.name.startswith("version-"):
             continue
         vmeta = read_yaml(vdir / "meta.yaml", problems)

@@ -8,10 +8,15 @@ bounded by the largest single run: nothing holds the whole store.
 
 from __future__ import annotations
 
+import datetime
+import errno
 import itertools
 import math
 import operator
 import os
+import re
+import reprlib
+import stat
 import sys
 import uuid
 from collections.abc import Callable, Iterator
@@ -36,6 +41,14 @@ RESERVED = {"tags", "datasets", "traces", "models", TRASH}
 RUN_STATUS = {1: "RUNNING", 2: "SCHEDULED", 3: "FINISHED", 4: "FAILED", 5: "KILLED"}
 LOGGED_MODEL_STATUS = {"UNSPECIFIED": 0, "PENDING": 1, "READY": 2, "FAILED": 3}
 DOUBLE_MAX = 1.7976931348623157e308
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1  # timestamps and steps: BIGINT on every dialect
+SOURCE_TYPES = ("NOTEBOOK", "JOB", "PROJECT", "LOCAL", "UNKNOWN")  # runs.source_type's CHECK constraint
+SALVAGED_STATUS = "FAILED"  # a rebuilt run's status is unknown: not RUNNING (it is not), not FINISHED (unproven)
+RECOVERED_TAG = "mlflow_upgrade.recovered"  # on a rebuilt/repaired run or experiment: the fields guessed
+# MLflow's run id rule (_validate_run_id), bounded by runs.run_uuid's VARCHAR(32)
+_RUN_ID = re.compile(r"[a-zA-Z0-9][\w\-]{0,31}")
+# Files are opened without following a symlink and without blocking on a FIFO.
+_OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
 # input_uuid is not persisted by the file store: derive it from the path so a resumed run writes the same one.
 _INPUT_NS = uuid.UUID("6f1b1c6e-2b1e-4d47-9d0e-5b7f4a0a9e11")
 
@@ -110,21 +123,78 @@ def resolve_root(src: Path) -> Path:
     )
 
 
-def read_yaml(path: Path, problems: ProblemLog) -> dict | None:
-    """meta.yaml as a dict, or None after recording why (missing / corrupt)."""
+class MetaError(Exception):
+    """A meta.yaml that cannot be used: the problem kind, the path to list and a one-line reason."""
+
+    def __init__(self, kind: str, path: Path, detail: str) -> None:
+        super().__init__(detail)
+        self.kind, self.path, self.detail = kind, path, detail
+
+    def record(self, problems: ProblemLog) -> None:
+        problems.add(self.kind, self.path, self.detail)
+
+
+def load_yaml(path: Path) -> dict:
+    """A YAML file (meta.yaml, trace_info.yaml, ...) as a mapping, or :class:`MetaError`.
+
+    Anchors and aliases are refused before any object is built: MLflow's ``yaml.safe_dump`` of its flat
+    mappings never writes one, and an alias bomb ("billion laughs") would otherwise turn a few hundred
+    bytes into an object that takes hours and gigabytes to write out."""
     try:
-        with open(path, "rb") as fh:
-            data = yaml.load(fh, Loader=_Loader)
+        data = _read_bytes(path)
     except FileNotFoundError:
-        problems.add("missing_meta", path.parent, f"no {path.name}")
+        raise MetaError("missing_meta", path.parent, f"no {path.name}") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # O_NOFOLLOW met a symlink
+            raise MetaError("symlink", path, f"-> {_link_target(path)}") from None
+        raise MetaError("corrupt_meta", path, _one_line(exc)) from None
+    try:
+        if (b"&" in data or b"*" in data) and _has_alias(data):
+            raise MetaError("corrupt_meta", path, "YAML anchors/aliases refused (MLflow never writes them; an "
+                                                  "alias bomb would expand without bound)")
+        loaded = yaml.load(data, Loader=_Loader)
+    except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as exc:
+        raise MetaError("corrupt_meta", path, _one_line(exc)) from None
+    if not isinstance(loaded, dict):
+        raise MetaError("corrupt_meta", path, "empty or not a mapping")
+    return loaded
+
+
+def read_yaml(path: Path, problems: ProblemLog) -> dict | None:
+    """meta.yaml as a dict, or None after recording why (missing / corrupt / a symlink)."""
+    try:
+        return load_yaml(path)
+    except MetaError as exc:
+        exc.record(problems)
         return None
-    except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
-        problems.add("corrupt_meta", path, _one_line(exc))
-        return None
-    if not isinstance(data, dict):
-        problems.add("corrupt_meta", path, "empty or not a mapping")
-        return None
-    return data
+
+
+def _read_bytes(path: Path | str) -> bytes:
+    fd = os.open(path, _OPEN_FLAGS)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # a FIFO, a device, a directory
+            raise OSError(errno.EINVAL, "not a regular file")
+        chunks = []
+        while chunk := os.read(fd, _READ_BYTES):
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
+
+
+def _has_alias(data: bytes) -> bool:
+    """Whether the YAML text defines an anchor or uses an alias: parser events only, nothing constructed."""
+    for event in yaml.parse(data, Loader=_Loader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            return True
+    return False
+
+
+def _link_target(path: Path | str) -> str:
+    try:
+        return os.readlink(path)
+    except OSError:
+        return "?"
 
 
 def _one_line(exc: BaseException) -> str:
@@ -132,10 +202,36 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0] if text else ''}"
 
 
+def list_entries(directory: Path | str, problems: ProblemLog | None) -> list[os.DirEntry]:
+    """A directory's entries, by name; [] if it does not exist. Symlinks are not followed: they are recorded
+    (when ``problems`` is given) and left out, so nothing outside the store is read and no loop is walked."""
+    try:
+        if os.path.islink(directory):
+            if problems is not None:
+                problems.add("symlink", directory, f"-> {_link_target(directory)}")
+            return []
+        with os.scandir(directory) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    except OSError as exc:
+        if problems is not None:
+            problems.add("unreadable_file", directory, _one_line(exc))
+        return []
+    kept = []
+    for entry in entries:
+        if entry.is_symlink():
+            if problems is not None:
+                problems.add("symlink", entry.path, f"-> {_link_target(entry.path)}")
+        else:
+            kept.append(entry)
+    return kept
+
+
 def read_kv_dir(root: Path, problems: ProblemLog) -> list[tuple[str, str]]:
     """Files under ``root`` (params/, tags/, ...) as (relative posix path, content); nested keys keep '/'."""
     out: list[tuple[str, str]] = []
-    for key, path in _kv_paths(root):
+    for key, path in _kv_paths(root, problems):
         try:
             out.append((key, _read_text(path)))
         except (OSError, UnicodeDecodeError) as exc:
@@ -143,22 +239,20 @@ def read_kv_dir(root: Path, problems: ProblemLog) -> list[tuple[str, str]]:
     return out
 
 
-def _kv_paths(root: Path) -> list[tuple[str, str]]:
-    """(key, path) of the files under ``root``, sorted by key."""
+def _kv_paths(root: Path, problems: ProblemLog) -> list[tuple[str, str]]:
+    """(key, path) of the regular files under ``root``, sorted by key (symlinks and others recorded)."""
     out: list[tuple[str, str]] = []
     stack = [("", str(root))]
     while stack:
         prefix, directory = stack.pop()
-        try:
-            entries = list(os.scandir(directory))
-        except FileNotFoundError:
-            continue
-        for entry in entries:
+        for entry in list_entries(directory, problems):
             key = prefix + entry.name
-            if entry.is_dir():
+            if entry.is_dir(follow_symlinks=False):
                 stack.append((key + "/", entry.path))
-            else:
+            elif entry.is_file(follow_symlinks=False):
                 out.append((key, entry.path))
+            else:  # a FIFO would block the read, a device never end
+                problems.add("unreadable_file", entry.path, "not a regular file")
     out.sort()
     return out
 
@@ -175,7 +269,7 @@ def _read_text(path: str) -> str:
 def _read_text_upto(path: str, limit: int) -> str | None:
     """A whole file as text, or None (read no further) if it is longer than ``limit``: raw ``os.read`` skips
     the io stack (64 k files in the benchmark), and no stat is needed to find the large ones."""
-    fd = os.open(path, os.O_RDONLY)
+    fd = os.open(path, _OPEN_FLAGS)
     try:
         chunks = []
         size = 0
@@ -189,110 +283,234 @@ def _read_text_upto(path: str, limit: int) -> str | None:
     return b"".join(chunks).decode("utf-8")
 
 
-def list_experiments(root: Path) -> list[tuple[str, Path, bool]]:
-    """(id, path, in_trash) for every experiment folder; active ones first so they keep their names."""
+def list_experiments(root: Path, problems: ProblemLog | None = None) -> list[tuple[str, Path, bool]]:
+    """(id, path, in_trash) for every experiment folder; active ones first so they keep their names.
+    Symlinked folders are left out (recorded when ``problems`` is given)."""
     found = []
     for base, in_trash in ((root, False), (root / TRASH, True)):
-        try:
-            entries = sorted(os.scandir(base), key=lambda e: e.name)
-        except FileNotFoundError:
-            continue
-        for entry in entries:
-            if entry.is_dir() and entry.name.isdigit():
+        for entry in list_entries(base, problems):
+            if entry.is_dir(follow_symlinks=False) and entry.name.isdigit():
                 found.append((entry.name, Path(entry.path), in_trash))
     return found
 
 
+class _Fields:
+    """Typed reads of a meta.yaml mapping. A value of the wrong type (a list for a name, a string for a
+    time, a number beyond 64 bits) reads as absent and its key is noted in ``bad``; a number or date where
+    text is expected (an unquoted ``name: 123``) reads as its text, noted too."""
+
+    def __init__(self, meta: dict) -> None:
+        self.meta = meta
+        self.bad: list[str] = []
+
+    def text(self, key: str) -> str | None:
+        value = self.meta.get(key)
+        if value is None or isinstance(value, str):
+            return value
+        self.bad.append(key)
+        if isinstance(value, (int, float, datetime.date)):
+            return str(value)
+        return None
+
+    def int64(self, key: str) -> int | None:
+        value = self.meta.get(key)
+        if value is None or (type(value) is int and INT64_MIN <= value <= INT64_MAX):
+            return value
+        self.bad.append(key)
+        return None
+
+    def choice(self, key: str, allowed: tuple[str, ...], default: str) -> str:
+        value = self.meta.get(key)
+        if value is None:
+            return default
+        if value in allowed:
+            return value
+        self.bad.append(key)
+        return default
+
+
 def read_experiment(src_id: str, path: Path, in_trash: bool, problems: ProblemLog) -> ExperimentRec | None:
-    meta = read_yaml(path / "meta.yaml", problems)
-    if meta is None:
-        return None
-    name = meta.get("name")
-    if not isinstance(name, str) or not name:
-        problems.add("corrupt_meta", path / "meta.yaml", "no experiment name")
-        return None
+    """The experiment in ``path``; rebuilt from the folder when its meta.yaml is unreadable and the folder holds
+    something (tags, runs); None after recording why when it holds nothing."""
+    children = list_entries(path, problems)  # records symlinked runs and sub-folders, which are not followed
+    try:
+        meta = load_yaml(path / "meta.yaml")
+        unreadable = None
+    except MetaError as exc:
+        if not any(e.name != "meta.yaml" for e in children):
+            exc.record(problems)
+            return None
+        meta, unreadable = {}, exc
+    fields = _Fields(meta)
+    name = fields.text("name")
     meta_id = str(meta.get("experiment_id", src_id))
     if meta_id != src_id:
         problems.add("id_mismatch", path / "meta.yaml", f"experiment_id {meta_id} in a folder named {src_id}")
-    stage = meta.get("lifecycle_stage") or "active"
+    stage = fields.choice("lifecycle_stage", ("active", "deleted"), "active")
     if in_trash:
         # MLflow 1.x moved deleted experiments to .trash without touching meta.yaml: the folder decides.
-        if stage != "deleted":
+        if stage != "deleted" and unreadable is None:
             problems.add("trash_lifecycle_mismatch", path, f"lifecycle_stage {stage!r} in .trash")
-        problems.add("trashed_experiment", path, name)
         stage = "deleted"
-    return ExperimentRec(
-        src_id=src_id,
-        path=path,
-        in_trash=in_trash,
-        name=name,
-        artifact_location=meta.get("artifact_location"),
-        lifecycle_stage=stage,
-        creation_time=meta.get("creation_time"),
-        last_update_time=meta.get("last_update_time"),
-        tags=read_kv_dir(path / "tags", problems),
-    )
+    artifact_location = fields.text("artifact_location")
+    creation_time, last_update_time = fields.int64("creation_time"), fields.int64("last_update_time")
+    guessed = list(fields.bad)
+    if unreadable is not None:
+        guessed = ["name", "artifact_location", "lifecycle_stage", "creation_time", "last_update_time"]
+    if not name:
+        name = f"experiment {src_id} (recovered)"
+        guessed = list(dict.fromkeys([*guessed, "name"]))
+    if artifact_location is None and "artifact_location" in guessed:
+        artifact_location = path.as_uri()  # FileStore's default: the experiment's folder
+    if in_trash:
+        problems.add("trashed_experiment", path, name)
+    tags = read_kv_dir(path / "tags", problems)
+    if guessed:
+        _note_recovered(problems, path, unreadable, guessed)
+        tags = [*(t for t in tags if t[0] != RECOVERED_TAG), (RECOVERED_TAG, ",".join(guessed))]
+    return ExperimentRec(src_id=src_id, path=path, in_trash=in_trash, name=name,
+                         artifact_location=artifact_location, lifecycle_stage=stage, creation_time=creation_time,
+                         last_update_time=last_update_time, tags=tags)
+
+
+def _note_recovered(problems: ProblemLog, path: Path, unreadable: MetaError | None, guessed: list[str]) -> None:
+    if unreadable is not None:
+        problems.add("salvaged", path, f"{unreadable.kind}: {unreadable.detail}; guessed: {', '.join(guessed)}")
+    else:
+        problems.add("repaired_meta", path / "meta.yaml", f"wrong type or out of range: {', '.join(guessed)}")
 
 
 def list_run_dirs(exp_path: Path) -> list[Path]:
-    try:
-        entries = sorted(os.scandir(exp_path), key=lambda e: e.name)
-    except FileNotFoundError:
-        return []
-    return [Path(e.path) for e in entries if e.is_dir() and e.name not in RESERVED]
+    """The run folders of an experiment (symlinked ones left out: ``read_experiment`` records them)."""
+    return [Path(e.path) for e in list_entries(exp_path, None)
+            if e.is_dir(follow_symlinks=False) and e.name not in RESERVED]
 
 
 def read_run(run_dir: Path, exp_src_id: str, problems: ProblemLog, dataset_ids: dict[str, str],
              limits: dict[str, int] | None = None,
              on_metric: Callable[[str, Series], None] | None = None) -> RunRec | None:
-    """The run in ``run_dir``, or None after recording why. ``on_metric(run_uuid, series)``, when given,
-    receives each metric as it is parsed instead of ``RunRec.metrics`` holding them all (``metric_count``
-    still counts them)."""
-    meta = read_yaml(run_dir / "meta.yaml", problems)
-    if meta is None:
-        return None
-    run_uuid = meta.get("run_uuid") or meta.get("run_id")
-    if not run_uuid:
-        problems.add("corrupt_meta", run_dir / "meta.yaml", "no run_uuid/run_id")
-        return None
-    run_uuid = str(run_uuid)
-    if run_uuid != run_dir.name:
-        problems.add("id_mismatch", run_dir / "meta.yaml", f"run_uuid {run_uuid} in a folder named {run_dir.name}")
-        run_uuid = run_dir.name
+    """The run in ``run_dir``, or None after recording why. A run whose meta.yaml is unreadable is rebuilt from
+    what its folder proves (see :func:`_run_row`). ``on_metric(run_uuid, series)``, when given, receives each
+    metric as it is parsed instead of ``RunRec.metrics`` holding them all (``metric_count`` still counts
+    them)."""
+    try:
+        meta, unreadable = load_yaml(run_dir / "meta.yaml"), None
+    except MetaError as exc:
+        if not _salvageable(run_dir, exc):
+            exc.record(problems)
+            return None
+        meta, unreadable = {}, exc
+    run_uuid = run_dir.name
+    meta_uuid = meta.get("run_uuid") or meta.get("run_id")
+    if unreadable is None and str(meta_uuid) != run_uuid:
+        problems.add("id_mismatch", run_dir / "meta.yaml", f"run_uuid {meta_uuid} in a folder named {run_uuid}")
     meta_exp = meta.get("experiment_id")
     if meta_exp is not None and str(meta_exp) != exp_src_id:
         problems.add("id_mismatch", run_dir / "meta.yaml", f"experiment_id {meta_exp} in experiment {exp_src_id}")
-    status = meta.get("status", 1)
-    status = RUN_STATUS.get(status, "RUNNING") if isinstance(status, int) else str(status)
-    source_type = meta.get("source_type")
     tags = read_kv_dir(run_dir / "tags", problems)
-    name = meta.get("run_name") or meta.get("name")
-    if not name:  # MLflow 1.x kept the run name only in the mlflow.runName tag
-        name = next((v for k, v in tags if k == "mlflow.runName"), None)
-    row = {
-        "run_uuid": run_uuid,
-        "name": name,
-        "source_type": source_type if isinstance(source_type, str) else "LOCAL",
-        "source_name": meta.get("source_name") or "",
-        "entry_point_name": meta.get("entry_point_name") or "",
-        "user_id": meta.get("user_id"),
-        "status": status,
-        "start_time": meta.get("start_time"),
-        "end_time": meta.get("end_time"),
-        "deleted_time": meta.get("deleted_time"),
-        "source_version": meta.get("source_version") or "",
-        "lifecycle_stage": meta.get("lifecycle_stage") or "active",
-        "artifact_uri": meta.get("artifact_uri"),
-    }
+    row, guessed = _run_row(_Fields(meta), run_dir, dict(tags), salvaged=unreadable is not None)
+    span = _Span() if ("start_time" in guessed or "end_time" in guessed) else None
     rec = RunRec(run_uuid=run_uuid, path=run_dir, row=row, tags=tags)
     rec.params = read_kv_dir(run_dir / "params", problems)
-    _read_metrics(rec, run_dir / "metrics", problems, on_metric, (limits or {}).get("metrics.key"))
+    _read_metrics(rec, run_dir / "metrics", problems, on_metric, (limits or {}).get("metrics.key"), span)
+    if span is not None and span.first is not None:  # times from the metric timestamps
+        row["start_time"] = row["start_time"] if "start_time" not in guessed else span.first
+        row["end_time"] = row["end_time"] if "end_time" not in guessed else span.last
+    if guessed:
+        _note_recovered(problems, run_dir, unreadable, guessed)
+        rec.tags = [*(t for t in rec.tags if t[0] != RECOVERED_TAG), (RECOVERED_TAG, ",".join(guessed))]
     if limits:
         _apply_limits(rec, run_dir, limits, problems)
     if on_metric is None:
         rec.metric_count = sum(len(series.values) for series in rec.metrics)
     _read_inputs(rec, run_dir, problems, dataset_ids)
     return rec
+
+
+def _salvageable(run_dir: Path, exc: MetaError) -> bool:
+    """A run folder without a usable meta.yaml is rebuilt when its name can be a run id and it is clearly a
+    run: its meta.yaml exists (unreadable), or it holds params/, metrics/ or tags/."""
+    if not _RUN_ID.fullmatch(run_dir.name):
+        return False
+    if exc.kind != "missing_meta":
+        return True
+    return any(_is_real_dir(run_dir / sub) for sub in ("metrics", "params", "tags"))
+
+
+def _is_real_dir(path: Path) -> bool:
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+class _Span:
+    """The first and last timestamp of a run's metric points: a rebuilt run's start and end."""
+
+    def __init__(self) -> None:
+        self.first: int | None = None
+        self.last: int | None = None
+
+    def add(self, timestamps: list[int]) -> None:
+        if timestamps:
+            lo, hi = min(timestamps), max(timestamps)
+            self.first = lo if self.first is None else min(self.first, lo)
+            self.last = hi if self.last is None else max(self.last, hi)
+
+
+# runs column -> the tag MLflow's fluent API logs with the same value (what a rebuilt run can still prove)
+_FROM_TAGS = {"name": "mlflow.runName", "user_id": "mlflow.user", "source_name": "mlflow.source.name",
+              "source_type": "mlflow.source.type", "source_version": "mlflow.source.git.commit",
+              "entry_point_name": "mlflow.project.entryPoint"}
+
+
+def _run_row(fields: _Fields, run_dir: Path, tags: dict[str, str], *, salvaged: bool) -> tuple[dict, list[str]]:
+    """The runs row from meta.yaml's fields, and the columns that were guessed: the fields of the wrong type
+    (repaired), or, for a rebuilt run, every column its folder does not prove. Guesses: name, user and source
+    from the tags MLflow logs with them, status FAILED, start/end from the metric timestamps (filled in by
+    the caller), lifecycle active, artifact URI the folder's ``artifacts``."""
+    status = fields.meta.get("status", None if salvaged else 1)  # FileStore's default: RUNNING
+    if type(status) is int and status in RUN_STATUS:
+        status = RUN_STATUS[status]
+    elif not (isinstance(status, str) and status in RUN_STATUS.values()):
+        if not salvaged:
+            fields.bad.append("status")
+        status = SALVAGED_STATUS
+    source_type = fields.meta.get("source_type")  # FileStore writes an int (SourceType): read as LOCAL
+    if source_type is not None and type(source_type) is not int and source_type not in SOURCE_TYPES:
+        fields.bad.append("source_type")
+    name = fields.text("run_name") or fields.text("name") or tags.get("mlflow.runName")  # 1.x: only the tag
+    row = {
+        "run_uuid": run_dir.name,
+        "name": name,
+        "source_type": source_type if source_type in SOURCE_TYPES else "LOCAL",
+        "source_name": fields.text("source_name") or "",
+        "entry_point_name": fields.text("entry_point_name") or "",
+        "user_id": fields.text("user_id"),
+        "status": status,
+        "start_time": fields.int64("start_time"),
+        "end_time": fields.int64("end_time"),
+        "deleted_time": fields.int64("deleted_time"),
+        "source_version": fields.text("source_version") or "",
+        "lifecycle_stage": fields.choice("lifecycle_stage", ("active", "deleted"), "active"),
+        "artifact_uri": fields.text("artifact_uri"),
+    }
+    if not salvaged:
+        guessed = list(dict.fromkeys(_COLUMN_OF.get(key, key) for key in fields.bad))
+    else:
+        for column, tag in _FROM_TAGS.items():
+            if tag in tags:
+                row[column] = tags[tag] if column != "source_type" or tags[tag] in SOURCE_TYPES else "UNKNOWN"
+        row["artifact_uri"] = (run_dir / "artifacts").as_uri()
+        guessed = [c for c in _RUN_GUESSABLE if c not in _FROM_TAGS or _FROM_TAGS[c] not in tags]
+    if "artifact_uri" in guessed and row["artifact_uri"] is None:
+        row["artifact_uri"] = (run_dir / "artifacts").as_uri()
+    return row, guessed
+
+
+_COLUMN_OF = {"run_name": "name"}  # meta.yaml key -> runs column, where they differ
+_RUN_GUESSABLE = ("name", "status", "start_time", "end_time", "lifecycle_stage", "artifact_uri", "user_id",
+                  "source_type", "source_name", "source_version", "entry_point_name")
 
 
 def _apply_limits(rec: RunRec, run_dir: Path, limits: dict[str, int], problems: ProblemLog) -> None:
@@ -323,14 +541,17 @@ def sanitize(value: float) -> tuple[float, bool]:
 _INF = math.inf
 
 
-def _parse_metric_lines(key: str, lines: list[str], run_uuid: str) -> tuple[list[tuple], list[str], bool]:
-    """Rows, malformed lines, and whether a value was rewritten (NaN/inf/-0.0: may collide after sanitizing).
+def _parse_metric_lines(key: str, lines: list[str], run_uuid: str
+                        ) -> tuple[list[tuple], list[str], list[str], bool]:
+    """Rows, malformed lines, lines with a timestamp or step beyond 64 bits, and whether a value was rewritten
+    (NaN/inf/-0.0: may collide after sanitizing).
 
     The hot loop of the whole migration (2 M lines in the benchmark): no per-line function calls on the
     common path.
     """
     rows: list[tuple] = []
     bad: list[str] = []
+    out_of_range: list[str] = []
     rewritten = False
     append = rows.append
     for line in lines:
@@ -356,13 +577,16 @@ def _parse_metric_lines(key: str, lines: list[str], run_uuid: str) -> tuple[list
                     bad.append(line)
                 continue
             ts, value, step = slow
+        if not (INT64_MIN <= ts <= INT64_MAX and INT64_MIN <= step <= INT64_MAX):  # no BIGINT column holds it
+            out_of_range.append(line)
+            continue
         if value != value or value == _INF or value == -_INF or (value == 0.0 and str(value)[0] == "-"):
             rewritten = True
             value, is_nan = sanitize(value)
             append((key, value, ts, step, is_nan, run_uuid))
         else:
             append((key, value, ts, step, False, run_uuid))
-    return rows, bad, rewritten
+    return rows, bad, out_of_range, rewritten
 
 
 def _parse_slow(line: str) -> tuple[int, float, int] | None:
@@ -393,12 +617,16 @@ def _parse_fast(key: str, lines: list[str], run_uuid: str) -> tuple[Series, tupl
         steps = list(map(int, fields[2::3]))
     except ValueError:
         return None
+    in_order = _increasing(steps)
+    low, high = (steps[0], steps[-1]) if in_order else (min(steps), max(steps))
+    if low < INT64_MIN or high > INT64_MAX or min(stamps) < INT64_MIN or max(stamps) > INT64_MAX:
+        return None  # beyond 64 bits: the careful path lists the lines
     total = sum(values)
     if total != total or total in (_INF, -_INF):  # NaN or ±inf somewhere (or a sum overflow): careful path
         return None
     if 0.0 in values and any(math.copysign(1.0, v) < 0 for v in values if v == 0.0):  # -0.0
         return None
-    if not _increasing(steps):
+    if not in_order:
         # steps not strictly increasing: two lines may name one point ("1.0" and "1.00" at one step and
         # timestamp), and the latest point needs a full comparison
         points = list(zip(steps, stamps, values, strict=True))
@@ -462,17 +690,20 @@ def _stream_in_order(key: str, path: str, run_uuid: str, emit: Callable[[Series]
 
 
 def _read_metrics(rec: RunRec, metrics_dir: Path, problems: ProblemLog,
-                  on_metric: Callable[[str, Series], None] | None = None, max_key: int | None = None) -> None:
+                  on_metric: Callable[[str, Series], None] | None = None, max_key: int | None = None,
+                  span: _Span | None = None) -> None:
     run_uuid = rec.run_uuid
 
     def emit(series: Series) -> None:
+        if span is not None:
+            span.add(series.timestamps)
         if on_metric is None:
             rec.metrics.append(series)
         else:
             on_metric(run_uuid, series)
             rec.metric_count += len(series.values)
 
-    for key, path in _kv_paths(metrics_dir):
+    for key, path in _kv_paths(metrics_dir, problems):
         if max_key and len(key) > max_key:  # the destination cannot hold the key: recorded, skipped
             problems.add("value_too_long", path, f"{len(key)}-character metric key; the destination holds {max_key}")
             continue
@@ -499,16 +730,17 @@ def _read_metrics(rec: RunRec, metrics_dir: Path, problems: ProblemLog,
             emit(fast[0])
             rec.latest.append(fast[1])
             continue
-        rows, bad, _ = _parse_metric_lines(key, unique, run_uuid)
+        rows, bad, out_of_range, _ = _parse_metric_lines(key, unique, run_uuid)
         # e.g. "inf" and "1.7976931348623157e+308", or "1.0" and "1.00", at one step: one SQL row
         kept = list(dict.fromkeys(rows))
         dupes += len(rows) - len(kept)
         rows = kept
-        for line in bad[:3]:
-            problems.add("malformed_metric_line", metrics_dir / key, repr(line[:120]))
-        if len(bad) > 3:
-            problems.add("malformed_metric_line", metrics_dir / key, f"{len(bad) - 3} more malformed lines",
-                         len(bad) - 3)
+        for kind, lines_of_kind in (("malformed_metric_line", bad), ("out_of_range", out_of_range)):
+            for line in lines_of_kind[:3]:
+                problems.add(kind, metrics_dir / key, repr(line[:120]))
+            if len(lines_of_kind) > 3:
+                problems.add(kind, metrics_dir / key, f"{len(lines_of_kind) - 3} more such lines",
+                             len(lines_of_kind) - 3)
         if dupes:
             problems.add("duplicate_metric_point", metrics_dir / key, f"{dupes} duplicate line(s) dropped", dupes)
         if not rows:
@@ -530,8 +762,9 @@ def _read_metrics(rec: RunRec, metrics_dir: Path, problems: ProblemLog,
 
 def _folders_with_meta(base: Path, problems: ProblemLog) -> Iterator[tuple[os.DirEntry, dict]]:
     """Sub-folders of ``base`` in name order with their parsed meta.yaml; unreadable ones are recorded and skipped."""
-    for entry in sorted(os.scandir(base), key=lambda e: e.name):
-        if entry.is_dir() and (meta := read_yaml(Path(entry.path) / "meta.yaml", problems)) is not None:
+    for entry in list_entries(base, problems):
+        if entry.is_dir(follow_symlinks=False) and (meta := read_yaml(Path(entry.path) / "meta.yaml",
+                                                                      problems)) is not None:
             yield entry, meta
 
 
@@ -539,14 +772,12 @@ def _read_inputs(rec: RunRec, run_dir: Path, problems: ProblemLog, dataset_ids: 
     """Dataset inputs, model inputs and model outputs, mapped as the official migrate-filestore does."""
     run_uuid = rec.run_uuid
     for sub in ("inputs", "outputs"):
-        base = run_dir / sub
-        if not base.is_dir():
-            continue
-        for entry, meta in _folders_with_meta(base, problems):
+        for entry, meta in _folders_with_meta(run_dir / sub, problems):
             input_uuid = str(uuid.uuid5(_INPUT_NS, f"{run_uuid}/{sub}/{entry.name}"))
+            tags = meta.get("tags") or {}
             if sub == "outputs":
                 row = {"source_type": "RUN_OUTPUT", "source_id": run_uuid, "destination_type": "MODEL_OUTPUT",
-                       "destination_id": entry.name, "step": int(meta.get("step", 0) or 0)}
+                       "destination_id": entry.name, "step": meta.get("step") or 0}
             elif meta.get("source_type", "DATASET") == "DATASET":
                 ds_uuid = dataset_ids.get(str(meta.get("source_id", "")))
                 if ds_uuid is None:
@@ -561,8 +792,12 @@ def _read_inputs(rec: RunRec, run_dir: Path, problems: ProblemLog, dataset_ids: 
                 problems.add("corrupt_meta", Path(entry.path) / "meta.yaml", f"source_type {meta.get('source_type')}")
                 continue
             row["input_uuid"] = input_uuid
+            wrong = bad_field("inputs", row) or (None if isinstance(tags, dict) else f"tags: {reprlib.repr(tags)}")
+            if wrong:
+                problems.add("corrupt_meta", Path(entry.path) / "meta.yaml", wrong)
+                continue
             rec.inputs.append(row)
-            for tag_name, tag_value in (meta.get("tags") or {}).items():
+            for tag_name, tag_value in tags.items():
                 rec.input_tags.append((input_uuid, str(tag_name), str(tag_value)))
 
 
@@ -570,15 +805,42 @@ def read_datasets(exp_path: Path, problems: ProblemLog) -> tuple[list[tuple[str,
     """(folder name, datasets row) pairs (experiment_id filled by the loader), {folder name: dataset_uuid}."""
     rows: list[tuple[str, dict[str, Any]]] = []
     ids: dict[str, str] = {}
-    base = exp_path / "datasets"
-    if not base.is_dir():
-        return rows, ids
-    for entry, meta in _folders_with_meta(base, problems):
+    for entry, meta in _folders_with_meta(exp_path / "datasets", problems):
         ds_uuid = str(meta.get("dataset_uuid") or uuid.uuid5(_INPUT_NS, f"dataset/{exp_path.name}/{entry.name}"))
-        ids[entry.name] = ds_uuid
-        rows.append((entry.name, {
+        row = {
             "dataset_uuid": ds_uuid, "name": meta.get("name", ""), "digest": meta.get("digest", ""),
             "dataset_source_type": meta.get("source_type", ""), "dataset_source": meta.get("source", ""),
             "dataset_schema": meta.get("schema"), "dataset_profile": meta.get("profile"),
-        }))
+        }
+        if wrong := bad_field("datasets", row):
+            problems.add("corrupt_meta", Path(entry.path) / "meta.yaml", wrong)
+            continue
+        ids[entry.name] = ds_uuid
+        rows.append((entry.name, row))
     return rows, ids
+
+
+# Integer columns of the rows built from YAML files (MLflow's models; tests/filestore/test_hostile.py checks the
+# list against them). Any other column takes text, a float or a flag.
+INT_COLUMNS = frozenset({
+    ("inputs", "step"), ("trace_info", "timestamp_ms"), ("trace_info", "execution_time_ms"),
+    ("assessments", "created_timestamp"), ("assessments", "last_updated_timestamp"),
+    ("assessments", "trace_timestamp_ms"), ("logged_models", "creation_timestamp_ms"),
+    ("logged_models", "last_updated_timestamp_ms"), ("logged_models", "status"),
+    ("logged_model_metrics", "metric_step"), ("logged_model_metrics", "metric_timestamp_ms"),
+    ("registered_models", "creation_time"), ("registered_models", "last_updated_time"),
+    ("model_versions", "creation_time"), ("model_versions", "last_updated_time"), ("model_versions", "version"),
+    ("model_version_tags", "version"), ("registered_model_aliases", "version"),
+})
+
+
+def bad_field(table: str, row: dict[str, Any]) -> str | None:
+    """The first value of ``row`` its column cannot take, described (a list or mapping read from YAML, text
+    in an integer column, a number beyond 64 bits), or None when every value fits."""
+    for column, value in row.items():
+        if value is None or (type(value) is int and INT64_MIN <= value <= INT64_MAX):
+            continue
+        if (table, column) not in INT_COLUMNS and isinstance(value, (str, bool, float)):
+            continue
+        return f"{table}.{column}: {type(value).__name__} {reprlib.repr(value)}"
+    return None
