@@ -495,16 +495,20 @@ def _run_row(fields: _Fields, run_dir: Path, tags: dict[str, str], *, salvaged: 
         "lifecycle_stage": fields.choice("lifecycle_stage", ("active", "deleted"), "active"),
         "artifact_uri": fields.text("artifact_uri"),
     }
-    if not salvaged:
-        guessed = list(dict.fromkeys(_COLUMN_OF.get(key, key) for key in fields.bad))
+    if salvaged:  # every column but those a tag proves
+        guessed = [c for c in _RUN_GUESSABLE if _FROM_TAGS.get(c) not in tags]
+        replaced = _RUN_GUESSABLE
     else:
-        for column, tag in _FROM_TAGS.items():
-            if tag in tags:
-                row[column] = tags[tag] if column != "source_type" or tags[tag] in SOURCE_TYPES else "UNKNOWN"
+        guessed = list(dict.fromkeys(_COLUMN_OF.get(key, key) for key in fields.bad))
+        replaced = guessed
+    for column in replaced:
+        tag = tags.get(_FROM_TAGS.get(column, ""))
+        if tag is not None and (column != "source_type" or tag in SOURCE_TYPES):
+            row[column] = tag
+    if "artifact_uri" in replaced:
         row["artifact_uri"] = (run_dir / "artifacts").as_uri()
-        guessed = [c for c in _RUN_GUESSABLE if c not in _FROM_TAGS or _FROM_TAGS[c] not in tags]
-    if "artifact_uri" in guessed and row["artifact_uri"] is None:
-        row["artifact_uri"] = (run_dir / "artifacts").as_uri()
+    if row["user_id"] is None and "user_id" in replaced:
+        row["user_id"] = ""  # MLflow cannot read a run whose user_id is NULL
     return row, guessed
 
 
