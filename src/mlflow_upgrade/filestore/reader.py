@@ -206,9 +206,12 @@ def list_entries(directory: Path | str, problems: ProblemLog | None) -> list[os.
     """A directory's entries, by name; [] if it does not exist. Symlinks are not followed: they are recorded
     (when ``problems`` is given) and left out, so nothing outside the store is read and no loop is walked."""
     try:
-        if os.path.islink(directory):
+        mode = os.lstat(directory).st_mode  # one call tells missing, symlink and directory apart
+        if stat.S_ISLNK(mode):
             if problems is not None:
                 problems.add("symlink", directory, f"-> {_link_target(directory)}")
+            return []
+        if not stat.S_ISDIR(mode):
             return []
         with os.scandir(directory) as it:
             entries = sorted(it, key=lambda e: e.name)
