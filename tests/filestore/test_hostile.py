@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +58,9 @@ def make_hostile(root: Path) -> dict[str, Path]:
         "bad_model": exp / "models" / BAD_MODEL,  # creation_timestamp: [1, 2]
         "stray": exp / "stray",  # an empty folder: not a run, nothing to rebuild
         "bad_id": exp / "not a run!",  # unreadable meta.yaml and a name that cannot be a run id
+        "long_id": exp / ("f" * 33),  # runs.run_uuid holds 32 characters
     }
+    shutil.copytree(exp / RUNS["parent"], paths["long_id"])  # a readable run: only its name is wrong
     (paths["corrupt_run"] / "meta.yaml").write_text("run_id: [unclosed\n  : nonsense: {")
     (paths["bomb_run"] / "meta.yaml").write_text(ALIAS_BOMB)
     (paths["fifo_meta_run"] / "meta.yaml").unlink()
@@ -77,8 +80,7 @@ def make_hostile(root: Path) -> dict[str, Path]:
     _edit_yaml(paths["bad_model"] / "meta.yaml", creation_timestamp=[1, 2])
     paths["stray"].mkdir()
     paths["bad_id"].mkdir()
-    paths["bad_id_meta"] = paths["bad_id"] / "meta.yaml"
-    paths["bad_id_meta"].write_text("{{{")
+    (paths["bad_id"] / "meta.yaml").write_text("{{{")
     return paths
 
 
@@ -97,7 +99,7 @@ EXPECTED = [
     ("repaired_meta", "dict_name_meta"), ("symlink", "params_loop"), ("symlink", "self_loop"),
     ("symlink", "param_outside"), ("symlink", "run_outside"), ("symlink", "experiment_loop"),
     ("out_of_range", "out_of_range"), ("unreadable_file", "fifo_param"), ("corrupt_meta", "bad_model"),
-    ("missing_meta", "stray"), ("corrupt_meta", "bad_id_meta"),
+    ("missing_meta", "stray"), ("corrupt_meta", "bad_id"), ("corrupt_meta", "long_id"),
 ]
 
 

@@ -396,6 +396,10 @@ def read_run(run_dir: Path, exp_src_id: str, problems: ProblemLog, dataset_ids: 
     what its folder proves (see :func:`_run_row`). ``on_metric(run_uuid, series)``, when given, receives each
     metric as it is parsed instead of ``RunRec.metrics`` holding them all (``metric_count`` still counts
     them)."""
+    if not _RUN_ID.fullmatch(run_dir.name):  # the folder name is the run id: runs.run_uuid could not hold it
+        problems.add("corrupt_meta", run_dir, "the folder name is not a run id (letters, digits, _ and -, at most "
+                                              "32 characters)")
+        return None
     try:
         meta, unreadable = load_yaml(run_dir / "meta.yaml"), None
     except MetaError as exc:
@@ -431,10 +435,8 @@ def read_run(run_dir: Path, exp_src_id: str, problems: ProblemLog, dataset_ids: 
 
 
 def _salvageable(run_dir: Path, exc: MetaError) -> bool:
-    """A run folder without a usable meta.yaml is rebuilt when its name can be a run id and it is clearly a
+    """A run folder (its name a run id) without a usable meta.yaml is rebuilt when it is clearly a
     run: its meta.yaml exists (unreadable), or it holds params/, metrics/ or tags/."""
-    if not _RUN_ID.fullmatch(run_dir.name):
-        return False
     if exc.kind != "missing_meta":
         return True
     return any(_is_real_dir(run_dir / sub) for sub in ("metrics", "params", "tags"))
