@@ -194,7 +194,7 @@ def test_strict_refuses_the_hostile_store(tmp_path: Path, sqlite_uri: str) -> No
     root = copy_filestore_fixture("3.17.2", tmp_path)
     make_hostile(root)
     with pytest.raises(StrictRefused) as info:
-        migrate_filestore(root, sqlite_uri, strict=True, progress=False)
+        migrate_filestore(root, sqlite_uri, strict=True)
     counts = info.value.report.problems.counts
     assert counts["salvaged"] == 3 and counts["symlink"] == 5 and counts["out_of_range"] == 4
     assert not Path(sa.make_url(sqlite_uri).database).exists()
@@ -204,7 +204,7 @@ def test_corrupt_experiment_is_rebuilt_with_its_runs(tmp_path: Path, sqlite_uri:
     root = copy_filestore_fixture("3.17.2", tmp_path)
     exp = root / MAIN
     (exp / "meta.yaml").write_text("name: [\n")
-    report = migrate_filestore(root, sqlite_uri, progress=False)
+    report = migrate_filestore(root, sqlite_uri)
     assert ("salvaged", str(exp)) in {(p.kind, p.path) for p in report.problems.items}
     assert "orphan_run" not in report.problems.counts
     engine = sa.create_engine(sqlite_uri)
@@ -238,7 +238,7 @@ def test_symlinked_store_root_is_followed(tmp_path: Path, sqlite_uri: str) -> No
     """SRC itself (or its mlruns) may be a symlink: the user named it. Only links inside it are refused."""
     root = copy_filestore_fixture("2.9.2", tmp_path / "real")
     (tmp_path / "link").symlink_to(root)
-    report = migrate_filestore(tmp_path / "link", sqlite_uri, progress=False)
+    report = migrate_filestore(tmp_path / "link", sqlite_uri)
     assert "symlink" not in report.problems.counts and report.units["runs"] > 0
 
 
