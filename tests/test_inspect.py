@@ -172,6 +172,7 @@ def test_other_applications_tables_are_listed(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("dialect", ["postgresql", "mysql"])
 def test_large_tables_use_flagged_estimates(dialect: str, request: pytest.FixtureRequest) -> None:
+    from mlflow_upgrade.dialects import get_dialect
     from mlflow_upgrade.store.counts import count_rows
 
     uri = request.getfixturevalue("pg_uri" if dialect == "postgresql" else "mysql_uri")
@@ -179,8 +180,8 @@ def test_large_tables_use_flagged_estimates(dialect: str, request: pytest.Fixtur
     engine = sqlalchemy.create_engine(uri)
     with engine.connect() as conn:
         conn.exec_driver_sql("ANALYZE" if dialect == "postgresql" else "ANALYZE TABLE metrics")
-        exact = count_rows(conn, dialect, ["metrics"], exact=True)["metrics"]
-        estimated = count_rows(conn, dialect, ["metrics"], threshold=1)["metrics"]
+        exact = count_rows(conn, get_dialect(dialect), ["metrics"], exact=True)["metrics"]
+        estimated = count_rows(conn, get_dialect(dialect), ["metrics"], threshold=1)["metrics"]
     engine.dispose()
     assert exact.exact and exact.rows == manifest("2.16.2")["table_counts"]["metrics"]
     assert not estimated.exact and estimated.rows > 0

@@ -31,14 +31,13 @@ from sqlalchemy.engine import Engine
 from mlflow_upgrade import __version__, errors
 from mlflow_upgrade.dialects import Dialect, NativeResult, get_dialect, is_disk_full
 from mlflow_upgrade.progress import QUIET, Progress
+from mlflow_upgrade.store.schema import ALL_VERSION_TABLES, TRACKING_VERSION_TABLE
 from mlflow_upgrade.store.uri import MASK, StoreRef, mask_uri, open_engine, parse_store_uri, require_database
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = 1
 DEFAULT_PARENT = "mlflow-upgrade-backups"
 LOGICAL_FILE = "logical.jsonl.gz"
-# Alembic version tables: MLflow tracking, and the basic-auth app (3.x names its own; 2.x used a separate DB)
-VERSION_TABLES = ("alembic_version", "alembic_version_auth")
 METHODS = ("auto", "native", "logical")
 
 
@@ -178,7 +177,7 @@ def backup(
     method: str = "auto",
     force: bool = False,
     progress: Progress = QUIET,
-    tables_with_version: tuple[str, ...] = VERSION_TABLES,
+    tables_with_version: tuple[str, ...] = ALL_VERSION_TABLES,
 ) -> BackupManifest:
     """Back up the database of ``uri`` into ``dest`` (a directory, created 0700; default
     ``./mlflow-upgrade-backups/<db>-<UTC timestamp>/``) and return its manifest.
@@ -320,7 +319,7 @@ def _cleanup(directory: Path) -> None:
 
 
 def _tracking_revision(versions: dict[str, list[str]]) -> str | None:
-    revisions = versions.get("alembic_version") or []
+    revisions = versions.get(TRACKING_VERSION_TABLE) or []
     return revisions[0] if len(revisions) == 1 else (",".join(revisions) or None)
 
 

@@ -35,6 +35,7 @@ __all__ = [
     "needed_mlflow",
     "newer_than_installed",
     "pending_revisions",
+    "revisions_after",
 ]
 
 DBS = ("tracking", "auth")
@@ -337,10 +338,24 @@ def needed_mlflow(db: str, rev: str) -> str | None:
     return load_catalog().shipping_range(db, rev)
 
 
+def revisions_after(db: str, from_rev: str | None) -> list[str] | None:
+    """The revisions an upgrade from `from_rev` (None: empty schema) to the installed head runs, in order.
+
+    The one computation of the pending chain (plan, upgrade, verify and inspect all ask here). None when the
+    installed MLflow does not know `from_rev` (a newer release's revision, or not MLflow's)."""
+    order = _installed_order(db)
+    if from_rev is None:
+        return list(order)
+    if from_rev not in order:
+        return None
+    return list(order[order.index(from_rev) + 1 :])
+
+
 def pending_revisions(db: str, from_rev: str | None) -> list[RevisionFacts]:
     """Revisions an upgrade from `from_rev` (None: empty schema) to the installed head runs, in order."""
-    order = _installed_order(db)
-    if from_rev is not None and from_rev not in order:
+    pending = revisions_after(db, from_rev)
+    if pending is None:
+        assert from_rev is not None
         from mlflow_upgrade.errors import StoreTooNew
 
         shipping = needed_mlflow(db, from_rev)
@@ -349,5 +364,4 @@ def pending_revisions(db: str, from_rev: str | None) -> list[RevisionFacts]:
             f"{db} schema is at revision {from_rev}, which the installed MLflow does not know ({where});"
             f" install a release that ships it."
         )
-    start = 0 if from_rev is None else order.index(from_rev) + 1
-    return [facts_for(db, rev) for rev in order[start:]]
+    return [facts_for(db, rev) for rev in pending]

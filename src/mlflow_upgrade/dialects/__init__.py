@@ -16,17 +16,23 @@ import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy
 from sqlalchemy.engine import Connection, Engine
 
 from mlflow_upgrade import errors
 from mlflow_upgrade.progress import Progress
+from mlflow_upgrade.store.schema import read_version_rows
 from mlflow_upgrade.store.uri import StoreRef, mask_uri, parse_store_uri
 
-# dialect name -> module under mlflow_upgrade.dialects
-_MODULES = {"sqlite": "sqlite", "postgresql": "postgres", "mysql": "mysql"}
+# The modules under mlflow_upgrade.dialects that define a dialect; each registers its class with @register on
+# import. Supporting another server: a module here, nothing elsewhere.
+_BUILTIN_MODULES = ("sqlite", "postgres", "mysql")
+_REGISTRY: dict[str, Dialect] = {}
+
+
+_D = TypeVar("_D", bound="Dialect")
 
 
 @dataclass
@@ -62,15 +68,19 @@ class Dialect:
         """User tables of the store's database/schema, sorted by name."""
         return sorted(sqlalchemy.inspect(engine).get_table_names())
 
-    def row_counts(
-        self, engine: Engine | Connection, tables: Iterable[str], exact: bool = True
-    ) -> dict[str, int]:
-        """Row count per table. ``exact=False`` lets a dialect answer from its statistics (fast, approximate)."""
+    def row_counts(self, engine: Engine | Connection, tables: Iterable[str]) -> dict[str, int]:
+        """Exact row count per table (``COUNT(*)``: a full scan of a large server table)."""
         counts: dict[str, int] = {}
         with _connection(engine) as conn:
             for table in tables:
                 counts[table] = int(run_statement(conn, f"SELECT COUNT(*) FROM {self.quote(conn, table)}").scalar())
         return counts
+
+    def row_estimates(self, conn: Connection) -> dict[str, float]:
+        """{table: approximate rows} from the server's statistics, instant; {} where the dialect keeps none
+        (SQLite: an exact COUNT(*) of millions of rows takes milliseconds there). Tables never analysed are
+        left out."""
+        return {}
 
     def is_empty(self, engine: Engine | Connection) -> bool:
         """True when the database holds no table at all (an empty target for a restore)."""
@@ -110,12 +120,7 @@ class Dialect:
     def read_versions(self, conn: Connection, version_tables: Sequence[str]) -> dict[str, list[str]]:
         """The revisions held by each Alembic version table that exists (tracking and auth)."""
         present = set(self.list_tables(conn))
-        versions: dict[str, list[str]] = {}
-        for table in version_tables:
-            if table in present:
-                rows = run_statement(conn, f"SELECT version_num FROM {self.quote(conn, table)}").fetchall()
-                versions[table] = sorted(str(r[0]) for r in rows)
-        return versions
+        return {table: read_version_rows(conn, table) for table in version_tables if table in present}
 
     # ---- logical dump hooks ---------------------------------------------------------------------------
     def begin_consistent_read(self, conn: Connection) -> None:
@@ -191,6 +196,11 @@ class Dialect:
         return ordered + [t for t in tables if t not in ordered]
 
 
+def known_estimates(rows: Iterable[Sequence[Any]]) -> dict[str, float]:
+    """{table: estimate} from (name, estimate) rows, without the tables the server has no figure for."""
+    return {str(name): float(n) for name, n in rows if n is not None and float(n) >= 0}
+
+
 def run_statement(conn: Connection, statement: str) -> Any:
     """Execute literal SQL: without parameters, so a '%' in it is not taken for a placeholder by the driver."""
     return conn.exec_driver_sql(statement, execution_options={"no_parameters": True})
@@ -214,18 +224,44 @@ class _connection:
             self.conn.close()
 
 
+def register(cls: type[_D]) -> type[_D]:
+    """Class decorator: make ``cls`` (a :class:`Dialect` with a ``name``) the dialect for stores of that kind."""
+    _REGISTRY[cls.name] = cls()
+    return cls
+
+
+def _registry() -> dict[str, Dialect]:
+    for module in _BUILTIN_MODULES:  # imported once; each module's @register fills the registry
+        importlib.import_module(f"mlflow_upgrade.dialects.{module}")
+    return _REGISTRY
+
+
+def supported() -> tuple[str, ...]:
+    """The store kinds (SQLAlchemy dialect names) mlflow-upgrade supports, in a fixed order."""
+    return tuple(_registry())
+
+
+def is_supported(kind: str) -> bool:
+    return kind in _registry()
+
+
 def get_dialect(ref: StoreRef | str) -> Dialect:
     """The dialect object for a StoreRef, a database URI, or a dialect name ("sqlite", "postgresql", "mysql")."""
+    registry = _registry()
     if isinstance(ref, StoreRef):
         kind = ref.kind
-    elif ref in _MODULES:
+    elif ref in registry:
         kind = ref
     else:
         kind = parse_store_uri(ref).kind
-    if kind not in _MODULES:
-        raise errors.UsageError(f"backup and restore support sqlite, postgresql and mysql stores, not {kind}")
-    module = importlib.import_module(f"mlflow_upgrade.dialects.{_MODULES[kind]}")
-    return module.DIALECT
+    if kind not in registry:
+        raise errors.UsageError(f"backup and restore support {_spoken(supported())} stores, not {kind}")
+    return registry[kind]
+
+
+def _spoken(names: Sequence[str]) -> str:
+    """("a", "b", "c") -> "a, b and c"."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 # ---- helpers shared by the dialect modules ---------------------------------------------------------------

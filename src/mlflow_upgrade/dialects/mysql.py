@@ -17,7 +17,7 @@ import re
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,9 @@ from mlflow_upgrade.dialects import (
     _connection,
     find_tool,
     is_disk_full,
+    known_estimates,
     private_file,
+    register,
     run_statement,
     run_tool,
     tool_version,
@@ -54,6 +56,7 @@ def _version_tuple(text: str) -> tuple[int, ...]:
     return tuple(int(p) for p in match.groups()) if match else ()
 
 
+@register
 class MySQLDialect(Dialect):
     name = "mysql"
     native_suffix = ".sql.gz"
@@ -70,16 +73,11 @@ class MySQLDialect(Dialect):
                 run_statement(conn, f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} IF EXISTS {_ident(name)}")
             conn.commit()
 
-    def row_counts(
-        self, engine: Engine | Connection, tables: Iterable[str], exact: bool = True
-    ) -> dict[str, int]:
-        if exact:
-            return super().row_counts(engine, tables)
-        with _connection(engine) as conn:  # InnoDB's estimate: instant, can be off by tens of percent
-            rows = dict(conn.exec_driver_sql(
-                "SELECT TABLE_NAME, TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()"
-            ).fetchall())
-        return {t: int(rows.get(t) or 0) for t in tables}
+    def row_estimates(self, conn: Connection) -> dict[str, float]:
+        rows = conn.exec_driver_sql(  # InnoDB's estimate: can be off by tens of percent
+            "SELECT table_name, table_rows FROM information_schema.tables WHERE table_schema = DATABASE()"
+        ).all()
+        return known_estimates(rows)
 
     def server_info(self, engine: Engine | Connection) -> tuple[bool, tuple[int, ...], str]:
         """(is MariaDB, version, version string) of the server."""
@@ -321,6 +319,3 @@ def _gunzip_chunks(path: Path, task: ProgressTask) -> Iterator[bytes]:
                 pending, size = [], 0
         task.update(completed=raw.tell())
         yield b"".join(pending)
-
-
-DIALECT = MySQLDialect()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,9 @@ from mlflow_upgrade.dialects import (
     NativeCheck,
     NativeResult,
     find_tool,
+    known_estimates,
     private_file,
+    register,
     run_statement,
     run_tool,
     tool_version,
@@ -58,6 +60,7 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+@register
 class PostgresDialect(Dialect):
     name = "postgresql"
     native_suffix = ".pgdump"
@@ -67,20 +70,12 @@ class PostgresDialect(Dialect):
     def list_tables(self, engine: Engine | Connection) -> list[str]:
         return sorted(sqlalchemy.inspect(engine).get_table_names())
 
-    def row_counts(
-        self, engine: Engine | Connection, tables: Iterable[str], exact: bool = True
-    ) -> dict[str, int]:
-        if exact:
-            return super().row_counts(engine, tables)
-        from mlflow_upgrade.dialects import _connection
-
-        wanted = list(tables)
-        with _connection(engine) as conn:  # planner statistics: instant, approximate (-1: never analysed)
-            rows = dict(conn.exec_driver_sql(
-                "SELECT c.relname, c.reltuples::bigint FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')"
-            ).fetchall())
-        return {t: max(int(rows.get(t, 0)), 0) for t in wanted}
+    def row_estimates(self, conn: Connection) -> dict[str, float]:
+        rows = conn.exec_driver_sql(  # planner statistics: approximate (-1: never analysed)
+            "SELECT c.relname, c.reltuples FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relkind = 'r' AND n.nspname = current_schema()"
+        ).all()
+        return known_estimates(rows)
 
     def is_empty(self, engine: Engine | Connection) -> bool:
         from mlflow_upgrade.dialects import _connection
@@ -329,6 +324,3 @@ def _enum_types(metadata: sqlalchemy.MetaData) -> list[str]:
                 labels = ", ".join(_literal(label) for label in column.type.enums)
                 seen[column.type.name] = f"CREATE TYPE {_ident(column.type.name)} AS ENUM ({labels})"
     return list(seen.values())
-
-
-DIALECT = PostgresDialect()

@@ -15,8 +15,9 @@ from typing import Any
 from sqlalchemy.engine import Connection, Engine
 
 from mlflow_upgrade import errors
-from mlflow_upgrade.dialects import Dialect, NativeCheck, NativeResult, is_disk_full, run_statement
+from mlflow_upgrade.dialects import Dialect, NativeCheck, NativeResult, is_disk_full, register, run_statement
 from mlflow_upgrade.progress import Progress
+from mlflow_upgrade.store.schema import read_version_rows
 from mlflow_upgrade.store.uri import StoreRef
 
 # Pages copied per backup step: large steps so a concurrently written database restarts the copy rarely.
@@ -31,6 +32,7 @@ def connect_readonly(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
 
 
+@register
 class SQLiteDialect(Dialect):
     name = "sqlite"
     native_suffix = ".sqlite"
@@ -69,10 +71,7 @@ class SQLiteDialect(Dialect):
             _copy(source, copy, progress, f"backup {ref.path.name}")
             tables = _user_tables(copy)
             counts = {t: copy.execute(f"SELECT COUNT(*) FROM {_quote(t)}").fetchone()[0] for t in tables}
-            versions = {
-                t: sorted(str(r[0]) for r in copy.execute(f"SELECT version_num FROM {_quote(t)}"))
-                for t in version_tables if t in tables
-            }
+            versions = {t: read_version_rows(copy, t) for t in version_tables if t in tables}
         except sqlite3.OperationalError as exc:
             raise _sqlite_failure(exc, target) from None
         finally:
@@ -159,6 +158,3 @@ def _sqlite_failure(exc: sqlite3.OperationalError, path: Path) -> errors.MlflowU
     if ("disk" in text.lower() and "full" in text.lower()) or is_disk_full(exc):
         return errors.OperationFailed(f"disk full while writing {path}: free space and retry")
     return errors.OperationFailed(f"SQLite backup API failed on {path}: {text}")
-
-
-DIALECT = SQLiteDialect()

@@ -22,11 +22,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from mlflow_upgrade import errors
+from mlflow_upgrade.dialects import is_supported
 from mlflow_upgrade.filestore import checkpoint, encode, extras, indexes, pipeline, reader, staging, writers
 from mlflow_upgrade.filestore import schema as dbschema
 from mlflow_upgrade.filestore.loader import BulkWriter
 from mlflow_upgrade.filestore.problems import ProblemLog
 from mlflow_upgrade.progress import QUIET, Progress, ProgressTask
+from mlflow_upgrade.store.schema import TRACKING, read_revision
 from mlflow_upgrade.store.uri import StoreRef, open_engine, parse_store_uri
 
 __all__ = ["MigrationReport", "StrictRefused", "migrate_filestore"]
@@ -88,7 +90,7 @@ def migrate_filestore(
     src_path = parse_store_uri(src).path if str(src).startswith("file:") else Path(src)
     root = reader.resolve_root(Path(src_path).expanduser().resolve())
     ref = parse_store_uri(dest_uri)
-    if ref.kind not in ("sqlite", "postgresql", "mysql"):
+    if not is_supported(ref.kind):
         raise errors.UsageError(
             f"destination {ref.masked} is not a database URI: give sqlite:///…, postgresql://… or mysql://…"
         )
@@ -185,10 +187,7 @@ def _prepare_destination(ref: StoreRef, root: Path, report: MigrationReport, *, 
 
 
 def _revision(engine: sa.Engine) -> str | None:
-    if not sa.inspect(engine).has_table("alembic_version"):
-        return None
-    with engine.connect() as conn:
-        return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+    return read_revision(engine, TRACKING)
 
 
 def _prescan(root: Path, report: MigrationReport, limits: dict[str, int]) -> None:

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from mlflow_upgrade import errors
 from mlflow_upgrade.catalog import installed_head
-from mlflow_upgrade.store.schema import TRACKING
+from mlflow_upgrade.store.schema import TRACKING, TRACKING_VERSION_TABLE, read_version_rows
 from mlflow_upgrade.store.uri import mask_uri
 
 _log = logging.getLogger(__name__)
@@ -72,12 +72,12 @@ def _revision_of(path: Path) -> str | None:
     try:
         con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
-            row = con.execute("SELECT version_num FROM alembic_version").fetchone()
+            rows = read_version_rows(con, TRACKING_VERSION_TABLE)
         finally:
             con.close()
     except sqlite3.Error:
         return None
-    return row[0] if row else None
+    return rows[0] if rows else None
 
 
 def sqlite_template() -> Path | None:

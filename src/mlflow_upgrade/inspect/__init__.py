@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mlflow_upgrade import errors
+from mlflow_upgrade.dialects import get_dialect
 from mlflow_upgrade.store.counts import RowCount, count_rows
 from mlflow_upgrade.store.schema import (
     AUTH,
@@ -19,6 +20,7 @@ from mlflow_upgrade.store.schema import (
     STATUS_NOT_MLFLOW,
     STATUS_PARTIAL,
     TRACKING,
+    TRACKING_VERSION_TABLE,
     SchemaState,
     read_state,
 )
@@ -120,7 +122,7 @@ def inspect_database(ref: StoreRef, db: str, *, exact_counts: bool = False) -> D
         report.outside_migration = _outside_migration(conn, state)
         if report.outside_migration:
             report.notes.append(report.outside_migration)
-        report.counts = count_rows(conn, ref.kind, _count_tables(state), exact=exact_counts)
+        report.counts = count_rows(conn, get_dialect(ref), _count_tables(state), exact=exact_counts)
         conn.rollback()
     return report
 
@@ -242,7 +244,7 @@ def _describe(ref: StoreRef, state: SchemaState) -> DatabaseReport:
 def _partial_note(state: SchemaState) -> str:
     if state.db == AUTH and state.version_table is None:
         return "basic-auth tables without alembic_version_auth: written by MLflow < 3.6 (MLflow stamps it on upgrade)"
-    return f"half-created schema: MLflow tables present but no revision in {state.version_table or 'alembic_version'}"
+    return f"half-created schema: MLflow tables present but no revision in {state.version_table or TRACKING_VERSION_TABLE}"
 
 
 def _count_tables(state: SchemaState) -> list[str]:

@@ -8,10 +8,14 @@ Exact ``COUNT(*)`` on a PostgreSQL or InnoDB table of tens of millions of rows s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Connection
 
 from mlflow_upgrade.store.schema import AUTH, TRACKING
+
+if TYPE_CHECKING:  # the dialects sit above store/: counts only calls the object it is given
+    from mlflow_upgrade.dialects import Dialect
 
 MAIN_TABLES = {
     TRACKING: (
@@ -71,37 +75,10 @@ class RowCount:
 
 
 def count_rows(
-    conn: Connection, dialect: str, tables: list[str], *, exact: bool = False, threshold: int = ESTIMATE_THRESHOLD
+    conn: Connection, dialect: Dialect, tables: list[str], *, exact: bool = False, threshold: int = ESTIMATE_THRESHOLD
 ) -> dict[str, RowCount]:
-    estimates = {} if exact or dialect == "sqlite" else _estimates(conn, dialect)
-    counts: dict[str, RowCount] = {}
-    for table in tables:
-        estimate = estimates.get(table)
-        if estimate is not None and estimate >= threshold:
-            counts[table] = RowCount(int(estimate), exact=False)
-        else:
-            counts[table] = RowCount(_exact(conn, dialect, table), exact=True)
-    return counts
-
-
-def _quote(dialect: str, name: str) -> str:
-    return f"`{name}`" if dialect == "mysql" else f'"{name}"'
-
-
-def _exact(conn: Connection, dialect: str, table: str) -> int:
-    return int(conn.exec_driver_sql(f"SELECT COUNT(*) FROM {_quote(dialect, table)}").scalar_one())
-
-
-def _estimates(conn: Connection, dialect: str) -> dict[str, float]:
-    if dialect == "postgresql":
-        rows = conn.exec_driver_sql(
-            "SELECT c.relname, c.reltuples FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE c.relkind = 'r' AND n.nspname = current_schema()"
-        ).all()
-    elif dialect == "mysql":
-        rows = conn.exec_driver_sql(
-            "SELECT table_name, table_rows FROM information_schema.tables WHERE table_schema = DATABASE()"
-        ).all()
-    else:
-        return {}
-    return {str(name): float(n) for name, n in rows if n is not None and float(n) >= 0}
+    """Counts of ``tables``: the dialect's estimate where it is at least ``threshold``, else an exact count."""
+    estimates = {} if exact else dialect.row_estimates(conn)
+    large = {t: int(estimates[t]) for t in tables if estimates.get(t, -1) >= threshold}
+    exact_counts = dialect.row_counts(conn, [t for t in tables if t not in large])
+    return {t: RowCount(large[t], exact=False) if t in large else RowCount(exact_counts[t], exact=True) for t in tables}

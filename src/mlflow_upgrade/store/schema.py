@@ -9,6 +9,7 @@ a revision is only trusted as MLflow's when the catalog or the installed MLflow 
 from __future__ import annotations
 
 import re
+import sqlite3
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -18,7 +19,13 @@ from sqlalchemy.engine import Connection, Engine
 TRACKING = "tracking"
 AUTH = "auth"
 
-VERSION_TABLES = {TRACKING: ("alembic_version",), AUTH: ("alembic_version_auth", "alembic_version")}
+# The Alembic version tables, named here only: MLflow's own table per database, then where each database's
+# revision may be found (a legacy basic-auth DB, MLflow < 3.6, keeps its revision in ``alembic_version``).
+TRACKING_VERSION_TABLE = "alembic_version"
+AUTH_VERSION_TABLE = "alembic_version_auth"
+VERSION_TABLE = {TRACKING: TRACKING_VERSION_TABLE, AUTH: AUTH_VERSION_TABLE}
+ALL_VERSION_TABLES = (TRACKING_VERSION_TABLE, AUTH_VERSION_TABLE)
+VERSION_TABLES = {TRACKING: (TRACKING_VERSION_TABLE,), AUTH: (AUTH_VERSION_TABLE, TRACKING_VERSION_TABLE)}
 
 # Tables every MLflow tracking schema since 1.0 has; their presence makes a database "MLflow's".
 TRACKING_CORE = frozenset({"experiments", "runs", "metrics", "params", "tags"})
@@ -57,9 +64,32 @@ def list_tables(conn: Connection | Engine) -> list[str]:
     return sorted(sqlalchemy.inspect(conn).get_table_names())
 
 
-def read_version_rows(conn: Connection, table: str) -> list[str]:
-    rows = conn.exec_driver_sql(f"SELECT version_num FROM {table}").all()
+def read_version_rows(conn: Connection | sqlite3.Connection, table: str) -> list[str]:
+    """The revisions an Alembic version table holds, sorted: the one place that reads a version table.
+
+    ``conn`` is a SQLAlchemy connection, or a plain ``sqlite3`` one (backup copies and scratch databases are
+    opened with the standard library). The table must exist."""
+    if isinstance(conn, sqlite3.Connection):
+        rows = conn.execute(f'SELECT version_num FROM "{table}"').fetchall()
+    else:
+        quoted = conn.dialect.identifier_preparer.quote(table)
+        rows = conn.exec_driver_sql(
+            f"SELECT version_num FROM {quoted}", execution_options={"no_parameters": True}
+        ).all()
     return sorted(str(r[0]) for r in rows)
+
+
+def read_revision(bind: Connection | Engine, db: str = TRACKING) -> str | None:
+    """The revision in ``db``'s own version table (the first if it holds several); None without the table."""
+    table = VERSION_TABLE[db]
+    if table not in list_tables(bind):
+        return None
+    if isinstance(bind, Engine):
+        with bind.connect() as conn:
+            rows = read_version_rows(conn, table)
+    else:
+        rows = read_version_rows(bind, table)
+    return rows[0] if rows else None
 
 
 @cache
@@ -68,7 +98,7 @@ def known_mlflow_tables() -> frozenset[str]:
     imported: importing MLflow takes seconds) plus the tables the catalog saw created by any release."""
     from mlflow_upgrade.catalog import installed_script_dir, load_catalog
 
-    names = {"alembic_version", "alembic_version_auth", JOURNAL_TABLE}
+    names = {*ALL_VERSION_TABLES, JOURNAL_TABLE}
     mlflow_root = installed_script_dir(TRACKING).parents[1]
     for folder in (mlflow_root / "store", mlflow_root / "server" / "auth"):
         for path in folder.rglob("*.py"):

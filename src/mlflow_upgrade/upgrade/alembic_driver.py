@@ -31,10 +31,15 @@ import sqlalchemy
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from mlflow_upgrade.store.schema import AUTH, TRACKING
+from mlflow_upgrade.catalog import revisions_after
+from mlflow_upgrade.store.schema import (
+    AUTH,
+    TRACKING_VERSION_TABLE,
+    read_revision,
+    read_version_rows,
+)
 from mlflow_upgrade.store.uri import StoreRef, mask_uri
 
-VERSION_TABLE = {TRACKING: "alembic_version", AUTH: "alembic_version_auth"}
 PAUSE_ENV = "MLFLOW_UPGRADE_TEST_PAUSE_AT"  # test-only: see pause_point()
 
 
@@ -81,13 +86,10 @@ def head(db: str) -> str:
 
 
 def pending(db: str, current: str | None) -> list[RevisionInfo]:
-    revs = chain(db)
-    if current is None:
-        return revs
-    ids = [r.revision for r in revs]
-    if current not in ids:
-        return []
-    return revs[ids.index(current) + 1 :]
+    """The revisions an upgrade from ``current`` runs (the catalog computes the chain); [] when MLflow does not
+    know ``current``."""
+    by_id = {r.revision: r for r in chain(db)}
+    return [by_id[rev] for rev in revisions_after(db, current) or ()]
 
 
 def offline_url(ref: StoreRef) -> str:
@@ -172,9 +174,9 @@ def stamp_legacy_auth(engine: Engine) -> str | None:
     revision = INITIAL_REVISION
     known = {r.revision for r in chain(AUTH)}
     tables = sqlalchemy.inspect(engine).get_table_names()
-    if "alembic_version" in tables:
+    if TRACKING_VERSION_TABLE in tables:
         with engine.connect() as conn:
-            rows = [r[0] for r in conn.exec_driver_sql("SELECT version_num FROM alembic_version")]
+            rows = read_version_rows(conn, TRACKING_VERSION_TABLE)
         if len(rows) == 1 and rows[0] in known:
             revision = rows[0]
     cfg = alembic_config(AUTH, engine.url.render_as_string(hide_password=False))
@@ -213,7 +215,7 @@ def _pause_hook(revision: str) -> Iterator[None]:
 
     def after(conn, cursor, statement, parameters, context, executemany) -> None:
         nonlocal count
-        if "alembic_version" in statement or statement.lstrip().upper().startswith(("SELECT", "PRAGMA")):
+        if TRACKING_VERSION_TABLE in statement or statement.lstrip().upper().startswith(("SELECT", "PRAGMA")):
             return
         count += 1
         pause_point(revision, count)
@@ -226,9 +228,4 @@ def _pause_hook(revision: str) -> Iterator[None]:
 
 
 def current_revision(engine: Engine, db: str) -> str | None:
-    table = VERSION_TABLE[db]
-    if table not in sqlalchemy.inspect(engine).get_table_names():
-        return None
-    with engine.connect() as conn:
-        rows = [r[0] for r in conn.exec_driver_sql(f"SELECT version_num FROM {table}")]
-    return rows[0] if rows else None
+    return read_revision(engine, db)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 
 from mlflow_upgrade import errors
+from mlflow_upgrade.store.schema import AUTH, TRACKING, VERSION_TABLE
 from mlflow_upgrade.store.uri import parse_store_uri
 
 DIALECTS = ("postgresql", "mysql")
@@ -93,7 +94,7 @@ def _postgres(role: str, database: str, schema: str, owner: str | None, secret: 
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {s} TO {r};",
         f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA {s} TO {r};",
         "-- The schema revision is read, never written, by servers.",
-        f"REVOKE INSERT, UPDATE, DELETE ON {s}.{q('alembic_version' if what == 'tracking' else 'alembic_version_auth')}"
+        f"REVOKE INSERT, UPDATE, DELETE ON {s}.{q(VERSION_TABLE[TRACKING if what == 'tracking' else AUTH])}"
         f" FROM {r};",
     ]
     owner_clause = f"FOR ROLE {q(owner)} " if owner else ""

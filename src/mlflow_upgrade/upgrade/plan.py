@@ -8,15 +8,14 @@ from the store's row counts, and the SQL Alembic's offline mode renders for the 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy
 
-from mlflow_upgrade.store.schema import AUTH, TRACKING
+from mlflow_upgrade.catalog import load_catalog
+from mlflow_upgrade.store.schema import ALL_VERSION_TABLES, AUTH, TRACKING, VERSION_TABLE, read_version_rows
 from mlflow_upgrade.store.uri import (
     MIGRATE_FILESTORE_HINT,
     StoreRef,
@@ -107,58 +106,22 @@ class Plan:
 # --- catalog facts ------------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
-def _catalog_json() -> dict[str, Any]:
-    path = Path(__file__).resolve().parent.parent / "catalog" / "revisions.json"
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
+_FACT_FIELDS = ("parent", "message", "introduced_in", "classification", "data_migration", "rolling_safe",
+                "rolling_note", "ops", "sqlite_recreates")
 
 
 def revision_facts(db: str, revision: str) -> dict[str, Any]:
     """The catalog's facts on ``revision`` as a dict (empty when the catalog does not know it)."""
-    try:  # the catalog's API when it offers one
-        from mlflow_upgrade.catalog import load_catalog
-
-        facts = load_catalog().revision(db, revision)
-        if facts is not None:
-            return {
-                k: getattr(facts, k, None)
-                for k in ("parent", "message", "introduced_in", "classification", "data_migration",
-                          "rolling_safe", "rolling_note", "ops", "sqlite_recreates")
-            }
-    except Exception:
-        pass
-    return dict(_catalog_json().get(db, {}).get("revisions", {}).get(revision, {}))
+    facts = load_catalog().revision(db, revision)
+    return {k: getattr(facts, k) for k in _FACT_FIELDS} if facts is not None else {}
 
 
 def releases_shipping(db: str, revision: str) -> list[str]:
-    try:
-        from mlflow_upgrade.catalog import load_catalog
-
-        return list(load_catalog().releases_shipping(db, revision))
-    except Exception:
-        pass
-    data = _catalog_json()
-    head_key = f"{db}_head"
-    order = list(data.get("releases", {}))
-    ids = [r.revision for r in alembic_driver.chain(db)]
-    out = []
-    for release in order:
-        h = data["releases"][release].get(head_key)
-        if h in ids and revision in ids and ids.index(h) >= ids.index(revision):
-            out.append(release)
-    return out
+    return load_catalog().releases_shipping(db, revision)
 
 
 def release_range(db: str, revision: str | None) -> str | None:
-    if not revision:
-        return None
-    heads = [r for r, info in _catalog_json().get("releases", {}).items() if info.get(f"{db}_head") == revision]
-    if not heads:
-        return None
-    return heads[0] if len(heads) == 1 else f"{heads[0]}–{heads[-1]}"
+    return load_catalog().release_range(db, revision) if revision else None
 
 
 # --- transactions per dialect -------------------------------------------------------------------------------
@@ -211,7 +174,7 @@ def plan_database(ref: StoreRef, db: str, *, with_sql: bool = True) -> Plan:
     require_database(ref, file_store_hint=MIGRATE_FILESTORE_HINT)
     report = inspect_database(ref, db)
     current = report.revision
-    if db == AUTH and report.version_table != alembic_driver.VERSION_TABLE[AUTH]:
+    if db == AUTH and report.version_table != VERSION_TABLE[AUTH]:
         current = _legacy_auth_revision(report)
     pending = alembic_driver.pending(db, current)
     rows = {t: c.rows for t, c in report.counts.items()}
@@ -232,7 +195,7 @@ def plan_database(ref: StoreRef, db: str, *, with_sql: bool = True) -> Plan:
         parent = info.revision
     if with_sql and ref.kind == "sqlite" and any(r.sql is None for r in result.revisions):
         _rehearse_sqlite(ref, db, result)
-    if db == AUTH and report.version_table != alembic_driver.VERSION_TABLE[AUTH] and report.revision:
+    if db == AUTH and report.version_table != VERSION_TABLE[AUTH] and report.revision:
         result.notes.append(
             f"legacy basic-auth database: MLflow (and mlflow-upgrade) first stamps {current} into "
             "alembic_version_auth"
@@ -329,20 +292,16 @@ def _copy_schema(sqlite3, source: Path, scratch: Path) -> None:
             "SELECT type, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' "
             "ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 ELSE 2 END, rowid"
         ).fetchall()
-        versions = src.execute("SELECT version_num FROM alembic_version").fetchall() if any(
-            "alembic_version" in (sql or "") for _, sql in rows) else []
-        auth_versions = src.execute("SELECT version_num FROM alembic_version_auth").fetchall() if any(
-            "alembic_version_auth" in (sql or "") for _, sql in rows) else []
+        tables = {name for (name,) in src.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        versions = {t: read_version_rows(src, t) for t in ALL_VERSION_TABLES if t in tables}
     finally:
         src.close()
     dst = sqlite3.connect(scratch)
     try:
         for _, sql in rows:
             dst.execute(sql)
-        for (v,) in versions:
-            dst.execute("INSERT INTO alembic_version VALUES (?)", (v,))
-        for (v,) in auth_versions:
-            dst.execute("INSERT INTO alembic_version_auth VALUES (?)", (v,))
+        for table, revisions in versions.items():
+            dst.executemany(f'INSERT INTO "{table}" VALUES (?)', [(v,) for v in revisions])
         dst.commit()
     finally:
         dst.close()

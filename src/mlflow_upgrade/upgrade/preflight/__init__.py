@@ -22,7 +22,18 @@ import sqlalchemy
 from sqlalchemy.engine import Connection, Engine
 
 from mlflow_upgrade import errors
-from mlflow_upgrade.store.schema import AUTH, STATUS_EMPTY, STATUS_NOT_MLFLOW, TRACKING, read_state
+from mlflow_upgrade.backup import DEFAULT_PARENT
+from mlflow_upgrade.catalog import load_catalog
+from mlflow_upgrade.store.schema import (
+    ALL_VERSION_TABLES,
+    AUTH,
+    STATUS_EMPTY,
+    STATUS_NOT_MLFLOW,
+    TRACKING,
+    TRACKING_VERSION_TABLE,
+    VERSION_TABLE,
+    read_state,
+)
 from mlflow_upgrade.store.uri import (
     MIGRATE_FILESTORE_HINT,
     StoreRef,
@@ -141,7 +152,7 @@ def _guarded(name: str, fn: Callable[[], Check]) -> Check:
 
 
 def _current_revision(conn: Connection, db: str, state) -> str | None:
-    if db == AUTH and state.version_table != alembic_driver.VERSION_TABLE[AUTH]:
+    if db == AUTH and state.version_table != VERSION_TABLE[AUTH]:
         from mlflow.server.auth.db.utils import INITIAL_REVISION
 
         known = {r.revision for r in alembic_driver.chain(AUTH)}
@@ -155,11 +166,11 @@ def _current_revision(conn: Connection, db: str, state) -> str | None:
 
 
 def check_version_table(state, db: str) -> Check:
-    table = state.version_table or alembic_driver.VERSION_TABLE[db]
+    table = state.version_table or VERSION_TABLE[db]
     known = {r.revision for r in alembic_driver.chain(db)}
     rows = [r for r in [state.revision, *state.extra_version_rows] if r]
     foreign_rows = [r for r in rows if r not in known and not _looks_like_mlflow_rev(r)]
-    if db == AUTH and state.version_table == "alembic_version" and foreign_rows:
+    if db == AUTH and state.version_table == TRACKING_VERSION_TABLE and foreign_rows:
         return Check("version_table", OK, f"legacy auth DB: alembic_version holds {', '.join(rows)} "
                      "(MLflow stamps alembic_version_auth)")
     if foreign_rows or (state.foreign_apps and not rows):
@@ -198,9 +209,7 @@ def check_mlflow_version(db: str, current: str | None, state) -> Check:
                      f"{n} revision(s) pending")
     if not _looks_like_mlflow_rev(current):
         return Check("mlflow_version", OK, "not an MLflow revision (see version_table)")
-    from mlflow_upgrade.upgrade.plan import releases_shipping
-
-    shipping = releases_shipping(db, current)
+    shipping = load_catalog().releases_shipping(db, current)
     need = shipping[0] if shipping else "a newer release"
     return Check("mlflow_version", FAIL,
                  f"revision {current} was written by MLflow {need} or later, newer than the installed MLflow "
@@ -293,7 +302,7 @@ def _existing_parent(path: Path) -> Path:
 
 
 def default_backup_dir() -> Path:
-    return Path("mlflow-upgrade-backups")
+    return Path(DEFAULT_PARENT)
 
 
 def check_disk_space(ref: StoreRef, conn: Connection, backup_dir, no_backup: bool) -> Check:
@@ -428,17 +437,17 @@ def next_revision_objects(ref: StoreRef, db: str, current: str | None) -> tuple[
         except Exception:
             continue
     if sql is not None:
-        tables = set(_CREATE_TABLE.findall(sql)) - {"alembic_version", "alembic_version_auth"}
+        tables = set(_CREATE_TABLE.findall(sql)) - set(ALL_VERSION_TABLES)
         tables = {t for t in tables if not t.startswith("_alembic_tmp")}
         columns = {(t, c) for t, c in _ADD_COLUMN.findall(sql) if c.upper() not in ("CONSTRAINT", "INDEX",
                                                                                       "PRIMARY", "UNIQUE",
                                                                                       "FOREIGN", "KEY")}
         return nxt.revision, tables, columns
     from mlflow_upgrade.upgrade.estimate import resolve_tables
-    from mlflow_upgrade.upgrade.plan import revision_facts
 
     tables, columns = set(), set()
-    for op in revision_facts(db, nxt.revision).get("ops") or []:
+    facts = load_catalog().revision(db, nxt.revision)
+    for op in facts.ops if facts is not None else ():
         names = resolve_tables(op.get("table"))
         if op.get("op") == "create_table":
             tables.update(names)

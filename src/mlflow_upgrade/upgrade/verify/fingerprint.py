@@ -37,9 +37,15 @@ import sqlalchemy
 from sqlalchemy.engine import Connection, Engine
 
 from mlflow_upgrade import __version__, errors
-from mlflow_upgrade.catalog import installed_revisions
+from mlflow_upgrade.catalog import revisions_after
 from mlflow_upgrade.progress import QUIET, Progress
-from mlflow_upgrade.store.schema import TRACKING
+from mlflow_upgrade.store.schema import (
+    ALL_VERSION_TABLES,
+    JOURNAL_TABLE,
+    TRACKING,
+    TRACKING_VERSION_TABLE,
+    read_version_rows,
+)
 
 P = 2147483647  # 2^31 - 1: per-row terms stay below 2^31, products below 2^62 (no BIGINT overflow anywhere)
 EXACT_LIMIT = 50_000  # tables up to this many rows get one bucket per primary key
@@ -47,7 +53,7 @@ FLOAT_RTOL = 1e-12
 FORMAT = "mlflow-upgrade-fingerprint/1"
 
 # Tables that are never fingerprinted: version bookkeeping and our own journal.
-SKIP_TABLES = frozenset({"alembic_version", "alembic_version_auth", "mlflow_upgrade_log"})
+SKIP_TABLES = frozenset({*ALL_VERSION_TABLES, JOURNAL_TABLE})
 # Owner columns used to bucket large tables, in order of preference.
 OWNER_COLUMNS = ("run_uuid", "run_id", "request_id", "trace_id", "experiment_id", "model_id", "name", "dataset_uuid")
 # Multipliers of the per-row mix (small primes: K * term < 2^51).
@@ -112,10 +118,8 @@ def expected_changes() -> list[Expected]:
 
 def pending_revisions(revision: str | None) -> set[str] | None:
     """Revisions the installed MLflow would apply to a store at ``revision`` (None: unknown → all rules)."""
-    chain = installed_revisions(TRACKING)
-    if revision is None or revision not in chain:
-        return None
-    return set(chain[chain.index(revision) + 1:])
+    pending = revisions_after(TRACKING, revision) if revision is not None else None
+    return set(pending) if pending is not None else None
 
 
 @dataclass
@@ -509,11 +513,11 @@ def _partitions(conn: Connection, table: TableFingerprint, query: str) -> list[s
 
 def _revision(conn: Connection) -> str | None:
     try:
-        rows = conn.exec_driver_sql("SELECT version_num FROM alembic_version").all()
+        rows = read_version_rows(conn, TRACKING_VERSION_TABLE)
     except sqlalchemy.exc.DBAPIError:
         conn.rollback()
         return None
-    return str(rows[0][0]) if len(rows) == 1 else None
+    return rows[0] if len(rows) == 1 else None
 
 
 def _mlflow_tables(conn: Connection) -> list[str]:
