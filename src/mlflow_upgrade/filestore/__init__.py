@@ -23,7 +23,17 @@ import sqlalchemy as sa
 
 from mlflow_upgrade import errors
 from mlflow_upgrade.dialects import is_supported
-from mlflow_upgrade.filestore import checkpoint, encode, extras, indexes, pipeline, reader, staging, writers
+from mlflow_upgrade.filestore import (
+    checkpoint,
+    encode,
+    extras,
+    indexes,
+    layout,
+    pipeline,
+    reader,
+    staging,
+    writers,
+)
 from mlflow_upgrade.filestore import schema as dbschema
 from mlflow_upgrade.filestore.loader import BulkWriter
 from mlflow_upgrade.filestore.problems import ProblemLog
@@ -88,7 +98,7 @@ def migrate_filestore(
     # Rows per transaction: big enough to amortise commits, small enough that a kill loses little work.
     commit_rows = commit_rows or pipeline.env_int("MLFLOW_UPGRADE_FS_COMMIT_ROWS", 200_000, minimum=1)
     src_path = parse_store_uri(src).path if str(src).startswith("file:") else Path(src)
-    root = reader.resolve_root(Path(src_path).expanduser().resolve())
+    root = layout.resolve_root(Path(src_path).expanduser().resolve())
     ref = parse_store_uri(dest_uri)
     if not is_supported(ref.kind):
         raise errors.UsageError(
@@ -193,19 +203,19 @@ def _revision(engine: sa.Engine) -> str | None:
 def _prescan(root: Path, report: MigrationReport, limits: dict[str, int]) -> None:
     """Read everything without writing (``--strict``): the problems, nothing else."""
     problems = report.problems
-    for src_id, path, in_trash in reader.list_experiments(root, problems):
+    for src_id, path, in_trash in layout.list_experiments(root, problems):
         exp = reader.read_experiment(src_id, path, in_trash, problems)
         _, dataset_ids = reader.read_datasets(path, problems)
-        for run_dir in reader.list_run_dirs(path):
+        for run_dir in layout.list_run_dirs(path):
             if exp is None:
                 problems.add("orphan_run", run_dir, f"experiment {src_id} unreadable")
                 continue
             reader.read_run(run_dir, src_id, problems, dataset_ids, limits)
-        for trace_dir in extras.list_traces(path, problems):
+        for trace_dir in layout.list_traces(path, problems):
             extras.read_trace(trace_dir, problems)
-        for model_dir in extras.list_logged_models(path, problems):
+        for model_dir in layout.list_logged_models(path, problems):
             extras.read_logged_model(model_dir, problems)
-    for model_dir in extras.list_registered_models(root, problems):
+    for model_dir in layout.list_registered_models(root, problems):
         extras.read_registered_model(model_dir, problems)
 
 
@@ -234,8 +244,8 @@ class _Migration:
         self.seen_runs: set[str] = {v for v in checkpoint.done_keys(engine, "run").values() if v}
 
     def run(self) -> None:
-        experiments = reader.list_experiments(self.root, self.problems)
-        run_total = sum(len(reader.list_run_dirs(p)) for _, p, _ in experiments)
+        experiments = layout.list_experiments(self.root, self.problems)
+        run_total = sum(len(layout.list_run_dirs(p)) for _, p, _ in experiments)
         loaded = ok = False
         try:
             with self.progress.task("experiments", total=len(experiments)) as self.task_exp, \
@@ -367,7 +377,7 @@ class _Migration:
         This generator runs ahead of the writer (by the readers' look-ahead), so it only reads: every write
         happens in a writer step, in order."""
         for src_id, path, _ in experiments:
-            run_dirs = reader.list_run_dirs(path)
+            run_dirs = layout.list_run_dirs(path)
             dest_id = exp_map.get(src_id)
             if dest_id is None:
                 yield functools.partial(self._orphan_runs, src_id, run_dirs)
@@ -406,7 +416,7 @@ class _Migration:
         self.task_runs.advance(n)
 
     def _experiment_tail(self, src_id: str, path: Path, dest: int) -> None:
-        traces, models = extras.list_traces(path, self.problems), extras.list_logged_models(path, self.problems)
+        traces, models = layout.list_traces(path, self.problems), layout.list_logged_models(path, self.problems)
         if self.run_writers is not None and (traces or models):
             self.run_writers.sync()  # logged models' metrics point at runs: those must be committed first
         self._experiment_units(src_id, dest, "trace", traces, extras.read_trace, "traces")
@@ -456,7 +466,7 @@ class _Migration:
 
     # -- registry
     def _registry(self) -> None:
-        model_dirs = extras.list_registered_models(self.root, self.problems)
+        model_dirs = layout.list_registered_models(self.root, self.problems)
         if not model_dirs:
             return
         done = checkpoint.done_keys(self.engine, "registered_model")

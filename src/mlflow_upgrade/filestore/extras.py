@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from mlflow_upgrade.filestore.layout import subdirs
 from mlflow_upgrade.filestore.problems import ProblemLog
 from mlflow_upgrade.filestore.reader import (
     LOGGED_MODEL_STATUS,
@@ -23,11 +24,6 @@ from mlflow_upgrade.filestore.reader import (
 
 Unit = list[tuple[str, dict[str, Any]]]
 UnitReader = Callable[[Path, ProblemLog], "tuple[str, Unit] | None"]
-
-
-def _subdirs(path: Path, problems: ProblemLog | None = None) -> list[Path]:
-    """Sub-folders in name order; symlinks are not followed (recorded when ``problems`` is given)."""
-    return [Path(e.path) for e in list_entries(path, problems) if e.is_dir(follow_symlinks=False)]
 
 
 def _typed(read: UnitReader) -> UnitReader:
@@ -65,10 +61,6 @@ def _timestamp_ms(meta: dict[str, Any]) -> int:
         except ValueError:
             return 0
     return 0
-
-
-def list_traces(exp_path: Path, problems: ProblemLog | None = None) -> list[Path]:
-    return [p for p in _subdirs(exp_path / "traces", problems) if (p / "trace_info.yaml").is_file()]
 
 
 @_typed
@@ -154,10 +146,6 @@ def _read_assessments(trace_dir: Path, trace_id: str, trace_ts: int, problems: P
     return unit
 
 
-def list_logged_models(exp_path: Path, problems: ProblemLog | None = None) -> list[Path]:
-    return _subdirs(exp_path / "models", problems)
-
-
 @_typed
 def read_logged_model(model_dir: Path, problems: ProblemLog) -> tuple[str, Unit] | None:
     meta = read_yaml(model_dir / "meta.yaml", problems)
@@ -205,10 +193,6 @@ def read_logged_model(model_dir: Path, problems: ProblemLog) -> tuple[str, Unit]
     return model_id, unit
 
 
-def list_registered_models(root: Path, problems: ProblemLog | None = None) -> list[Path]:
-    return _subdirs(root / "models", problems)
-
-
 @_typed
 def read_registered_model(model_dir: Path, problems: ProblemLog) -> tuple[str, Unit] | None:
     meta = read_yaml(model_dir / "meta.yaml", problems)
@@ -222,7 +206,7 @@ def read_registered_model(model_dir: Path, problems: ProblemLog) -> tuple[str, U
     unit += [("registered_model_tags", {"name": name, "key": k, "value": v})
              for k, v in read_kv_dir(model_dir / "tags", problems)]
     versions: set[int] = set()
-    for vdir in _subdirs(model_dir, problems):
+    for vdir in subdirs(model_dir, problems):
         if not vdir.name.startswith("version-"):
             continue
         vmeta = read_yaml(vdir / "meta.yaml", problems)

@@ -27,6 +27,7 @@ from typing import Any, NamedTuple
 import yaml
 
 from mlflow_upgrade import errors
+from mlflow_upgrade.filestore.layout import link_target, list_entries
 from mlflow_upgrade.filestore.problems import ProblemLog
 
 try:  # the C loader is ~10x faster; fall back when PyYAML was built without libyaml
@@ -34,10 +35,6 @@ try:  # the C loader is ~10x faster; fall back when PyYAML was built without lib
 except AttributeError:  # pragma: no cover
     _Loader = yaml.SafeLoader
 
-TRASH = ".trash"
-MODELS = "models"
-# Folders inside an experiment that are not runs.
-RESERVED = {"tags", "datasets", "traces", "models", TRASH}
 RUN_STATUS = {1: "RUNNING", 2: "SCHEDULED", 3: "FINISHED", 4: "FAILED", 5: "KILLED"}
 LOGGED_MODEL_STATUS = {"UNSPECIFIED": 0, "PENDING": 1, "READY": 2, "FAILED": 3}
 DOUBLE_MAX = 1.7976931348623157e308
@@ -104,25 +101,6 @@ class RunRec:
         return 1 + len(self.params) + len(self.tags) + self.metric_count + len(self.latest) + len(self.inputs)
 
 
-def resolve_root(src: Path) -> Path:
-    """The directory holding experiment folders: ``SRC/mlruns`` or ``SRC`` itself (as the official tool)."""
-    if not src.exists():
-        raise errors.StoreNotFound(f"file store {src} does not exist: give the ./mlruns directory")
-    if not src.is_dir():
-        raise errors.NotAnMlflowStore(f"{src} is a file, not a file store directory (./mlruns)")
-    if (src / "mlruns").is_dir():
-        src = src / "mlruns"
-    try:
-        names = [e.name for e in os.scandir(src) if e.is_dir()]
-    except OSError as exc:
-        raise errors.StoreNotFound(f"cannot read {src}: {exc.strerror}") from None
-    if any(n.isdigit() or n in (TRASH, MODELS) for n in names) or (src / "0" / "meta.yaml").is_file():
-        return src
-    raise errors.NotAnMlflowStore(
-        f"{src} is not an MLflow file store: no experiment folders (0/, <id>/), .trash/ or models/ in it"
-    )
-
-
 class MetaError(Exception):
     """A meta.yaml that cannot be used: the problem kind, the path to list and a one-line reason."""
 
@@ -146,7 +124,7 @@ def load_yaml(path: Path) -> dict:
         raise MetaError("missing_meta", path.parent, f"no {path.name}") from None
     except OSError as exc:
         if exc.errno == errno.ELOOP:  # O_NOFOLLOW met a symlink
-            raise MetaError("symlink", path, f"-> {_link_target(path)}") from None
+            raise MetaError("symlink", path, f"-> {link_target(path)}") from None
         raise MetaError("corrupt_meta", path, _one_line(exc)) from None
     try:
         if (b"&" in data or b"*" in data) and _has_alias(data):
@@ -190,45 +168,9 @@ def _has_alias(data: bytes) -> bool:
     return False
 
 
-def _link_target(path: Path | str) -> str:
-    try:
-        return os.readlink(path)
-    except OSError:
-        return "?"
-
-
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0] if text else ''}"
-
-
-def list_entries(directory: Path | str, problems: ProblemLog | None) -> list[os.DirEntry]:
-    """A directory's entries, by name; [] if it does not exist. Symlinks are not followed: they are recorded
-    (when ``problems`` is given) and left out, so nothing outside the store is read and no loop is walked."""
-    try:
-        mode = os.lstat(directory).st_mode  # one call tells missing, symlink and directory apart
-        if stat.S_ISLNK(mode):
-            if problems is not None:
-                problems.add("symlink", directory, f"-> {_link_target(directory)}")
-            return []
-        if not stat.S_ISDIR(mode):
-            return []
-        with os.scandir(directory) as it:
-            entries = sorted(it, key=lambda e: e.name)
-    except (FileNotFoundError, NotADirectoryError):
-        return []
-    except OSError as exc:
-        if problems is not None:
-            problems.add("unreadable_file", directory, _one_line(exc))
-        return []
-    kept = []
-    for entry in entries:
-        if entry.is_symlink():
-            if problems is not None:
-                problems.add("symlink", entry.path, f"-> {_link_target(entry.path)}")
-        else:
-            kept.append(entry)
-    return kept
 
 
 def read_kv_dir(root: Path, problems: ProblemLog) -> list[tuple[str, str]]:
@@ -284,17 +226,6 @@ def _read_text_upto(path: str, limit: int) -> str | None:
     finally:
         os.close(fd)
     return b"".join(chunks).decode("utf-8")
-
-
-def list_experiments(root: Path, problems: ProblemLog | None = None) -> list[tuple[str, Path, bool]]:
-    """(id, path, in_trash) for every experiment folder; active ones first so they keep their names.
-    Symlinked folders are left out (recorded when ``problems`` is given)."""
-    found = []
-    for base, in_trash in ((root, False), (root / TRASH, True)):
-        for entry in list_entries(base, problems):
-            if entry.is_dir(follow_symlinks=False) and entry.name.isdigit():
-                found.append((entry.name, Path(entry.path), in_trash))
-    return found
 
 
 class _Fields:
@@ -381,12 +312,6 @@ def _note_recovered(problems: ProblemLog, path: Path, unreadable: MetaError | No
         problems.add("salvaged", path, f"{unreadable.kind}: {unreadable.detail}; guessed: {', '.join(guessed)}")
     else:
         problems.add("repaired_meta", path / "meta.yaml", f"wrong type or out of range: {', '.join(guessed)}")
-
-
-def list_run_dirs(exp_path: Path) -> list[Path]:
-    """The run folders of an experiment (symlinked ones left out: ``read_experiment`` records them)."""
-    return [Path(e.path) for e in list_entries(exp_path, None)
-            if e.is_dir(follow_symlinks=False) and e.name not in RESERVED]
 
 
 def read_run(run_dir: Path, exp_src_id: str, problems: ProblemLog, dataset_ids: dict[str, str],

@@ -12,11 +12,8 @@ from pathlib import Path
 
 import yaml
 
-from mlflow_upgrade import errors
+from mlflow_upgrade.filestore import layout
 from mlflow_upgrade.store.uri import StoreRef
-
-TRASH = ".trash"
-RESERVED = {TRASH, "models", ".mlflow-upgrade"}
 
 
 @dataclass
@@ -43,64 +40,40 @@ class FileStoreSummary:
 def resolve_file_store(ref: StoreRef) -> Path:
     """The directory holding experiment folders; accepts the folder that contains ``mlruns`` too."""
     assert ref.path is not None
-    root = ref.path
-    if not root.exists():
-        raise errors.StoreNotFound(f"file store {root} does not exist: check the path")
-    if not root.is_dir():
-        raise errors.NotAnMlflowStore(
-            f"{root} is a file, not a file store directory (for a SQLite database use sqlite:///{root})"
-        )
-    if not _experiment_dirs(root) and (root / "mlruns").is_dir():
-        root = root / "mlruns"
-    if not _experiment_dirs(root) and not (root / TRASH).is_dir() and not (root / "models").is_dir():
-        raise errors.NotAnMlflowStore(
-            f"{root} is not an MLflow file store: no experiment folders with a meta.yaml in it"
-        )
-    return root
-
-
-def _experiment_dirs(root: Path) -> list[Path]:
-    return [
-        Path(e.path)
-        for e in os.scandir(root)
-        if e.is_dir() and e.name not in RESERVED and os.path.exists(os.path.join(e.path, "meta.yaml"))
-    ]
+    return layout.resolve_root(ref.path)
 
 
 def summarize_file_store(ref: StoreRef) -> FileStoreSummary:
+    """Counts by the same layout ``migrate-filestore`` reads (filestore/layout.py), so the two agree."""
     root = resolve_file_store(ref)
     summary = FileStoreSummary(path=str(root))
-    for exp_dir in _experiment_dirs(root):
-        summary.experiments_active += _count_experiment(exp_dir, summary, deleted=False)
-    trash = root / TRASH
-    if trash.is_dir():
-        for exp_dir in _experiment_dirs(trash):
-            summary.experiments_deleted += _count_experiment(exp_dir, summary, deleted=True)
-    models = root / "models"
-    if models.is_dir():
-        summary.registered_models = sum(1 for e in os.scandir(models) if e.is_dir())
+    for _id, exp_dir, in_trash in layout.list_experiments(root):
+        if _count_experiment(exp_dir, summary, deleted=in_trash):
+            if in_trash:
+                summary.experiments_deleted += 1
+            else:
+                summary.experiments_active += 1
+    summary.registered_models = len(layout.list_registered_models(root))
     summary.hints = _format_hints(summary)
     return summary
 
 
-def _count_experiment(exp_dir: Path, summary: FileStoreSummary, *, deleted: bool) -> int:
-    meta = _read_meta(exp_dir / "meta.yaml", summary)
+def _count_experiment(exp_dir: Path, summary: FileStoreSummary, *, deleted: bool) -> bool:
+    """Count an experiment's runs, traces and logged models; False when its meta.yaml is unreadable (its runs
+    are orphans: migrate-filestore skips them too)."""
+    meta = _read_meta(exp_dir / layout.META, summary)
     if meta is None:
-        return 0
+        return False
     if not deleted and meta.get("lifecycle_stage") == "deleted":
         summary.problems.append(f"{exp_dir}: lifecycle_stage deleted outside .trash")
     if _is_large_id(exp_dir.name):
         summary.large_experiment_ids += 1
-    for entry in os.scandir(exp_dir):
-        if not entry.is_dir():
-            continue
-        if entry.name == "traces":
-            summary.traces += sum(1 for e in os.scandir(entry.path) if e.is_dir())
-        elif entry.name == "models":
-            summary.logged_models += sum(1 for e in os.scandir(entry.path) if e.is_dir())
-        elif os.path.exists(os.path.join(entry.path, "meta.yaml")):
-            _count_run(Path(entry.path), summary)
-    return 1
+    summary.traces += len(layout.list_traces(exp_dir))
+    summary.logged_models += len(layout.list_logged_models(exp_dir))
+    for run_dir in layout.list_run_dirs(exp_dir):
+        if (run_dir / layout.META).exists():
+            _count_run(run_dir, summary)
+    return True
 
 
 def _count_run(run_dir: Path, summary: FileStoreSummary) -> None:

@@ -16,7 +16,7 @@ are SQL aggregates, so the rows never travel to Python:
 A later state is always fingerprinted with the *earlier* fingerprint's specification (its columns, key,
 buckets, filters), so columns and tables added by migrations are ignored by construction, and a column type
 change (``VARCHAR(250)`` → ``TEXT``, ``FLOAT`` → ``DOUBLE``) is normalised by casting to the earlier kind.
-Changes that MLflow's own migrations make on purpose are listed in :data:`EXPECTED` and excluded.
+Changes that MLflow's own migrations make on purpose are listed in :mod:`.expectations` and excluded.
 """
 
 from __future__ import annotations
@@ -37,15 +37,14 @@ import sqlalchemy
 from sqlalchemy.engine import Connection, Engine
 
 from mlflow_upgrade import __version__, errors
-from mlflow_upgrade.catalog import revisions_after
 from mlflow_upgrade.progress import QUIET, Progress
 from mlflow_upgrade.store.schema import (
     ALL_VERSION_TABLES,
     JOURNAL_TABLE,
-    TRACKING,
     TRACKING_VERSION_TABLE,
     read_version_rows,
 )
+from mlflow_upgrade.upgrade.verify.expectations import Expected, expected_changes, pending_revisions
 
 P = 2147483647  # 2^31 - 1: per-row terms stay below 2^31, products below 2^62 (no BIGINT overflow anywhere)
 EXACT_LIMIT = 50_000  # tables up to this many rows get one bucket per primary key
@@ -58,68 +57,6 @@ SKIP_TABLES = frozenset({*ALL_VERSION_TABLES, JOURNAL_TABLE})
 OWNER_COLUMNS = ("run_uuid", "run_id", "request_id", "trace_id", "experiment_id", "model_id", "name", "dataset_uuid")
 # Multipliers of the per-row mix (small primes: K * term < 2^51).
 _K = (1000003, 69069, 40503, 65537, 92821, 12289, 24593, 49157, 98317, 196613, 393241, 786433, 3145739)
-
-
-@dataclass(frozen=True)
-class Expected:
-    """A change one MLflow migration makes on purpose; applied when that migration is pending."""
-
-    revision: str
-    table: str
-    what: str  # human description (docs/verify.md lists the same)
-    exclude_where: str | None = None  # rows left out on both sides (SQL condition on the table)
-    skip_columns: tuple[str, ...] = ()
-
-
-# Frozen constants of migration 75868b020152 (mlflow/store/db/trace_analytics_*_75868b020152.py, 3.17.2):
-# copied rather than imported so that taking a fingerprint never imports MLflow.
-_TOKEN_KEYS = ("input_tokens", "output_tokens", "total_tokens", "cache_read_input_tokens",
-               "cache_creation_input_tokens", "cache_creation_input_tokens_above_1hr")
-_COST_KEYS = ("input_cost", "output_cost", "total_cost")
-_ANALYTICS_COLUMNS = {
-    "trace_info": ("trace_name", "session_id", *_TOKEN_KEYS, *_COST_KEYS),
-    "assessments": ("experiment_id", "trace_timestamp_ms", "aggregate_value", "is_numeric_value"),
-    "spans": (*_COST_KEYS, "model_name", "model_provider"),
-}
-
-
-def _in_list(values: Iterable[str]) -> str:
-    return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
-
-
-def expected_changes() -> list[Expected]:
-    """Every deliberate data change of MLflow's tracking migrations (derived from reading their scripts)."""
-    rules = [
-        Expected("90e64c465722", "tags", "adds an `mlflow.user` tag per run from runs.user_id",
-                 exclude_where="{key} = 'mlflow.user'"),
-        Expected("75868b020152", "trace_tags", "moves the `mlflow.traceName` tag into trace_info.trace_name",
-                 exclude_where="{key} = 'mlflow.traceName'"),
-        Expected("75868b020152", "trace_request_metadata",
-                 "moves session, token-usage and cost metadata into trace_info columns",
-                 exclude_where="{key} IN " + _in_list(("mlflow.trace.session", "mlflow.trace.tokenUsage",
-                                                     "mlflow.trace.cost"))),
-        Expected("75868b020152", "spans", "drops spans.dimension_attributes (moved into span columns)",
-                 skip_columns=("dimension_attributes",)),
-        # A rename; the job queue's names are not compared across it (the rest of each row still is).
-        Expected("5d2d30f0abce", "jobs", "renames jobs.function_fullname to job_name",
-                 skip_columns=("function_fullname",)),
-        Expected("dc11669786a5", "jobs", "cancels PENDING/RUNNING jobs (status, last_update_time rewritten)",
-                 skip_columns=("status", "last_update_time")),
-    ]
-    rules.append(Expected("75868b020152", "trace_metrics", "moves token counts into trace_info columns",
-                          exclude_where="{key} IN " + _in_list(_TOKEN_KEYS)))
-    rules.append(Expected("75868b020152", "span_metrics", "moves span costs into span columns",
-                          exclude_where="{key} IN " + _in_list(_COST_KEYS)))
-    for table, cols in _ANALYTICS_COLUMNS.items():
-        rules.append(Expected("75868b020152", table, "backfills analytics columns (pre-added by MLflow's "
-                              "online prepopulation utility, if at all)", skip_columns=tuple(cols)))
-    return rules
-
-
-def pending_revisions(revision: str | None) -> set[str] | None:
-    """Revisions the installed MLflow would apply to a store at ``revision`` (None: unknown → all rules)."""
-    pending = revisions_after(TRACKING, revision) if revision is not None else None
-    return set(pending) if pending is not None else None
 
 
 @dataclass
