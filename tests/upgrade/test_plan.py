@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from mlflow_upgrade import errors
+from mlflow_upgrade.dialects import get_dialect
 from mlflow_upgrade.upgrade import alembic_driver, estimate
 from mlflow_upgrade.upgrade.plan import plan
 from tests.cli_helpers import run_cli
@@ -78,10 +79,10 @@ def test_plan_refuses_file_store_and_masks_password() -> None:
 
 def test_estimate_scales_with_rows() -> None:
     ops = [{"op": "create_index", "table": "metrics"}]
-    touched = estimate.touched_tables(ops, "sqlite")
+    touched = estimate.touched_tables(ops, get_dialect("sqlite"))
     assert touched == {"metrics": "index"}
-    small = estimate.estimate_seconds("sqlite", touched, {"metrics": 1_000})
-    big = estimate.estimate_seconds("sqlite", touched, {"metrics": 2_000_000})
+    small = estimate.estimate_seconds(get_dialect("sqlite"), touched, {"metrics": 1_000})
+    big = estimate.estimate_seconds(get_dialect("sqlite"), touched, {"metrics": 2_000_000})
     assert big > small * 10
     assert estimate.resolve_tables("SqlDataset.__tablename__") == ["datasets"]
 

@@ -224,26 +224,23 @@ def _choose_method(dialect: Dialect, ref: StoreRef, engine: Engine, method: str)
 
 
 def _native_name(dialect: Dialect, tool: str | None) -> str:
-    if dialect.name == "mysql" and tool:
-        return Path(tool).name  # mariadb-dump or mysqldump
-    return dialect.native_method
+    return dialect.native_tool_name(tool)
 
 
 def _database_label(ref: StoreRef) -> str:
-    if ref.kind == "sqlite" and ref.path is not None:
-        return str(ref.path)
+    if ref.database_file is not None:
+        return str(ref.database_file)
     return ref.database_name or ""
 
 
 def _prepare_directory(ref: StoreRef, dest: str | Path | None, force: bool) -> Path:
     if dest is None:
         stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        name = ref.path.stem if ref.kind == "sqlite" and ref.path is not None else (ref.database_name or "db")
-        dest = Path.cwd() / DEFAULT_PARENT / f"{name}-{stamp}"
+        dest = Path.cwd() / DEFAULT_PARENT / f"{ref.short_name}-{stamp}"
         n = 1
         while dest.exists():  # a name the user did not choose never refuses: two backups in one second
             n += 1
-            dest = Path.cwd() / DEFAULT_PARENT / f"{name}-{stamp}-{n}"
+            dest = Path.cwd() / DEFAULT_PARENT / f"{ref.short_name}-{stamp}-{n}"
     directory = Path(dest).expanduser().resolve()
     if directory.exists() and not directory.is_dir():
         raise errors.UsageError(f"backup destination {directory} exists and is not a directory")
@@ -398,7 +395,7 @@ def _target_ref(manifest: BackupManifest, target_uri: str | None) -> StoreRef:
                 "its password (--to URI)"
             )
         target_uri = manifest.source_uri
-        if manifest.dialect == "sqlite":  # the absolute path: the source URI may be relative to another cwd
+        if get_dialect(manifest.dialect).is_file_database:  # the absolute path: the URI may be relative to another cwd
             target_uri = f"sqlite:///{manifest.database}"
     ref = parse_store_uri(target_uri)
     if ref.kind != manifest.dialect:
@@ -409,7 +406,7 @@ def _target_ref(manifest: BackupManifest, target_uri: str | None) -> StoreRef:
 
 
 def _open_target(ref: StoreRef) -> Engine:
-    if ref.kind == "sqlite" and ref.path is not None and not ref.path.exists():
+    if ref.database_file is not None and not ref.database_file.exists():
         if not ref.path.parent.is_dir():
             raise errors.StoreNotFound(f"cannot create {ref.path}: directory {ref.path.parent} does not exist")
         # a new SQLite file: open_engine refuses missing files, so create an empty one first

@@ -6,12 +6,13 @@ import click
 
 from mlflow_upgrade import api, errors
 from mlflow_upgrade.cli.render import print_json
+from mlflow_upgrade.upgrade.guard import DIALECTS
 
 
 @click.command("guard")
 @click.argument("uri", required=False)
 @click.option("--role", required=True, help="Name of the role/account MLflow servers should log in as.")
-@click.option("--dialect", type=click.Choice(["postgresql", "mysql"]),
+@click.option("--dialect", type=click.Choice(DIALECTS),
               help="Render for this dialect instead of a URI's (then give --database).")
 @click.option("--database", help="Database name (default: the URI's).")
 @click.option("--schema", default="public", show_default=True, help="PostgreSQL schema holding MLflow's tables.")

@@ -13,10 +13,11 @@ import importlib
 import os
 import shutil
 import subprocess
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import sqlalchemy
 from sqlalchemy.engine import Connection, Engine
@@ -55,13 +56,82 @@ class NativeResult:
     details: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Privileges:
+    """Whether the connecting user may run migrations (CREATE, ALTER, DROP on the store), and why (not)."""
+
+    ok: bool
+    message: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
 class Dialect:
-    """Base class: SQLAlchemy-generic implementations; subclasses override what their server does better."""
+    """Base class: SQLAlchemy-generic implementations; subclasses override what their server does better.
+
+    Code outside this package asks a dialect (its attributes and methods) instead of comparing dialect names."""
 
     name: str = ""
+    label: str = ""  # as people write it in messages ("PostgreSQL")
+    aliases: tuple[str, ...] = ()  # other names users give it ("pg", "mariadb")
     # file suffix of the native backup (one file), and the method name the manifest records for it
     native_suffix: str = ".dump"
     native_method: str = "native"
+    # The database is one local file (SQLite): locks, free disk and run markers go by that file.
+    is_file_database: bool = False
+    # ALTER changes a table in place (SQLite instead rewrites a table only in Alembic's batch mode)
+    alters_in_place: bool = True
+    # Rough upgrade timings (upgrade/estimate.py): seconds per revision, and per row of a table a revision
+    # rewrites / indexes / backfills. Measured on this project's CI machine; see docs/plan.md "Estimates".
+    revision_base_seconds: float = 0.1
+    per_row_seconds: ClassVar[Mapping[str, float]] = {"rewrite": 2.5e-6, "index": 4.0e-6, "data": 5.0e-6}
+    # A failing revision is rolled back whole by the server (no restore needed to continue)
+    rolls_back_failed_revision: bool = False
+
+    def native_tool_name(self, tool: str | None) -> str:
+        """The method a manifest records for a native backup made with ``tool``."""
+        return self.native_method
+
+    # ---- planning and upgrading ------------------------------------------------------------------------
+    def revision_transaction(self, ops: Sequence[dict[str, Any]]) -> tuple[bool, str]:
+        """(one transaction?, why) for a revision doing ``ops`` on this dialect."""
+        return False, "not known for this dialect"
+
+    def failed_revision_state(self, current: str | None) -> str:
+        """What a failed revision left behind, when no backup was taken."""
+        return f"possibly half applied on top of {current}"
+
+    def migration_guard(self) -> AbstractContextManager[None]:
+        """A context the migrations run in (SQLite: transactional DDL)."""
+        return nullcontext()
+
+    def offline_url(self, ref: StoreRef) -> str:
+        """A URL naming only the dialect and driver: offline SQL needs no host, so no password can leak."""
+        assert ref.url is not None
+        return f"{ref.url.drivername}://"
+
+    # ---- guard -----------------------------------------------------------------------------------------
+    def guard_sql(self, role: str, database: str, *, schema: str, owner: str | None, host: str, secret: str,
+                  what: str, version_table: str) -> str | None:
+        """SQL creating ``role`` with DML rights only, so MLflow servers cannot migrate; None: no such SQL
+        (a SQLite file is guarded by file permissions)."""
+        return None
+
+    # ---- preflight -------------------------------------------------------------------------------------
+    def other_clients(self, conn: Connection) -> list[str] | None:
+        """"user@host" of every other session on this database (one entry a session); None: cannot tell."""
+        return None
+
+    def file_in_use(self, ref: StoreRef) -> tuple[bool, list[str]] | None:
+        """For a file database: (another process holds a lock, side files such as -wal present); else None."""
+        return None
+
+    def database_size(self, ref: StoreRef, conn: Connection) -> int:
+        """Bytes the database takes (data and indexes); 0 when unknown."""
+        return 0
+
+    def migrate_privileges(self, ref: StoreRef, conn: Connection) -> Privileges | None:
+        """Whether the connecting user may migrate the store; None where it is not checked."""
+        return None
 
     # ---- catalog helpers -------------------------------------------------------------------------------
     def list_tables(self, engine: Engine | Connection) -> list[str]:
@@ -201,6 +271,11 @@ def known_estimates(rows: Iterable[Sequence[Any]]) -> dict[str, float]:
     return {str(name): float(n) for name, n in rows if n is not None and float(n) >= 0}
 
 
+def sql_literal(text: str) -> str:
+    """A SQL string literal (quotes doubled)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def run_statement(conn: Connection, statement: str) -> Any:
     """Execute literal SQL: without parameters, so a '%' in it is not taken for a placeholder by the driver."""
     return conn.exec_driver_sql(statement, execution_options={"no_parameters": True})
@@ -236,6 +311,12 @@ def _registry() -> dict[str, Dialect]:
     return _REGISTRY
 
 
+def by_name(text: str) -> Dialect | None:
+    """The registered dialect called ``text`` (its name or an alias, any case), or None."""
+    wanted = text.strip().lower()
+    return next((d for d in _registry().values() if wanted == d.name or wanted in d.aliases), None)
+
+
 def supported() -> tuple[str, ...]:
     """The store kinds (SQLAlchemy dialect names) mlflow-upgrade supports, in a fixed order."""
     return tuple(_registry())
@@ -257,6 +338,26 @@ def get_dialect(ref: StoreRef | str) -> Dialect:
     if kind not in registry:
         raise errors.UsageError(f"backup and restore support {_spoken(supported())} stores, not {kind}")
     return registry[kind]
+
+
+def dialect_for(kind: str) -> Dialect:
+    """The registered dialect of ``kind``, or the SQLAlchemy-generic base for one mlflow-upgrade does not
+    support (MSSQL: plan and inspect still describe it)."""
+    registry = _registry()
+    if kind in registry:
+        return registry[kind]
+    generic = Dialect()
+    generic.name = kind
+    return generic
+
+
+# The dialect whose offline SQL stands in where a store's own dialect cannot render a revision offline.
+REFERENCE_DIALECT = "postgresql"
+
+
+def offline_probe(kind: str) -> StoreRef:
+    """A StoreRef naming only a dialect: enough for Alembic's offline SQL, nothing to connect to."""
+    return StoreRef(kind=kind, uri=f"{kind}://", url=sqlalchemy.engine.make_url(f"{kind}://"))
 
 
 def _spoken(names: Sequence[str]) -> str:

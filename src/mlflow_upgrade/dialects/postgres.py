@@ -24,12 +24,14 @@ from mlflow_upgrade.dialects import (
     Dialect,
     NativeCheck,
     NativeResult,
+    Privileges,
     find_tool,
     known_estimates,
     private_file,
     register,
     run_statement,
     run_tool,
+    sql_literal,
     tool_version,
 )
 from mlflow_upgrade.progress import Progress, ProgressTask
@@ -63,8 +65,81 @@ def _literal(text: str) -> str:
 @register
 class PostgresDialect(Dialect):
     name = "postgresql"
+    label = "PostgreSQL"
+    aliases = ("postgres", "pg")
     native_suffix = ".pgdump"
     native_method = "pg_dump"
+    revision_base_seconds = 0.07
+    rolls_back_failed_revision = True
+
+    # ---- planning and upgrading ------------------------------------------------------------------------
+    def revision_transaction(self, ops: Sequence[dict[str, Any]]) -> tuple[bool, str]:
+        return True, "PostgreSQL has transactional DDL: the revision commits or rolls back as a whole"
+
+    # ---- guard: least-privilege SQL for MLflow servers (upgrade/guard.py) -------------------------------
+    def guard_sql(self, role: str, database: str, *, schema: str, owner: str | None, host: str, secret: str,
+                  what: str, version_table: str) -> str:
+        q = lambda n: '"' + n.replace('"', '""') + '"'  # noqa: E731
+        r, db, s = q(role), q(database), q(schema)
+        lines = [
+            f"-- Least-privilege role for MLflow servers on the {what} database {database} (PostgreSQL).",
+            "-- Run as the owner of MLflow's tables (or a superuser). Servers log in as this role; only the owner",
+            "-- migrates (mlflow-upgrade upgrade). A newer MLflow server then fails at startup with",
+            "-- 'permission denied for schema' / 'must be owner of table' instead of migrating silently.",
+            f"CREATE ROLE {r} LOGIN PASSWORD {sql_literal(secret)};",
+            f"GRANT CONNECT ON DATABASE {db} TO {r};",
+            "-- PostgreSQL < 15 lets every role CREATE in schema public: take that away.",
+            f"REVOKE CREATE ON SCHEMA {s} FROM PUBLIC;",
+            f"REVOKE CREATE, TEMPORARY ON DATABASE {db} FROM {r};",
+            f"GRANT USAGE ON SCHEMA {s} TO {r};",
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {s} TO {r};",
+            f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA {s} TO {r};",
+            "-- The schema revision is read, never written, by servers.",
+            f"REVOKE INSERT, UPDATE, DELETE ON {s}.{q(version_table)}"
+            f" FROM {r};",
+        ]
+        owner_clause = f"FOR ROLE {q(owner)} " if owner else ""
+        lines += [
+            "-- Tables and sequences that later upgrades create (run by the owner) get the same DML rights.",
+            f"ALTER DEFAULT PRIVILEGES {owner_clause}IN SCHEMA {s} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {r};",
+            f"ALTER DEFAULT PRIVILEGES {owner_clause}IN SCHEMA {s} GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO {r};",
+        ]
+        return "\n".join(lines) + "\n"
+
+    # ---- preflight -------------------------------------------------------------------------------------
+    def other_clients(self, conn: Connection) -> list[str]:
+        rows = conn.exec_driver_sql(
+            "SELECT pid, usename, application_name, client_addr::text, state FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+        ).all()
+        return [f"{r[1]}@{r[3]}" for r in rows]
+
+    def database_size(self, ref: StoreRef, conn: Connection) -> int:
+        return int(conn.exec_driver_sql("SELECT pg_database_size(current_database())").scalar_one())
+
+    def migrate_privileges(self, ref: StoreRef, conn: Connection) -> Privileges:
+        row = conn.exec_driver_sql(
+            "SELECT current_user, has_database_privilege(current_database(), 'CREATE'), "
+            "has_schema_privilege(current_schema(), 'CREATE'), "
+            "(SELECT rolsuper FROM pg_roles WHERE rolname = current_user), current_schema()"
+        ).one()
+        user, db_create, schema_create, superuser, schema = row
+        if superuser:
+            return Privileges(True, f"{user} is a superuser")
+        problems = []
+        if not schema_create:
+            problems.append(f"no CREATE on schema {schema} (GRANT CREATE ON SCHEMA {schema} TO {user})")
+        not_owned = [r[0] for r in conn.exec_driver_sql(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+            "AND NOT pg_has_role(current_user, tableowner, 'USAGE')"
+        )]
+        if not_owned:
+            problems.append(f"{len(not_owned)} table(s) owned by another role ({', '.join(not_owned[:4])}): only "
+                            "the owner can ALTER them; run as the owner or GRANT the owning role to this user")
+        if problems:
+            return Privileges(False, f"{user} cannot migrate: " + "; ".join(problems),
+                              details={"user": user, "not_owned": not_owned, "database_create": bool(db_create)})
+        return Privileges(True, f"{user} owns the tables and may CREATE in schema {schema}")
 
     # ---- catalog -------------------------------------------------------------------------------------
     def list_tables(self, engine: Engine | Connection) -> list[str]:

@@ -65,6 +65,16 @@ class StoreRef:
     def database_name(self) -> str | None:
         return self.url.database if self.url is not None else None
 
+    @property
+    def database_file(self) -> Path | None:
+        """The database file of a SQLite store (None for a server database or a file store)."""
+        return self.path if self.kind == "sqlite" else None
+
+    @property
+    def short_name(self) -> str:
+        """A label for folder names: the SQLite file's stem, else the database name ("db" without one)."""
+        return self.database_file.stem if self.database_file is not None else (self.database_name or "db")
+
     def __str__(self) -> str:  # never leak the password through formatting
         return self.masked
 

@@ -7,10 +7,7 @@ installed MLflow ships (``mlflow.store.db.utils._get_alembic_config`` for tracki
 * one ``alembic upgrade <rev>`` per revision (MLflow's ``mlflow db upgrade`` runs every pending revision inside a
   single ``begin_transaction``), with the :class:`~alembic.script.ScriptDirectory` loaded once, so 50 revisions
   do not re-import 68 scripts 50 times;
-* transactional DDL on SQLite: pysqlite opens no transaction for DDL (each CREATE/DROP/ALTER commits at once, so a
-  failing revision leaves half its tables behind). While a migration runs, SQLite connections are switched to
-  autocommit at the driver level and SQLAlchemy emits ``BEGIN IMMEDIATE`` itself, so each revision commits or
-  rolls back as a whole, also when the process is killed (SQLite's rollback journal undoes it on next open);
+* (transactional DDL on SQLite is the SQLite dialect's ``migration_guard``, which the runner wraps around this);
 * offline SQL (``--sql`` mode) per revision for a dialect, with failures caught per revision;
 * a test-only pause hook (``MLFLOW_UPGRADE_TEST_PAUSE_AT``) for the crash tests.
 """
@@ -20,7 +17,6 @@ from __future__ import annotations
 import functools
 import io
 import os
-import sqlite3
 import sys
 import time
 from collections.abc import Iterator
@@ -32,6 +28,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from mlflow_upgrade.catalog import revisions_after
+from mlflow_upgrade.dialects import dialect_for
 from mlflow_upgrade.store.schema import (
     AUTH,
     TRACKING_VERSION_TABLE,
@@ -94,10 +91,7 @@ def pending(db: str, current: str | None) -> list[RevisionInfo]:
 
 def offline_url(ref: StoreRef) -> str:
     """A URL naming only the dialect and driver: offline mode needs no host, and then no password can leak."""
-    if ref.kind == "sqlite":
-        return "sqlite://"
-    assert ref.url is not None
-    return f"{ref.url.drivername}://"
+    return dialect_for(ref.kind).offline_url(ref)
 
 
 def offline_sql(db: str, ref: StoreRef, from_rev: str | None, to_rev: str) -> str:
@@ -119,33 +113,6 @@ def offline_sql(db: str, ref: StoreRef, from_rev: str | None, to_rev: str) -> st
 
 
 # --- online: one revision at a time -------------------------------------------------------------------------
-
-
-def _is_sqlite_dbapi(dbapi_connection: object) -> bool:
-    return isinstance(dbapi_connection, sqlite3.Connection)
-
-
-def _on_connect(dbapi_connection, connection_record) -> None:
-    if _is_sqlite_dbapi(dbapi_connection):
-        dbapi_connection.isolation_level = None  # driver-level autocommit: SQLAlchemy's BEGIN below rules
-
-
-def _on_begin(conn) -> None:
-    if conn.engine.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-@contextmanager
-def sqlite_transactional_ddl() -> Iterator[None]:
-    """While active, every SQLite connection opened in this process runs each transaction as BEGIN IMMEDIATE …
-    COMMIT/ROLLBACK, DDL included. MLflow's env.py opens its own engine, hence class-level listeners."""
-    event.listen(Engine, "connect", _on_connect)
-    event.listen(Engine, "begin", _on_begin)
-    try:
-        yield
-    finally:
-        event.remove(Engine, "begin", _on_begin)
-        event.remove(Engine, "connect", _on_connect)
 
 
 def upgrade_one(db: str, url: str, revision: str) -> None:

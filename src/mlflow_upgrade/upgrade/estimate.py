@@ -12,15 +12,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Mapping
 
-# seconds per revision, whatever the data (Alembic bookkeeping, DDL round-trips, SQLite's commit fsync)
-BASE_SECONDS = {"sqlite": 0.03, "postgresql": 0.07, "mysql": 0.12}
+from mlflow_upgrade.dialects import Dialect
+from mlflow_upgrade.store.uri import SQL_DIALECTS
 
-# seconds per row of a table the revision rewrites / indexes / backfills
-PER_ROW_SECONDS = {
-    "sqlite": {"rewrite": 2.0e-6, "index": 3.5e-6, "data": 4.0e-6},
-    "postgresql": {"rewrite": 2.5e-6, "index": 4.0e-6, "data": 5.0e-6},
-    "mysql": {"rewrite": 5.0e-6, "index": 3.1e-6, "data": 8.0e-6},
-}
+# The constants per dialect (seconds per revision, whatever the data: Alembic bookkeeping, DDL round-trips,
+# SQLite's commit fsync; seconds per row of a table the revision rewrites / indexes / backfills) are the dialects'
+# own: Dialect.revision_base_seconds and Dialect.per_row_seconds.
 
 _REWRITE_OPS = {"alter_column", "drop_column", "create_primary_key", "drop_constraint", "create_foreign_key",
                 "create_unique_constraint"}
@@ -53,7 +50,7 @@ def resolve_tables(name: str | None) -> list[str]:
     return [t for t in out if t not in ("table", "table_name")]
 
 
-def touched_tables(ops: Iterable[Mapping], dialect: str, sqlite_recreates: Iterable[str] = ()) -> dict[str, str]:
+def touched_tables(ops: Iterable[Mapping], dialect: Dialect, sqlite_recreates: Iterable[str] = ()) -> dict[str, str]:
     """table → heaviest kind of work ("rewrite", "index", "data") the ops do on its existing rows."""
     weight = {"index": 1, "rewrite": 2, "data": 3}
     touched: dict[str, str] = {}
@@ -65,19 +62,19 @@ def touched_tables(ops: Iterable[Mapping], dialect: str, sqlite_recreates: Itera
     for op in ops:
         kind = op.get("op")
         when = str(op.get("when") or "")
-        if when and not _applies(when, dialect):
+        if when and not _applies(when, dialect.name):
             continue
         tables = resolve_tables(op.get("table"))
         if kind in _INDEX_OPS:
             for t in tables:
                 mark(t, "index")
-        elif kind in _REWRITE_OPS and (dialect != "sqlite" or op.get("batch")):
+        elif kind in _REWRITE_OPS and (dialect.alters_in_place or op.get("batch")):
             for t in tables:
                 mark(t, "rewrite")
         elif kind in _DATA_OPS:
             for t in tables:
                 mark(t, "data")
-    if dialect == "sqlite":
+    if not dialect.alters_in_place:  # Alembic's batch mode recreates these tables (recorded for SQLite)
         for name in sqlite_recreates:
             for t in resolve_tables(name):
                 mark(t, "rewrite")
@@ -86,18 +83,17 @@ def touched_tables(ops: Iterable[Mapping], dialect: str, sqlite_recreates: Itera
 
 def _applies(when: str, dialect: str) -> bool:
     """Best effort on the catalog's recorded conditions (``dialect_name == 'sqlite'``, ``not (...)``)."""
-    names = {"sqlite": "sqlite", "postgresql": "postgresql", "mysql": "mysql"}
-    mentioned = [d for d in ("sqlite", "postgresql", "mysql", "mssql") if f"'{d}'" in when or f'"{d}"' in when]
+    mentioned = [d for d in SQL_DIALECTS if f"'{d}'" in when or f'"{d}"' in when]
     if not mentioned:
         return True
-    hit = names.get(dialect, dialect) in mentioned
+    hit = dialect in mentioned
     negated = when.strip().startswith("not") or "!=" in when
     return not hit if negated else hit
 
 
-def estimate_seconds(dialect: str, touched: Mapping[str, str], rows: Mapping[str, int]) -> float:
-    costs = PER_ROW_SECONDS.get(dialect, PER_ROW_SECONDS["postgresql"])
-    seconds = BASE_SECONDS.get(dialect, 0.1)
+def estimate_seconds(dialect: Dialect, touched: Mapping[str, str], rows: Mapping[str, int]) -> float:
+    costs = dialect.per_row_seconds
+    seconds = dialect.revision_base_seconds
     for table, kind in touched.items():
         seconds += rows.get(table, 0) * costs[kind]
     return seconds

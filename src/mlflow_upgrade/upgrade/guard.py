@@ -16,10 +16,12 @@ from __future__ import annotations
 import re
 
 from mlflow_upgrade import errors
+from mlflow_upgrade.dialects import Dialect, by_name, get_dialect, supported
 from mlflow_upgrade.store.schema import AUTH, TRACKING, VERSION_TABLE
 from mlflow_upgrade.store.uri import parse_store_uri
 
-DIALECTS = ("postgresql", "mysql")
+# The dialects that render guard SQL (a SQLite file is guarded by file permissions).
+DIALECTS = tuple(n for n in supported() if type(get_dialect(n)).guard_sql is not Dialect.guard_sql)
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_$-]*$")
 
 
@@ -46,18 +48,19 @@ def guard_sql(
     if database is None:
         raise errors.UsageError("give the database name (--database) or a store URI that names one")
     secret = password if password is not None else "CHANGE-ME"
-    what = "basic-auth" if auth else "tracking"
-    if dialect == "postgresql":
-        return _postgres(role, database, schema, owner, secret, what)
-    return _mysql(role, database, host, secret, what)
+    sql = get_dialect(dialect).guard_sql(
+        role, database, schema=schema, owner=owner, host=host, secret=secret,
+        what="basic-auth" if auth else "tracking", version_table=VERSION_TABLE[AUTH if auth else TRACKING],
+    )
+    assert sql is not None  # _resolve accepts only DIALECTS
+    return sql
 
 
 def _resolve(uri_or_dialect: str, database: str | None, owner: str | None) -> tuple[str, str | None, str | None]:
     text = uri_or_dialect.strip()
-    aliases = {"postgres": "postgresql", "postgresql": "postgresql", "pg": "postgresql", "mysql": "mysql",
-               "mariadb": "mysql"}
-    if text.lower() in aliases:
-        return aliases[text.lower()], database, owner
+    named = by_name(text)
+    if named is not None and named.name in DIALECTS:
+        return named.name, database, owner
     ref = parse_store_uri(text)
     if ref.kind not in DIALECTS:
         raise errors.UsageError(
@@ -71,53 +74,3 @@ def _resolve(uri_or_dialect: str, database: str | None, owner: str | None) -> tu
 def _check_ident(name: str, what: str) -> None:
     if not _IDENT.match(name):
         raise errors.UsageError(f"{what} name {name!r} must be a plain identifier (letters, digits, _)")
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _postgres(role: str, database: str, schema: str, owner: str | None, secret: str, what: str) -> str:
-    q = lambda n: '"' + n.replace('"', '""') + '"'  # noqa: E731
-    r, db, s = q(role), q(database), q(schema)
-    lines = [
-        f"-- Least-privilege role for MLflow servers on the {what} database {database} (PostgreSQL).",
-        "-- Run as the owner of MLflow's tables (or a superuser). Servers log in as this role; only the owner",
-        "-- migrates (mlflow-upgrade upgrade). A newer MLflow server then fails at startup with",
-        "-- 'permission denied for schema' / 'must be owner of table' instead of migrating silently.",
-        f"CREATE ROLE {r} LOGIN PASSWORD {_literal(secret)};",
-        f"GRANT CONNECT ON DATABASE {db} TO {r};",
-        "-- PostgreSQL < 15 lets every role CREATE in schema public: take that away.",
-        f"REVOKE CREATE ON SCHEMA {s} FROM PUBLIC;",
-        f"REVOKE CREATE, TEMPORARY ON DATABASE {db} FROM {r};",
-        f"GRANT USAGE ON SCHEMA {s} TO {r};",
-        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {s} TO {r};",
-        f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA {s} TO {r};",
-        "-- The schema revision is read, never written, by servers.",
-        f"REVOKE INSERT, UPDATE, DELETE ON {s}.{q(VERSION_TABLE[TRACKING if what == 'tracking' else AUTH])}"
-        f" FROM {r};",
-    ]
-    owner_clause = f"FOR ROLE {q(owner)} " if owner else ""
-    lines += [
-        "-- Tables and sequences that later upgrades create (run by the owner) get the same DML rights.",
-        f"ALTER DEFAULT PRIVILEGES {owner_clause}IN SCHEMA {s} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {r};",
-        f"ALTER DEFAULT PRIVILEGES {owner_clause}IN SCHEMA {s} GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO {r};",
-    ]
-    return "\n".join(lines) + "\n"
-
-
-def _mysql(role: str, database: str, host: str, secret: str, what: str) -> str:
-    account = f"{_literal(role)}@{_literal(host)}"
-    db = "`" + database.replace("`", "``") + "`"
-    lines = [
-        f"-- Least-privilege account for MLflow servers on the {what} database {database} (MySQL/MariaDB).",
-        "-- Run as an admin. Servers log in as this account; only the owner migrates (mlflow-upgrade upgrade).",
-        "-- No CREATE, ALTER, DROP, INDEX or REFERENCES: a newer MLflow server fails at startup with",
-        "-- 'CREATE command denied' / 'ALTER command denied' before changing anything, instead of migrating.",
-        f"CREATE USER IF NOT EXISTS {account} IDENTIFIED BY {_literal(secret)};",
-        f"REVOKE ALL PRIVILEGES, GRANT OPTION FROM {account};",
-        "-- Database-level DML rights also cover tables that later upgrades create.",
-        f"GRANT SELECT, INSERT, UPDATE, DELETE ON {db}.* TO {account};",
-        "FLUSH PRIVILEGES;",
-    ]
-    return "\n".join(lines) + "\n"

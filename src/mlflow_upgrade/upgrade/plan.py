@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy
 
 from mlflow_upgrade.catalog import load_catalog
+from mlflow_upgrade.dialects import dialect_for, get_dialect
 from mlflow_upgrade.store.schema import ALL_VERSION_TABLES, AUTH, TRACKING, VERSION_TABLE, read_version_rows
 from mlflow_upgrade.store.uri import (
     MIGRATE_FILESTORE_HINT,
@@ -124,28 +125,6 @@ def release_range(db: str, revision: str | None) -> str | None:
     return load_catalog().release_range(db, revision) if revision else None
 
 
-# --- transactions per dialect -------------------------------------------------------------------------------
-
-
-def transaction_facts(dialect: str, ops: list[dict[str, Any]]) -> tuple[bool, str]:
-    if dialect == "postgresql":
-        return True, "PostgreSQL has transactional DDL: the revision commits or rolls back as a whole"
-    if dialect == "sqlite":
-        return True, (
-            "one transaction (mlflow-upgrade wraps each revision in BEGIN IMMEDIATE…COMMIT; plain pysqlite "
-            "would commit each DDL statement at once)"
-        )
-    if dialect == "mysql":
-        ddl = [o for o in ops if o.get("op") not in ("execute", "bind.execute", "session.query", "bind.scalars")]
-        if len(ddl) <= 1:
-            return False, "MySQL/MariaDB commits each DDL statement at once; a single statement here"
-        return False, (
-            f"MySQL/MariaDB commits each of its {len(ddl)} DDL statements at once: a failure part way leaves "
-            "it half applied (mlflow-upgrade then restores the backup)"
-        )
-    return False, "not known for this dialect"
-
-
 # --- the plan -----------------------------------------------------------------------------------------------
 
 
@@ -193,7 +172,7 @@ def plan_database(ref: StoreRef, db: str, *, with_sql: bool = True) -> Plan:
     for i, info in enumerate(pending, start=1):
         result.revisions.append(_planned(ref, db, i, info, parent, rows, with_sql=with_sql))
         parent = info.revision
-    if with_sql and ref.kind == "sqlite" and any(r.sql is None for r in result.revisions):
+    if with_sql and ref.database_file is not None and any(r.sql is None for r in result.revisions):
         _rehearse_sqlite(ref, db, result)
     if db == AUTH and report.version_table != VERSION_TABLE[AUTH] and report.revision:
         result.notes.append(
@@ -220,8 +199,9 @@ def _planned(ref: StoreRef, db: str, index: int, info: alembic_driver.RevisionIn
              rows: dict[str, int], *, with_sql: bool) -> PlannedRevision:
     facts = revision_facts(db, info.revision)
     ops = list(facts.get("ops") or [])
-    transactional, note = transaction_facts(ref.kind, ops)
-    touched = estimate.touched_tables(ops, ref.kind, facts.get("sqlite_recreates") or ())
+    dialect = dialect_for(ref.kind)
+    transactional, note = dialect.revision_transaction(ops)
+    touched = estimate.touched_tables(ops, dialect, facts.get("sqlite_recreates") or ())
     planned = PlannedRevision(
         index=index,
         revision=info.revision,
@@ -235,7 +215,7 @@ def _planned(ref: StoreRef, db: str, index: int, info: alembic_driver.RevisionIn
         rolling_safe=facts.get("rolling_safe"),
         rolling_note=facts.get("rolling_note"),
         tables_touched=touched,
-        estimate_seconds=estimate.estimate_seconds(ref.kind, touched, rows),
+        estimate_seconds=estimate.estimate_seconds(dialect, touched, rows),
     )
     if with_sql:
         planned.sql, planned.sql_error = render_sql(ref, db, parent, info.revision, planned.data_migration)
@@ -330,7 +310,7 @@ def _run_rehearsal(db: str, scratch: Path, result: Plan) -> None:
             engine.dispose()
     event.listen(Engine, "before_cursor_execute", capture)
     try:
-        with alembic_driver.sqlite_transactional_ddl():
+        with get_dialect("sqlite").migration_guard():  # the rehearsal runs on a SQLite scratch copy
             for planned in result.revisions:
                 captured.clear()
                 try:

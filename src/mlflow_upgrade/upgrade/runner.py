@@ -23,7 +23,6 @@ import json
 import os
 import socket
 import time
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ import sqlalchemy
 from sqlalchemy.engine import Engine
 
 from mlflow_upgrade import errors
+from mlflow_upgrade.dialects import get_dialect
 from mlflow_upgrade.progress import QUIET, Progress
 from mlflow_upgrade.store.schema import AUTH, TRACKING
 from mlflow_upgrade.store.uri import (
@@ -159,8 +159,9 @@ def marker_path(ref: StoreRef, db: str) -> Path:
     """Where the run marker of ``ref`` lives: next to a SQLite file (so it travels with it), else in the state
     directory ($MLFLOW_UPGRADE_STATE_DIR, default ~/.local/state/mlflow-upgrade), named by a hash of the masked
     URI."""
-    if ref.kind == "sqlite" and ref.path is not None:
-        return ref.path.with_name(ref.path.name + (MARKER_SUFFIX if db == TRACKING else f".auth{MARKER_SUFFIX}"))
+    if ref.database_file is not None:
+        file = ref.database_file
+        return file.with_name(file.name + (MARKER_SUFFIX if db == TRACKING else f".auth{MARKER_SUFFIX}"))
     base = Path(os.environ.get("MLFLOW_UPGRADE_STATE_DIR") or Path.home() / ".local" / "state" / "mlflow-upgrade")
     key = hashlib.sha256(f"{db} {ref.masked}".encode()).hexdigest()[:20]
     return base / f"{key}{MARKER_SUFFIX}"
@@ -254,8 +255,7 @@ def _take_backup(ref: StoreRef, db: str, opts: Options, result: DatabaseUpgrade)
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     dest = None
     if opts.backup_dir:
-        label = ref.path.stem if ref.kind == "sqlite" and ref.path else (ref.database_name or "db")
-        dest = Path(opts.backup_dir).expanduser() / f"{label}-{db}-{stamp}"
+        dest = Path(opts.backup_dir).expanduser() / f"{ref.short_name}-{db}-{stamp}"
     manifest = backup(ref.uri, dest, progress=opts.progress)
     result.backup = str(manifest.directory)
     return str(manifest.directory)
@@ -329,10 +329,9 @@ def run_revisions(ref: StoreRef, db: str, pending: list[alembic_driver.RevisionI
     """Apply ``pending`` one revision at a time, with a progress line per revision."""
     total = total or len(pending)
     url = ref.url.render_as_string(hide_password=False) if ref.url is not None else ref.uri
-    if ref.kind == "sqlite" and ref.path is not None:
-        url = f"sqlite:///{ref.path}"
-    guard = alembic_driver.sqlite_transactional_ddl() if ref.kind == "sqlite" else nullcontext()
-    with guard, opts.progress.task("migrating", total=total, completed=offset) as task:
+    if ref.database_file is not None:
+        url = f"sqlite:///{ref.database_file}"
+    with get_dialect(ref).migration_guard(), opts.progress.task("migrating", total=total, completed=offset) as task:
         for i, info in enumerate(pending, start=offset + 1):
             task.update(description=f"[{i}/{total}] {info.revision} {info.message[:48]}")
             alembic_driver.pause_point(info.revision)
@@ -355,14 +354,15 @@ def _handle_failure(ref: StoreRef, db: str, engine: Engine, marker_file: Path, m
     head = f"revision {step.index} {step.revision} ({step.message}) failed: {cause}"
     backup_path = marker.get("backup")
     result.status = "failed"
-    if ref.kind == "postgresql":
+    dialect = get_dialect(ref)
+    if dialect.rolls_back_failed_revision:
         current = alembic_driver.current_revision(engine, db)
         _journal_finish(engine, marker.get("journal_id"), "failed")
         marker["status"] = "failed"
         write_marker(marker_file, marker)
         where = f"; backup of the original at {backup_path}" if backup_path else ""
-        result.message = (f"{head}. PostgreSQL rolled that revision back: the store is intact at {current}; fix the "
-                          f"cause and run `upgrade` again to continue{where}")
+        result.message = (f"{head}. {dialect.label} rolled that revision back: the store is intact at {current}; fix "
+                          f"the cause and run `upgrade` again to continue{where}")
         raise errors.OperationFailed(result.message)
     if backup_path:
         marker["phase"] = "restoring"  # a kill during the restore makes the next run restore again
@@ -376,8 +376,7 @@ def _handle_failure(ref: StoreRef, db: str, engine: Engine, marker_file: Path, m
     current = alembic_driver.current_revision(engine, db)
     marker["status"] = "failed"
     write_marker(marker_file, marker)
-    state = ("rolled back: the store is intact at " + str(current) if ref.kind == "sqlite" else
-             f"possibly half applied on top of {current} (MySQL/MariaDB commits DDL at once)")
+    state = dialect.failed_revision_state(current)
     result.message = f"{head}. No backup was taken (--no-backup); that revision was {state}"
     raise errors.OperationFailed(result.message)
 

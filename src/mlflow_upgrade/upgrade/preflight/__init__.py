@@ -1,100 +1,84 @@
 """Preflight: read-only checks that must pass before ``upgrade`` touches a store (also ``plan --check``).
 
-Each check yields (name, ok|warn|fail, one line with the fix). A failed check refuses the upgrade with exit code 7
-(:class:`errors.PreflightFailed`) unless the check has an override flag and the caller set it
-(``--allow-connections``); a database newer than the installed MLflow refuses with exit code 5.
+Each check is one module here, declared with :func:`~.base.register` (name, override flag, exit code, docs
+line); it yields (name, ok|warn|fail, one line with the fix). A failed check refuses the upgrade with its exit
+code (7, :class:`errors.PreflightFailed`; 5, :class:`errors.StoreTooNew`, for a database newer than the
+installed MLflow) unless the check has an override flag and the caller set it (``--allow-connections``).
+Dialect-specific SQL lives in the dialects (``mlflow_upgrade.dialects``): a check asks ``ctx.dialect``.
 
-Dialect-specific SQL lives here, keyed by dialect, so the backup helpers' dialect modules stay untouched.
+Adding a check: a module with a ``@register``-ed function, imported below in the order checks run.
 """
 
 from __future__ import annotations
 
-import os
-import re
-import shutil
-import sqlite3
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import sqlalchemy
 from sqlalchemy.engine import Connection, Engine
 
 from mlflow_upgrade import errors
-from mlflow_upgrade.backup import DEFAULT_PARENT
-from mlflow_upgrade.catalog import load_catalog
 from mlflow_upgrade.store.schema import (
-    ALL_VERSION_TABLES,
     AUTH,
     STATUS_EMPTY,
     STATUS_NOT_MLFLOW,
     TRACKING,
-    TRACKING_VERSION_TABLE,
     VERSION_TABLE,
+    SchemaState,
     read_state,
 )
 from mlflow_upgrade.store.uri import (
     MIGRATE_FILESTORE_HINT,
     StoreRef,
     connected,
-    mask_uri,
     parse_store_uri,
     require_database,
 )
 from mlflow_upgrade.upgrade import alembic_driver
+from mlflow_upgrade.upgrade.preflight import (
+    connections,
+    disk_space,
+    half_applied,
+    interrupted_run,
+    mlflow_version,
+    privileges,
+    version_table,
+)
+from mlflow_upgrade.upgrade.preflight.base import (
+    FAIL,
+    OK,
+    REGISTERED,
+    WARN,
+    Check,
+    CheckSpec,
+    Context,
+    PreflightReport,
+    run_check,
+)
+from mlflow_upgrade.upgrade.preflight.disk_space import BACKUP_SIZE_FACTOR, default_backup_dir
+from mlflow_upgrade.upgrade.preflight.half_applied import find_half_applied, next_revision_objects
 
-OK, WARN, FAIL = "ok", "warn", "fail"
-OVERRIDES = {"connections": "--allow-connections"}
-BACKUP_SIZE_FACTOR = 1.2  # logical dumps run a little larger than the live data; leave a margin
+__all__ = [
+    "BACKUP_SIZE_FACTOR",
+    "CHECKS",
+    "FAIL",
+    "OK",
+    "OVERRIDES",
+    "WARN",
+    "Check",
+    "PreflightReport",
+    "default_backup_dir",
+    "find_half_applied",
+    "markdown_table",
+    "next_revision_objects",
+    "preflight",
+]
 
-
-@dataclass
-class Check:
-    name: str
-    status: str
-    message: str
-    override: str | None = None  # the flag that lets `upgrade` proceed despite a failure
-    details: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "status": self.status, "message": mask_uri(self.message),
-                "override": self.override, "details": self.details}
-
-
-@dataclass
-class PreflightReport:
-    store: str  # masked
-    db: str
-    dialect: str
-    revision: str | None
-    checks: list[Check] = field(default_factory=list)
-    half_applied: dict[str, Any] | None = None  # the next revision's objects found already present
-
-    @property
-    def ok(self) -> bool:
-        return not self.failures
-
-    @property
-    def failures(self) -> list[Check]:
-        return [c for c in self.checks if c.status == FAIL]
-
-    def check(self, name: str) -> Check | None:
-        return next((c for c in self.checks if c.name == name), None)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"store": self.store, "db": self.db, "dialect": self.dialect, "revision": self.revision,
-                "ok": self.ok, "checks": [c.to_dict() for c in self.checks], "half_applied": self.half_applied}
-
-    def raise_for_failures(self, *, allow: frozenset[str] = frozenset(), skip: frozenset[str] = frozenset()) -> None:
-        """Refuse (exit 5 for a too-new DB, else 7) on the first failure not overridden by ``allow``."""
-        for c in self.failures:
-            if c.name in skip or (c.override and c.name in allow):
-                continue
-            hint = f" (or pass {c.override})" if c.override else ""
-            if c.name == "mlflow_version":
-                raise errors.StoreTooNew(f"{self.store}: {c.message}")
-            raise errors.PreflightFailed(f"preflight '{c.name}' failed for {self.store}: {c.message}{hint}")
+# The checks' modules in the order the checks run (importing a module registers its check).
+RUN_ORDER = (version_table, mlflow_version, connections, privileges, disk_space, half_applied, interrupted_run)
+CHECKS: tuple[CheckSpec, ...] = tuple(
+    spec for module in RUN_ORDER for spec in REGISTERED.values() if spec.module == module.__name__
+)
+# check name -> the flag that overrides its failure
+OVERRIDES = {spec.name: spec.override for spec in CHECKS if spec.override}
 
 
 def preflight(
@@ -114,7 +98,7 @@ def preflight(
                            allow_connections=allow_connections)
 
 
-def _run_checks(ref: StoreRef, engine: Engine, db: str, *, backup_dir, no_backup: bool,
+def _run_checks(ref: StoreRef, engine: Engine, db: str, *, backup_dir: str | Path | None, no_backup: bool,
                 allow_connections: bool) -> PreflightReport:
     with engine.connect() as conn:
         state = read_state(conn, db)
@@ -128,32 +112,17 @@ def _run_checks(ref: StoreRef, engine: Engine, db: str, *, backup_dir, no_backup
             )
         current = _current_revision(conn, db, state)
         report = PreflightReport(store=ref.masked, db=db, dialect=ref.kind, revision=current)
-        report.checks.append(check_version_table(state, db))
-        report.checks.append(check_mlflow_version(db, current, state))
-        report.checks.append(_guarded("connections", lambda: check_connections(ref, conn, allow_connections)))
-        report.checks.append(_guarded("privileges", lambda: check_privileges(ref, conn)))
-        report.checks.append(_guarded("disk_space", lambda: check_disk_space(ref, conn, backup_dir, no_backup)))
-        half = _guarded("half_applied", lambda: check_half_applied(ref, conn, db, current, report))
-        report.checks.append(half)
-        report.checks.append(_guarded("interrupted_run", lambda: check_journal(conn, current)))
+        ctx = Context(ref=ref, conn=conn, db=db, state=state, current=current, report=report,
+                      backup_dir=backup_dir, no_backup=no_backup, allow_connections=allow_connections)
+        for spec in CHECKS:
+            report.checks.append(run_check(spec, ctx))
         conn.rollback()
     return report
 
 
-def _guarded(name: str, fn: Callable[[], Check]) -> Check:
-    """A check that cannot run (permissions to read a catalog view, an odd server) warns instead of crashing."""
-    try:
-        return fn()
-    except errors.MlflowUpgradeError:
-        raise
-    except Exception as exc:
-        text = mask_uri(str(exc)).strip().splitlines()[0][:200] if str(exc) else type(exc).__name__
-        return Check(name, WARN, f"could not run this check ({text}); check it by hand")
-
-
-def _current_revision(conn: Connection, db: str, state) -> str | None:
+def _current_revision(conn: Connection, db: str, state: SchemaState) -> str | None:
     if db == AUTH and state.version_table != VERSION_TABLE[AUTH]:
-        from mlflow.server.auth.db.utils import INITIAL_REVISION
+        from mlflow.server.auth.db.utils import INITIAL_REVISION  # lazy: importing MLflow takes seconds
 
         known = {r.revision for r in alembic_driver.chain(AUTH)}
         if state.revision in known:
@@ -162,363 +131,11 @@ def _current_revision(conn: Connection, db: str, state) -> str | None:
     return state.revision
 
 
-# --- alembic_version shared with another application ---------------------------------------------------------
-
-
-def check_version_table(state, db: str) -> Check:
-    table = state.version_table or VERSION_TABLE[db]
-    known = {r.revision for r in alembic_driver.chain(db)}
-    rows = [r for r in [state.revision, *state.extra_version_rows] if r]
-    foreign_rows = [r for r in rows if r not in known and not _looks_like_mlflow_rev(r)]
-    if db == AUTH and state.version_table == TRACKING_VERSION_TABLE and foreign_rows:
-        return Check("version_table", OK, f"legacy auth DB: alembic_version holds {', '.join(rows)} "
-                     "(MLflow stamps alembic_version_auth)")
-    if foreign_rows or (state.foreign_apps and not rows):
-        owner = ", ".join(state.foreign_apps) or "another application"
-        return Check(
-            "version_table", FAIL,
-            f"{table} holds {', '.join(repr(r) for r in rows) or 'no MLflow revision'}, which is not MLflow's: "
-            f"{owner} shares this database and its Alembic version table with MLflow; migrating would corrupt "
-            f"one of them. Move MLflow (or {owner}) to its own database, then upgrade",
-            details={"rows": rows, "foreign_apps": state.foreign_apps},
-        )
-    if len(rows) > 1:
-        return Check("version_table", FAIL,
-                     f"{table} holds {len(rows)} rows ({', '.join(rows)}): MLflow's history is linear, so another "
-                     "application or a manual stamp added one; remove the stray row after checking which is MLflow's",
-                     details={"rows": rows})
-    extra = f"; {len(state.foreign_tables)} other application tables present" if state.foreign_tables else ""
-    return Check("version_table", OK, f"{table} holds MLflow's revision {rows[0] if rows else '(none)'}{extra}")
-
-
-def _looks_like_mlflow_rev(rev: str) -> bool:
-    return bool(re.fullmatch(r"[0-9a-f]{12,13}", rev))
-
-
-# --- newer than the installed MLflow ------------------------------------------------------------------------
-
-
-def check_mlflow_version(db: str, current: str | None, state) -> Check:
-    from importlib.metadata import version
-
-    installed = version("mlflow")
-    ids = [r.revision for r in alembic_driver.chain(db)]
-    if current is None or current in ids:
-        n = len(alembic_driver.pending(db, current))
-        return Check("mlflow_version", OK, f"installed MLflow {installed} knows revision {current}; "
-                     f"{n} revision(s) pending")
-    if not _looks_like_mlflow_rev(current):
-        return Check("mlflow_version", OK, "not an MLflow revision (see version_table)")
-    shipping = load_catalog().releases_shipping(db, current)
-    need = shipping[0] if shipping else "a newer release"
-    return Check("mlflow_version", FAIL,
-                 f"revision {current} was written by MLflow {need} or later, newer than the installed MLflow "
-                 f"{installed}: run `pip install 'mlflow>={need}'` (mlflow-upgrade never downgrades)",
-                 details={"needed": need})
-
-
-# --- other open connections ---------------------------------------------------------------------------------
-
-
-def check_connections(ref: StoreRef, conn: Connection, allow: bool) -> Check:
-    if ref.kind == "sqlite":
-        return _sqlite_connections(ref, allow)
-    if ref.kind == "postgresql":
-        rows = conn.exec_driver_sql(
-            "SELECT pid, usename, application_name, client_addr::text, state FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
-        ).all()
-    elif ref.kind == "mysql":
-        rows = conn.exec_driver_sql(
-            "SELECT ID, USER, HOST, COMMAND, STATE FROM information_schema.PROCESSLIST "
-            "WHERE DB = DATABASE() AND ID <> CONNECTION_ID()"
-        ).all()
-    else:
-        return Check("connections", WARN, f"cannot list connections on {ref.kind}: stop every MLflow server first")
-    if not rows:
-        return Check("connections", OK, "no other connection to this database")
-    who = sorted({f"{r[1]}@{r[3] if ref.kind == 'postgresql' else r[2]}" for r in rows})
-    text = (f"{len(rows)} other connection(s) to this database ({', '.join(who[:5])}): stop the MLflow servers "
-            "and clients using it")
-    details = {"count": len(rows), "clients": who}
-    if allow:
-        return Check("connections", WARN, text + " (allowed by --allow-connections)",
-                     override=OVERRIDES["connections"], details=details)
-    return Check("connections", FAIL, text, override=OVERRIDES["connections"], details=details)
-
-
-def _sqlite_connections(ref: StoreRef, allow: bool) -> Check:
-    assert ref.path is not None
-    extras = [p.name for p in (ref.path.with_name(ref.path.name + s) for s in ("-wal", "-journal")) if p.exists()]
-    locked = False
-    try:
-        # A write lock, taken and given back at once: fails while another process writes or holds a lock.
-        raw = sqlite3.connect(str(ref.path), timeout=0.5, isolation_level=None)
-        try:
-            raw.execute("BEGIN IMMEDIATE")
-            raw.execute("ROLLBACK")
-        finally:
-            raw.close()
-    except sqlite3.OperationalError as exc:
-        locked = "locked" in str(exc) or "busy" in str(exc)
-        if not locked:
-            raise
-    if not locked and not extras:
-        return Check("connections", OK, "no other process holds a lock on the SQLite file")
-    if locked:
-        text = f"another process holds a lock on {ref.path}: stop the MLflow servers and clients using it"
-    else:
-        text = (f"{', '.join(extras)} next to {ref.path.name}: a process may have it open (WAL) or crashed mid-"
-                "write; stop every MLflow process using it")
-    status = WARN if (allow or not locked) else FAIL
-    if allow and locked:
-        text += " (allowed by --allow-connections)"
-    return Check("connections", status, text, override=OVERRIDES["connections"], details={"files": extras})
-
-
-# --- disk space for the backup ------------------------------------------------------------------------------
-
-
-def database_size(ref: StoreRef, conn: Connection) -> int:
-    if ref.kind == "sqlite":
-        assert ref.path is not None
-        wal = ref.path.with_name(ref.path.name + "-wal")
-        return ref.path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
-    if ref.kind == "postgresql":
-        return int(conn.exec_driver_sql("SELECT pg_database_size(current_database())").scalar_one())
-    if ref.kind == "mysql":
-        return int(conn.exec_driver_sql(
-            "SELECT COALESCE(SUM(data_length + index_length), 0) FROM information_schema.TABLES "
-            "WHERE table_schema = DATABASE()"
-        ).scalar_one())
-    return 0
-
-
-def _existing_parent(path: Path) -> Path:
-    path = path.expanduser().resolve()
-    while not path.exists() and path != path.parent:
-        path = path.parent
-    return path
-
-
-def default_backup_dir() -> Path:
-    return Path(DEFAULT_PARENT)
-
-
-def check_disk_space(ref: StoreRef, conn: Connection, backup_dir, no_backup: bool) -> Check:
-    size = database_size(ref, conn)
-    need_backup = 0 if no_backup else int(size * BACKUP_SIZE_FACTOR)
-    where = _existing_parent(Path(backup_dir) if backup_dir else default_backup_dir())
-    free = shutil.disk_usage(where).free
-    problems = []
-    if need_backup and free < need_backup:
-        problems.append(f"the backup needs ~{_mb(need_backup)} but {where} has {_mb(free)} free: free space or "
-                        "pass --backup-dir on a larger disk")
-    if ref.kind == "sqlite":
-        # Batch mode copies a table while it rebuilds it; the largest table can need its own size again.
-        assert ref.path is not None
-        db_free = shutil.disk_usage(ref.path.parent).free
-        same_disk = os.stat(ref.path.parent).st_dev == os.stat(where).st_dev
-        need_here = size + (need_backup if same_disk else 0)
-        if db_free < need_here:
-            problems.append(f"{ref.path.parent} has {_mb(db_free)} free; rebuilding tables (and the backup) needs "
-                            f"~{_mb(need_here)}")
-    details = {"database_bytes": size, "backup_bytes_needed": need_backup, "free_bytes": free,
-               "backup_dir": str(where)}
-    if problems:
-        return Check("disk_space", FAIL, "; ".join(problems), details=details)
-    if no_backup:
-        return Check("disk_space", OK, f"no backup requested (database ~{_mb(size)})", details=details)
-    return Check("disk_space", OK, f"backup needs ~{_mb(need_backup)}, {_mb(free)} free at {where}", details=details)
-
-
-def _mb(n: int) -> str:
-    return f"{n / 1e6:.1f} MB" if n < 1e9 else f"{n / 1e9:.2f} GB"
-
-
-# --- privileges ---------------------------------------------------------------------------------------------
-
-
-def check_privileges(ref: StoreRef, conn: Connection) -> Check:
-    return {"sqlite": _sqlite_privileges, "postgresql": _pg_privileges, "mysql": _mysql_privileges}.get(
-        ref.kind, lambda r, c: Check("privileges", WARN, f"privileges are not checked on {r.kind}")
-    )(ref, conn)
-
-
-def _sqlite_privileges(ref: StoreRef, conn: Connection) -> Check:
-    assert ref.path is not None
-    bad = [str(p) for p in (ref.path, ref.path.parent) if not os.access(p, os.W_OK)]
-    if bad:
-        return Check("privileges", FAIL, f"not writable by this user: {', '.join(bad)} (SQLite needs the file and "
-                     "its directory writable for its journal): fix the permissions or run as the file's owner")
-    return Check("privileges", OK, "the database file and its directory are writable")
-
-
-def _pg_privileges(ref: StoreRef, conn: Connection) -> Check:
-    row = conn.exec_driver_sql(
-        "SELECT current_user, has_database_privilege(current_database(), 'CREATE'), "
-        "has_schema_privilege(current_schema(), 'CREATE'), "
-        "(SELECT rolsuper FROM pg_roles WHERE rolname = current_user), current_schema()"
-    ).one()
-    user, db_create, schema_create, superuser, schema = row
-    if superuser:
-        return Check("privileges", OK, f"{user} is a superuser")
-    problems = []
-    if not schema_create:
-        problems.append(f"no CREATE on schema {schema} (GRANT CREATE ON SCHEMA {schema} TO {user})")
-    not_owned = [r[0] for r in conn.exec_driver_sql(
-        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
-        "AND NOT pg_has_role(current_user, tableowner, 'USAGE')"
-    )]
-    if not_owned:
-        problems.append(f"{len(not_owned)} table(s) owned by another role ({', '.join(not_owned[:4])}): only the "
-                        "owner can ALTER them; run as the owner or GRANT the owning role to this user")
-    if problems:
-        return Check("privileges", FAIL, f"{user} cannot migrate: " + "; ".join(problems),
-                     details={"user": user, "not_owned": not_owned, "database_create": bool(db_create)})
-    return Check("privileges", OK, f"{user} owns the tables and may CREATE in schema {schema}")
-
-
-_MYSQL_NEEDED = ("SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "ALTER", "INDEX", "REFERENCES")
-
-
-def _mysql_privileges(ref: StoreRef, conn: Connection) -> Check:
-    grants = [str(r[0]) for r in conn.exec_driver_sql("SHOW GRANTS")]
-    database = conn.exec_driver_sql("SELECT DATABASE()").scalar_one()
-    have: set[str] = set()
-    for grant in grants:
-        m = re.match(r"GRANT (.+?) ON (\S+) TO", grant, re.IGNORECASE)
-        if not m or not _mysql_scope_matches(m.group(2), database):
-            continue
-        privs = {p.strip().upper() for p in m.group(1).split(",")}
-        if "ALL PRIVILEGES" in privs or "ALL" in privs:
-            have.update(_MYSQL_NEEDED)
-        have.update(p.split("(")[0].strip() for p in privs)
-    missing = [p for p in _MYSQL_NEEDED if p not in have]
-    if missing:
-        return Check("privileges", FAIL,
-                     f"the connecting user lacks {', '.join(missing)} on `{database}`: GRANT {', '.join(missing)} ON "
-                     f"`{database}`.* TO the user (or run the upgrade as the schema owner)",
-                     details={"missing": missing, "grants": grants})
-    return Check("privileges", OK, f"the connecting user may create, alter and drop in `{database}`")
-
-
-def _mysql_scope_matches(scope: str, database: str) -> bool:
-    scope = scope.replace("`", "")
-    if scope == "*.*":
-        return True
-    db_part = scope.split(".", 1)[0].replace("\\_", "_")
-    if db_part == database:
-        return True
-    pattern = "^" + re.escape(db_part).replace("%", ".*").replace("_", ".") + "$"
-    return bool(re.match(pattern, database))
-
-
-# --- half-applied revision ----------------------------------------------------------------------------------
-
-_CREATE_TABLE = re.compile(r"CREATE TABLE\s+(?:IF NOT EXISTS\s+)?[`\"]?(\w+)", re.IGNORECASE)
-_ADD_COLUMN = re.compile(r"ALTER TABLE\s+[`\"]?(\w+)[`\"]?\s+ADD(?:\s+COLUMN)?\s+[`\"]?(\w+)", re.IGNORECASE)
-
-
-def next_revision_objects(ref: StoreRef, db: str, current: str | None) -> tuple[str | None, set[str], set[tuple[str, str]]]:
-    """Tables and (table, column)s the next pending revision creates: from its offline SQL for this dialect,
-    else PostgreSQL's, else the catalog's recorded ops."""
-    pending = alembic_driver.pending(db, current)
-    if not pending:
-        return None, set(), set()
-    nxt = pending[0]
-    sql = None
-    for kind in (ref.kind, "postgresql"):
-        probe = ref if kind == ref.kind else StoreRef(kind="postgresql", uri="postgresql://",
-                                                      url=sqlalchemy.engine.make_url("postgresql://"))
-        try:
-            sql = alembic_driver.offline_sql(db, probe, current, nxt.revision)
-            break
-        except Exception:
-            continue
-    if sql is not None:
-        tables = set(_CREATE_TABLE.findall(sql)) - set(ALL_VERSION_TABLES)
-        tables = {t for t in tables if not t.startswith("_alembic_tmp")}
-        columns = {(t, c) for t, c in _ADD_COLUMN.findall(sql) if c.upper() not in ("CONSTRAINT", "INDEX",
-                                                                                      "PRIMARY", "UNIQUE",
-                                                                                      "FOREIGN", "KEY")}
-        return nxt.revision, tables, columns
-    from mlflow_upgrade.upgrade.estimate import resolve_tables
-
-    tables, columns = set(), set()
-    facts = load_catalog().revision(db, nxt.revision)
-    for op in facts.ops if facts is not None else ():
-        names = resolve_tables(op.get("table"))
-        if op.get("op") == "create_table":
-            tables.update(names)
-        elif op.get("op") == "add_column" and op.get("column"):
-            columns.update((t, str(op["column"])) for t in names)
-    return nxt.revision, tables, columns
-
-
-def find_half_applied(ref: StoreRef, conn: Connection, db: str, current: str | None) -> dict[str, Any] | None:
-    revision, tables, columns = next_revision_objects(ref, db, current)
-    if revision is None:
-        return None
-    insp = sqlalchemy.inspect(conn)
-    present = set(insp.get_table_names())
-    found_tables = sorted(tables & present)
-    found_columns = []
-    for table, column in sorted(columns):
-        if table in present and table not in tables and column in {c["name"] for c in insp.get_columns(table)}:
-            found_columns.append(f"{table}.{column}")
-    if not found_tables and not found_columns:
-        return None
-    return {"revision": revision, "tables": found_tables, "columns": found_columns,
-            "expected_tables": sorted(tables), "expected_columns": sorted(f"{t}.{c}" for t, c in columns)}
-
-
-def check_half_applied(ref: StoreRef, conn: Connection, db: str, current: str | None,
-                       report: PreflightReport) -> Check:
-    found = find_half_applied(ref, conn, db, current)
-    if found is None:
-        return Check("half_applied", OK, "the next revision's tables and columns do not exist yet")
-    report.half_applied = found
-    what = ", ".join(found["tables"] + found["columns"])
-    return Check(
-        "half_applied", FAIL,
-        f"revision {found['revision']} is half applied: {what} already exist(s) while the version table says "
-        f"{current} (an earlier run failed part way; MySQL/MariaDB commits DDL at once): restore the backup taken "
-        "before that run (`mlflow-upgrade restore DIR --force`), or drop those objects after checking they hold no "
-        "data, then upgrade again",
-        details=found,
-    )
-
-
-# --- an interrupted earlier run (journal) -------------------------------------------------------------------
-
-
-def check_journal(conn: Connection, current: str | None) -> Check:
-    try:
-        from mlflow_upgrade.store import journal
-    except ImportError:
-        return Check("interrupted_run", OK, "no upgrade journal support installed")
-    entry = journal.last_entry(conn)
-    if entry is None:
-        return Check("interrupted_run", OK, "no earlier mlflow-upgrade run recorded")
-    status = _get(entry, "status")
-    if status == "running":
-        return Check("interrupted_run", WARN,
-                     f"an earlier upgrade ({_get(entry, 'from_revision')} → {_get(entry, 'to_revision')}) did not "
-                     "finish: `upgrade` resumes it (or restores its backup first)", details=_entry_dict(entry))
-    outside = journal.detect_outside_migration(conn, current)
-    if outside:
-        return Check("interrupted_run", WARN, outside, details=_entry_dict(entry))
-    return Check("interrupted_run", OK, f"last mlflow-upgrade run: {status}", details=_entry_dict(entry))
-
-
-def _get(entry: Any, key: str) -> Any:
-    return entry.get(key) if isinstance(entry, dict) else getattr(entry, key, None)
-
-
-def _entry_dict(entry: Any) -> dict[str, Any]:
-    if isinstance(entry, dict):
-        return {k: str(v) for k, v in entry.items()}
-    if hasattr(entry, "to_dict"):
-        return entry.to_dict()
-    return {"entry": str(entry)}
+def markdown_table() -> str:
+    """docs/upgrade.md's table of preflight checks (tests/upgrade/preflight/test_registry.py keeps it so)."""
+    rows = ["| check | how | override | exit code on failure |", "|---|---|---|---|"]
+    for spec in CHECKS:
+        override = f"`{spec.override}`" if spec.override else "—"
+        code = str(spec.exit_code) if spec.exit_code is not None else "warning only"
+        rows.append(f"| `{spec.name}` | {spec.how} | {override} | {code} |")
+    return "\n".join(rows) + "\n"
