@@ -19,13 +19,6 @@ ALLOWED = {
     # Per-dialect SQL of the fingerprint (casts, hashes, parallel reads): to move into the dialects once the
     # split of upgrade/verify/fingerprint.py has landed.
     "upgrade/verify/fingerprint.py": 16,
-    # migrate-filestore's bulk writers (COPY / multi-row INSERT / SQLite staging) and index deferral.
-    "filestore/__init__.py": 2,
-    "filestore/encode.py": 6,
-    "filestore/indexes.py": 6,
-    "filestore/loader.py": 5,
-    "filestore/schema.py": 3,
-    "filestore/writers.py": 1,
 }
 
 

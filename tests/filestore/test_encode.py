@@ -57,7 +57,7 @@ def test_encoded_points_read_back_exactly(dialect: str, tmp_path, request: pytes
     try:
         _create_metrics(engine)
         writer = BulkWriter(engine)
-        assert writer.metric_format == {"sqlite": "flat", "postgresql": "pgcopy", "mysql": "mysql"}[dialect]
+        assert writer.metric_format == {"sqlite": "flat", "postgresql": "pgcopy", "mysql": "values"}[dialect]
         series = _series()
         writer.add_encoded("metrics", encode.encode(writer.metric_format, RUN, series),
                            sum(len(s.values) for s in series))
@@ -77,7 +77,7 @@ def test_encoded_points_read_back_exactly(dialect: str, tmp_path, request: pytes
 
 
 def test_mysql_floats_are_double_literals_with_17_digits() -> None:
-    text = encode.encode("mysql", RUN, [Series("k", [0.1], [1], [2], None)]).decode()
+    text = encode.encode("values", RUN, [Series("k", [0.1], [1], [2], None)]).decode()
     assert text == f"('k',1.0000000000000001e-01,1,2,0,'{RUN}')"
     assert float("1.0000000000000001e-01") == 0.1
 

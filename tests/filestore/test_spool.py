@@ -35,9 +35,9 @@ def test_spooled_run_holds_what_memory_would(fmt: str, tmp_path: Path, monkeypat
     assert isinstance(spooled, encode.Spooled)
     assert stat.S_IMODE(Path(spooled.path).stat().st_mode) == 0o600
     pieces = list(spooled.chunks(size=4096))
-    if fmt == "mysql":
+    if fmt == "values":
         assert max(len(p) for p in pieces) < 300 * 120  # one slice per piece, never a whole run
-    assert (b"," if fmt == "mysql" else b"").join(pieces) == in_memory
+    assert (b"," if fmt == "values" else b"").join(pieces) == in_memory
     spooled.remove()
     assert not list(tmp_path.iterdir())
 

@@ -86,6 +86,9 @@ class Dialect:
     per_row_seconds: ClassVar[Mapping[str, float]] = {"rewrite": 2.5e-6, "index": 4.0e-6, "data": 5.0e-6}
     # A failing revision is rolled back whole by the server (no restore needed to continue)
     rolls_back_failed_revision: bool = False
+    # Preflight SQL: (user, client host) of every other session on this database; the database's size in bytes
+    other_sessions_sql: str | None = None
+    database_size_sql: str | None = None
 
     def native_tool_name(self, tool: str | None) -> str:
         """The method a manifest records for a native backup made with ``tool``."""
@@ -109,6 +112,42 @@ class Dialect:
         assert ref.url is not None
         return f"{ref.url.drivername}://"
 
+    # ---- bulk load (migrate-filestore) -----------------------------------------------------------------
+    # INTEGER columns hold 64-bit values whatever their declared type (SQLite)
+    integers_are_64_bit: bool = False
+    # declared VARCHAR lengths are enforced (a longer value is refused or truncated); SQLite stores it whole
+    enforces_lengths: bool = True
+
+    def metric_format(self, driver: str) -> str:
+        """How migrate-filestore's readers encode metric points for this dialect and driver (filestore/encode.py):
+        "rows" (tuples), "flat" (one flat list), "pgcopy" (COPY text), "values" (MySQL VALUES text)."""
+        return "rows"
+
+    def bulk_session_start(self, cur: Any) -> None:
+        """Session settings on the raw DBAPI connection before a bulk load."""
+
+    def bulk_session_end(self, cur: Any) -> None:
+        """Undo what only the load needed (after its last commit)."""
+
+    def bulk_insert(self, cur: Any, driver: str, table: str, cols: Sequence[str], rows: list[tuple]) -> None:
+        """Insert ``rows`` (values in ``cols`` order) into ``table`` the fastest safe way on the raw cursor."""
+        raise NotImplementedError
+
+    def deferrable_indexes(self, conn: Connection, tables: Sequence[str]) -> list[tuple[str, str]]:
+        """(name, CREATE statement) of the secondary indexes of ``tables`` a bulk load may drop and rebuild."""
+        return []
+
+    def deferrable_constraints(self, conn: Connection, table: str) -> list[tuple[str, str]]:
+        """(name, ALTER TABLE … ADD CONSTRAINT statement) of ``table``'s primary and foreign keys a bulk load may
+        drop and re-create, primary key first; [] where they are kept."""
+        return []
+
+    def before_index_build(self, conn: Connection) -> None:
+        """Session settings for rebuilding indexes in the open transaction."""
+
+    def after_explicit_ids(self, conn: Connection, table: str, column: str) -> None:
+        """Rows were inserted with explicit ids: make the next generated id follow them."""
+
     # ---- guard -----------------------------------------------------------------------------------------
     def guard_sql(self, role: str, database: str, *, schema: str, owner: str | None, host: str, secret: str,
                   what: str, version_table: str) -> str | None:
@@ -119,7 +158,9 @@ class Dialect:
     # ---- preflight -------------------------------------------------------------------------------------
     def other_clients(self, conn: Connection) -> list[str] | None:
         """"user@host" of every other session on this database (one entry a session); None: cannot tell."""
-        return None
+        if self.other_sessions_sql is None:
+            return None
+        return [f"{user}@{host}" for user, host in conn.exec_driver_sql(self.other_sessions_sql).all()]
 
     def file_in_use(self, ref: StoreRef) -> tuple[bool, list[str]] | None:
         """For a file database: (another process holds a lock, side files such as -wal present); else None."""
@@ -127,7 +168,9 @@ class Dialect:
 
     def database_size(self, ref: StoreRef, conn: Connection) -> int:
         """Bytes the database takes (data and indexes); 0 when unknown."""
-        return 0
+        if self.database_size_sql is None:
+            return 0
+        return int(conn.exec_driver_sql(self.database_size_sql).scalar_one())
 
     def migrate_privileges(self, ref: StoreRef, conn: Connection) -> Privileges | None:
         """Whether the connecting user may migrate the store; None where it is not checked."""

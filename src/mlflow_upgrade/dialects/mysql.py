@@ -67,6 +67,13 @@ class MySQLDialect(Dialect):
     native_method = "mariadb-dump"
     revision_base_seconds = 0.12
     per_row_seconds: ClassVar[Mapping[str, float]] = {"rewrite": 5.0e-6, "index": 3.1e-6, "data": 8.0e-6}
+    other_sessions_sql = (
+        "SELECT USER, HOST FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND ID <> CONNECTION_ID()"
+    )
+    database_size_sql = (
+        "SELECT COALESCE(SUM(data_length + index_length), 0) FROM information_schema.TABLES "
+        "WHERE table_schema = DATABASE()"
+    )
 
     def native_tool_name(self, tool: str | None) -> str:
         return Path(tool).name if tool else self.native_method  # mariadb-dump or mysqldump
@@ -102,20 +109,21 @@ class MySQLDialect(Dialect):
         ]
         return "\n".join(lines) + "\n"
 
+    # ---- bulk load (migrate-filestore) -----------------------------------------------------------------
+    def metric_format(self, driver: str) -> str:
+        return "values" if driver == "pymysql" else "rows"
+
+    def bulk_session_start(self, cur: Any) -> None:
+        # Experiment 0 (Default) must keep id 0 in an AUTO_INCREMENT column, as MLflow itself does.
+        cur.execute("SET SESSION sql_mode = CONCAT(@@SESSION.sql_mode, ',NO_AUTO_VALUE_ON_ZERO')")
+        cur.execute("SET SESSION unique_checks = 1, foreign_key_checks = 1")
+
+    def bulk_insert(self, cur: Any, driver: str, table: str, cols: Sequence[str], rows: list[tuple]) -> None:
+        quoted = ", ".join(f"`{c}`" for c in cols)
+        marks = ", ".join(["%s"] * len(cols))
+        cur.executemany(f"INSERT INTO `{table}` ({quoted}) VALUES ({marks})", rows)
+
     # ---- preflight -------------------------------------------------------------------------------------
-    def other_clients(self, conn: Connection) -> list[str]:
-        rows = conn.exec_driver_sql(
-            "SELECT ID, USER, HOST, COMMAND, STATE FROM information_schema.PROCESSLIST "
-            "WHERE DB = DATABASE() AND ID <> CONNECTION_ID()"
-        ).all()
-        return [f"{r[1]}@{r[2]}" for r in rows]
-
-    def database_size(self, ref: StoreRef, conn: Connection) -> int:
-        return int(conn.exec_driver_sql(
-            "SELECT COALESCE(SUM(data_length + index_length), 0) FROM information_schema.TABLES "
-            "WHERE table_schema = DATABASE()"
-        ).scalar_one())
-
     def migrate_privileges(self, ref: StoreRef, conn: Connection) -> Privileges:
         grants = [str(r[0]) for r in conn.exec_driver_sql("SHOW GRANTS")]
         database = conn.exec_driver_sql("SELECT DATABASE()").scalar_one()

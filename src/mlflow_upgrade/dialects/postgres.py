@@ -71,6 +71,11 @@ class PostgresDialect(Dialect):
     native_method = "pg_dump"
     revision_base_seconds = 0.07
     rolls_back_failed_revision = True
+    other_sessions_sql = (
+        "SELECT usename, client_addr::text FROM pg_stat_activity "
+        "WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+    )
+    database_size_sql = "SELECT pg_database_size(current_database())"
 
     # ---- planning and upgrading ------------------------------------------------------------------------
     def revision_transaction(self, ops: Sequence[dict[str, Any]]) -> tuple[bool, str]:
@@ -106,17 +111,47 @@ class PostgresDialect(Dialect):
         ]
         return "\n".join(lines) + "\n"
 
-    # ---- preflight -------------------------------------------------------------------------------------
-    def other_clients(self, conn: Connection) -> list[str]:
+    # ---- bulk load (migrate-filestore) -----------------------------------------------------------------
+    def metric_format(self, driver: str) -> str:
+        return "pgcopy" if driver == "psycopg" else "rows"
+
+    def bulk_insert(self, cur: Any, driver: str, table: str, cols: Sequence[str], rows: list[tuple]) -> None:
+        quoted = ", ".join(f'"{c}"' for c in cols)
+        if driver == "psycopg":
+            with cur.copy(f'COPY "{table}" ({quoted}) FROM STDIN') as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            from psycopg2.extras import execute_values  # the optional driver: only when it is the one in use
+
+            execute_values(cur, f'INSERT INTO "{table}" ({quoted}) VALUES %s', rows, page_size=1000)
+
+    def deferrable_indexes(self, conn: Connection, tables: Sequence[str]) -> list[tuple[str, str]]:
         rows = conn.exec_driver_sql(
-            "SELECT pid, usename, application_name, client_addr::text, state FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
-        ).all()
-        return [f"{r[1]}@{r[3]}" for r in rows]
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+            f"AND tablename IN ({', '.join(_literal(t) for t in tables)}) "
+            "AND indexname NOT IN (SELECT conname FROM pg_constraint) ORDER BY indexname"
+        )
+        return [(r[0], r[1]) for r in rows]
 
-    def database_size(self, ref: StoreRef, conn: Connection) -> int:
-        return int(conn.exec_driver_sql("SELECT pg_database_size(current_database())").scalar_one())
+    def deferrable_constraints(self, conn: Connection, table: str) -> list[tuple[str, str]]:
+        rows = conn.exec_driver_sql(
+            "SELECT conname, pg_get_constraintdef(oid), contype FROM pg_constraint "
+            f"WHERE conrelid = {_literal(table)}::regclass AND contype IN ('p', 'f') ORDER BY contype DESC, conname"
+        )
+        return [(name, f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}') for name, definition, _ in rows]
 
+    def before_index_build(self, conn: Connection) -> None:
+        conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")  # index builds sort in memory
+
+    def after_explicit_ids(self, conn: Connection, table: str, column: str) -> None:
+        # A SERIAL sequence does not see explicit ids: move it past them, or the next insert collides.
+        conn.exec_driver_sql(
+            f"SELECT setval(pg_get_serial_sequence({_literal(table)}, {_literal(column)}), "
+            f"GREATEST((SELECT COALESCE(MAX({column}), 0) FROM {table}), 1))"
+        )
+
+    # ---- preflight -------------------------------------------------------------------------------------
     def migrate_privileges(self, ref: StoreRef, conn: Connection) -> Privileges:
         row = conn.exec_driver_sql(
             "SELECT current_user, has_database_privilege(current_database(), 'CREATE'), "

@@ -154,10 +154,11 @@ def _driver_errors() -> tuple[type[BaseException], ...]:
 # -- destination --------------------------------------------------------------------------------------------
 def _prepare_destination(ref: StoreRef, root: Path, report: MigrationReport, *, incremental: bool) -> sa.Engine:
     t0 = time.monotonic()
-    if ref.kind == "sqlite" and ref.path is not None and (not ref.path.exists() or ref.path.stat().st_size == 0):
-        if ref.path.exists():
-            ref.path.unlink()  # an empty file (e.g. touched) holds nothing to lose
-        dbschema.create_sqlite_file(ref.path)
+    file = ref.database_file
+    if file is not None and (not file.exists() or file.stat().st_size == 0):
+        if file.exists():
+            file.unlink()  # an empty file (e.g. touched) holds nothing to lose
+        dbschema.create_sqlite_file(file)
     engine = open_engine(ref, read_only=False)
     try:
         if checkpoint.exists(engine):
@@ -486,13 +487,8 @@ class _Migration:
     def _finish_sequences(self) -> None:
         """PostgreSQL's SERIAL sequence does not see explicit ids: move it past them, or the next
         ``create_experiment`` collides. (MySQL's AUTO_INCREMENT and SQLite follow explicit ids themselves.)"""
-        if self.engine.dialect.name != "postgresql":
-            return
         with self.engine.begin() as conn:
-            conn.execute(sa.text(
-                "SELECT setval(pg_get_serial_sequence('experiments', 'experiment_id'), "
-                "GREATEST((SELECT COALESCE(MAX(experiment_id), 0) FROM experiments), 1))"
-            ))
+            self.writer.dialect.after_explicit_ids(conn, "experiments", "experiment_id")
 
 
 def _add_run(rec: reader.RunRec, src_id: str, folder: str, staged: bool, w: BulkWriter) -> int:

@@ -9,12 +9,12 @@ cores, so they do it, one metric (:class:`~.reader.Series`) at a time with C-lev
 * ``pgcopy`` (PostgreSQL, psycopg 3): ``COPY ... FROM STDIN`` text-format lines. Floats are written with
   ``repr`` (the shortest string that reads back to the same double), which PostgreSQL's ``float8in`` reads
   back exactly.
-* ``mysql`` (MariaDB/MySQL): the ``(...), (...)`` part of a multi-row ``INSERT``, strings escaped with
+* ``values`` (MariaDB/MySQL): the ``(...), (...)`` part of a multi-row ``INSERT``, strings escaped with
   PyMySQL's escape table, floats in exponent form with 17 significant digits (``.16e``): an
   approximate-value (DOUBLE) literal, and 17 digits always read back to the same double.
 * ``rows``: (key, value, timestamp, step, is_nan, run_uuid) tuples (other drivers).
 
-For ``pgcopy`` and ``mysql`` a run's points are encoded metric by metric as the reader parses them
+For ``pgcopy`` and ``values`` a run's points are encoded metric by metric as the reader parses them
 (:class:`RunPoints`), in pieces of at most ``SLICE_POINTS`` points; past ``SPILL_BYTES`` a run's pieces go to
 a private temporary file (:class:`Spooled`) that the writer streams. So a run of millions of points costs
 neither the reader nor the writer its whole size in memory, and no MariaDB statement outgrows the server's
@@ -35,22 +35,12 @@ from mlflow_upgrade.filestore.reader import Series
 WIDTH = 6  # columns of a metrics row
 SLICE_POINTS = 20_000  # points per encoded piece: ~1.5 MB of MariaDB VALUES text
 SPILL_BYTES = 4 << 20  # a run's encoded points beyond this size go to a temporary file
-STREAMED = ("pgcopy", "mysql")  # the formats RunPoints collects
+STREAMED = ("pgcopy", "values")  # the formats RunPoints collects (the dialects choose one: metric_format)
 
 _PG_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 # PyMySQL's escape_string table (pymysql.converters._escape_table), without importing the driver here.
 _MYSQL_ESCAPES = str.maketrans({"\0": "\\0", "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\032": "\\Z", '"': '\\"',
                                 "'": "\\'"})
-
-
-def metric_format(dialect: str, driver: str) -> str:
-    if dialect == "sqlite":
-        return "flat"
-    if dialect == "postgresql" and driver == "psycopg":
-        return "pgcopy"
-    if dialect == "mysql" and driver == "pymysql":
-        return "mysql"
-    return "rows"
 
 
 def encode(fmt: str, run_uuid: str, metrics: list[Series]) -> Any:
@@ -103,16 +93,16 @@ def _mysql_values(run_uuid: str, s: Series) -> str:
 
 class Spooled(NamedTuple):
     """A run's encoded points in a temporary file (owner-only): ``pgcopy`` lines as COPY takes them, or one
-    ``mysql`` piece per line (the escaped VALUES text holds no raw newline). The writer removes it once the
+    ``values`` piece per line (the escaped VALUES text holds no raw newline). The writer removes it once the
     transaction holding the run is committed (a rolled-back transaction is written again from it)."""
 
     path: str
     fmt: str
 
     def chunks(self, size: int = 1 << 20) -> Iterator[bytes]:
-        """``pgcopy``: the file in blocks; ``mysql``: one piece at a time."""
+        """``pgcopy``: the file in blocks; ``values``: one piece at a time."""
         with open(self.path, "rb") as fh:
-            if self.fmt == "mysql":
+            if self.fmt == "values":
                 for line in fh:
                     yield line.rstrip(b"\n")
             else:
@@ -124,7 +114,7 @@ class Spooled(NamedTuple):
 
 
 class RunPoints:
-    """One run's metric points encoded (``pgcopy`` or ``mysql``) as each metric is parsed: in memory up to
+    """One run's metric points encoded (``pgcopy`` or ``values``) as each metric is parsed: in memory up to
     ``SPILL_BYTES``, then in a :class:`Spooled` file. :meth:`finish` gives what the writer takes."""
 
     def __init__(self, fmt: str) -> None:
@@ -151,7 +141,7 @@ class RunPoints:
         if self.file is not None:
             self.file.close()
             return Spooled(self.path, self.fmt)
-        return (b"," if self.fmt == "mysql" else b"").join(self.pieces)
+        return (b"," if self.fmt == "values" else b"").join(self.pieces)
 
     def discard(self) -> None:
         if self.file is not None:
@@ -167,7 +157,7 @@ class RunPoints:
 
     def _write(self, piece: bytes) -> None:
         self.file.write(piece)
-        if self.fmt == "mysql":
+        if self.fmt == "values":
             self.file.write(b"\n")
 
 

@@ -33,6 +33,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from mlflow_upgrade import errors
+from mlflow_upgrade.dialects import Dialect, get_dialect
 from mlflow_upgrade.filestore import staging
 from mlflow_upgrade.filestore.checkpoint import state_table
 
@@ -42,29 +43,21 @@ STAGE_KEY = "staged_tables"
 CONSTRAINT_KEY = "deferred_constraints"
 
 
+# The run tables whose secondary indexes a new migration rebuilds at the end; metrics' keys are deferred too.
+_RUN_TABLES = ("metrics", "latest_metrics", "params", "tags")
+
+
+def _dialect(conn: sa.Connection) -> Dialect:
+    return get_dialect(conn.dialect.name)
+
+
 def _secondary(conn: sa.Connection) -> list[tuple[str, str]]:
-    dialect = conn.dialect.name
-    if dialect == "sqlite":
-        query = ("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-                 "AND tbl_name IN ('metrics', 'latest_metrics', 'params', 'tags') ORDER BY name")
-    elif dialect == "postgresql":
-        query = ("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
-                 "AND tablename IN ('metrics', 'latest_metrics', 'params', 'tags') "
-                 "AND indexname NOT IN (SELECT conname FROM pg_constraint) ORDER BY indexname")
-    else:
-        return []
-    return [(r[0], r[1]) for r in conn.execute(sa.text(query))]
+    return _dialect(conn).deferrable_indexes(conn, _RUN_TABLES)
 
 
 def _pg_constraints(conn: sa.Connection) -> list[tuple[str, str]]:
     """metrics' primary key and foreign keys: (name, ALTER TABLE statement that re-creates it), PK first."""
-    if conn.dialect.name != "postgresql":
-        return []
-    rows = conn.execute(sa.text(
-        "SELECT conname, pg_get_constraintdef(oid), contype FROM pg_constraint "
-        "WHERE conrelid = 'metrics'::regclass AND contype IN ('p', 'f') ORDER BY contype DESC, conname"
-    ))
-    return [(name, f'ALTER TABLE metrics ADD CONSTRAINT "{name}" {definition}') for name, definition, _ in rows]
+    return _dialect(conn).deferrable_constraints(conn, "metrics")
 
 
 def _state(conn: sa.Connection, key: str) -> str | None:
@@ -90,7 +83,7 @@ def defer(engine: sa.Engine) -> int:
                 conn.execute(sa.text(f'ALTER TABLE metrics DROP CONSTRAINT "{name}"'))
             for name, _ in found:
                 conn.execute(sa.text(f'DROP INDEX "{name}"'))
-        if conn.dialect.name == "sqlite":
+        if _dialect(conn).is_file_database:  # SQLite: the readers stage metric points in files (staging.py)
             staging.create_record_table(conn)
             _set_state(conn, STAGE_KEY, staging.prefix_for(Path(engine.url.database).resolve()))
     return len(found)
@@ -106,7 +99,7 @@ def restore(engine: sa.Engine, on_step: Callable[[str], None] | None = None) -> 
     """Copy staged metric points into ``metrics`` and re-create what :func:`defer` dropped (what is still
     missing), in one transaction; returns how many staged points were copied."""
     step = on_step or (lambda what: None)
-    if engine.dialect.name == "sqlite":
+    if get_dialect(engine.dialect.name).is_file_database:
         return _restore_sqlite(engine, step)
     with engine.begin() as conn:
         return _restore(conn, step)
@@ -121,8 +114,7 @@ def _restore(conn: sa.Connection, step: Callable[[str], None]) -> int:
         moved = staging.merge(conn.connection.dbapi_connection, prefix)
         _log.debug("staged metric points copied into metrics: %d in %.2f s", moved, time.monotonic() - t0)
     _set_state(conn, STAGE_KEY, None)
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")  # index builds sort in memory
+    _dialect(conn).before_index_build(conn)
     # constraints first: the primary key before the foreign key, before the secondary indexes
     _recreate(conn, CONSTRAINT_KEY, "constraint", {name for name, _ in _pg_constraints(conn)}, step)
     _recreate(conn, STATE_KEY, "index", {name for name, _ in _secondary(conn)}, step)

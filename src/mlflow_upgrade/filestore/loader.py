@@ -19,6 +19,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from mlflow_upgrade.dialects import get_dialect
+from mlflow_upgrade.dialects.sqlite import insert_flat
 from mlflow_upgrade.filestore import encode
 from mlflow_upgrade.filestore.checkpoint import DONE, STAGED_RUNS
 
@@ -36,9 +38,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     STAGED_RUNS: ("tag", "rows"),
     DONE: ("kind", "src_key", "parent", "dest_key"),
 }
-
-# Bound variables per SQLite statement: under the 999 of SQLite builds older than 3.32.
-_SQLITE_VARIABLES = 900
 
 ENCODED = ("<encoded>",)  # the columns key of buffers holding encoded pieces
 _MYSQL_STATEMENT_BYTES = 4 << 20
@@ -58,11 +57,11 @@ class BulkWriter:
 
     def __init__(self, engine: sa.Engine, *, flush_rows: int = 20_000) -> None:
         self.engine = engine
-        self.dialect = engine.dialect.name
+        self.dialect = get_dialect(engine.dialect.name)
         self.driver = engine.dialect.driver
         self.raw = engine.raw_connection()
         self.flush_rows = flush_rows
-        self.metric_format = encode.metric_format(self.dialect, self.driver)
+        self.metric_format = self.dialect.metric_format(self.driver)
         # (table, columns) -> rows; (table, ENCODED) -> pieces encoded by the readers (see encode.py)
         self.buffers: dict[tuple[str, tuple[str, ...]], list[Any]] = {}
         self.buffered = 0
@@ -73,16 +72,7 @@ class BulkWriter:
 
     def _setup_session(self) -> None:
         cur = self.raw.cursor()
-        if self.dialect == "sqlite":
-            self.raw.commit()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute("PRAGMA cache_size=-65536")
-            cur.execute("PRAGMA foreign_keys=OFF")
-        elif self.dialect == "mysql":
-            # Experiment 0 (Default) must keep id 0 in an AUTO_INCREMENT column, as MLflow itself does.
-            cur.execute("SET SESSION sql_mode = CONCAT(@@SESSION.sql_mode, ',NO_AUTO_VALUE_ON_ZERO')")
-            cur.execute("SET SESSION unique_checks = 1, foreign_key_checks = 1")
+        self.dialect.bulk_session_start(cur)
         cur.close()
         self.raw.commit()
 
@@ -160,31 +150,15 @@ class BulkWriter:
         self._remove_spooled()
         try:
             self.raw.rollback()
-            if self.dialect == "sqlite":
-                cur = self.raw.cursor()
-                cur.execute("PRAGMA journal_mode=DELETE")  # leave the database as MLflow would create it
-                cur.close()
+            cur = self.raw.cursor()
+            self.dialect.bulk_session_end(cur)
+            cur.close()
         finally:
             self.raw.close()
 
     # -- per dialect ---------------------------------------------------------------------------------------
     def _write(self, cur: Any, table: str, cols: tuple[str, ...], rows: list[tuple]) -> None:
-        if self.dialect == "postgresql":
-            quoted = ", ".join(f'"{c}"' for c in cols)
-            if self.driver == "psycopg":
-                with cur.copy(f'COPY "{table}" ({quoted}) FROM STDIN') as copy:
-                    for row in rows:
-                        copy.write_row(row)
-            else:
-                from psycopg2.extras import execute_values
-
-                execute_values(cur, f'INSERT INTO "{table}" ({quoted}) VALUES %s', rows, page_size=1000)
-        elif self.dialect == "mysql":
-            quoted = ", ".join(f"`{c}`" for c in cols)
-            marks = ", ".join(["%s"] * len(cols))
-            cur.executemany(f"INSERT INTO `{table}` ({quoted}) VALUES ({marks})", rows)
-        else:
-            insert_flat(cur, f'"{table}"', cols, list(itertools.chain.from_iterable(rows)))
+        self.dialect.bulk_insert(cur, self.driver, table, cols, rows)
 
     def _write_encoded(self, cur: Any, table: str, pieces: list[Any]) -> None:
         cols = COLUMNS[table]
@@ -195,7 +169,7 @@ class BulkWriter:
             with cur.copy(f'COPY "{table}" ({quoted}) FROM STDIN') as copy:
                 for piece in _unspooled(pieces):
                     copy.write(piece)
-        else:  # mysql: multi-row INSERTs of ~4 MB (pieces ≤ ~5.5 MB: under the default max_allowed_packet, 16 MB)
+        else:  # values: MySQL multi-row INSERTs of ~4 MB (pieces ≤ ~5.5 MB: under the default max_allowed_packet, 16 MB)
             head = f"INSERT INTO `{table}` ({', '.join(f'`{c}`' for c in cols)}) VALUES ".encode()
             batch: list[bytes] = []
             size = 0
@@ -232,19 +206,3 @@ def _unspooled(pieces: list[Any]) -> Iterator[bytes]:
             yield from piece.chunks()
         else:
             yield piece
-
-
-def insert_flat(cur: Any, table: str, cols: tuple[str, ...], flat: list[Any]) -> None:
-    """SQLite: rows given as one flat list of values, in multi-row ``INSERT ... VALUES (...), (...)``
-    statements of 150 rows (one statement step per 150 rows instead of per row: about 30 % less CPU than a
-    one-row ``executemany`` on the 2 M-row benchmark); ``cur``: a cursor or connection, ``table`` quoted."""
-    quoted = ", ".join(f'"{c}"' for c in cols)
-    sql = f"INSERT INTO {table} ({quoted}) VALUES "
-    one = f"({', '.join(['?'] * len(cols))})"
-    per = max(1, _SQLITE_VARIABLES // len(cols))
-    width = per * len(cols)
-    full = len(flat) // width * width
-    if full:
-        cur.executemany(sql + ", ".join([one] * per), [flat[i:i + width] for i in range(0, full, width)])
-    if full < len(flat):
-        cur.execute(sql + ", ".join([one] * ((len(flat) - full) // len(cols))), flat[full:])

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from mlflow_upgrade import errors
 from mlflow_upgrade.catalog import installed_head
+from mlflow_upgrade.dialects import get_dialect
 from mlflow_upgrade.store.schema import TRACKING, TRACKING_VERSION_TABLE, read_version_rows
 from mlflow_upgrade.store.uri import mask_uri
 
@@ -140,8 +141,8 @@ def has_mlflow_data(engine: sa.Engine) -> dict[str, int]:
 
 def experiment_id_bits(engine: sa.Engine) -> int:
     """64 when experiments.experiment_id holds 18-digit file-store ids (SQLite, BIGINT), else 32."""
-    if engine.dialect.name == "sqlite":
-        return 64  # SQLite INTEGER is a 64-bit signed integer
+    if get_dialect(engine.dialect.name).integers_are_64_bit:
+        return 64
     for col in sa.inspect(engine).get_columns("experiments"):
         if col["name"] == "experiment_id":
             return 64 if isinstance(col["type"], sa.BigInteger) else 32
@@ -156,7 +157,7 @@ def value_limits(engine: sa.Engine) -> dict[str, int]:
     """{"params.value": 8000, ...}: the declared lengths of the columns that hold the user's keys and values,
     where the database enforces them (PostgreSQL refuses a longer value, MySQL refuses or truncates it;
     SQLite stores it whole: {})."""
-    if engine.dialect.name == "sqlite":
+    if not get_dialect(engine.dialect.name).enforces_lengths:
         return {}
     return _declared_lengths(engine)
 
@@ -164,7 +165,7 @@ def value_limits(engine: sa.Engine) -> dict[str, int]:
 def declared_limits(dialect: str) -> dict[str, int]:
     """``value_limits`` of a destination with the installed MLflow's schema, before it exists (--strict reads
     the cached SQLite template: the models declare the same lengths on every dialect)."""
-    if dialect == "sqlite":
+    if not get_dialect(dialect).enforces_lengths:
         return {}
     template = sqlite_template()
     if template is None:

@@ -33,8 +33,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from mlflow_upgrade import errors
+from mlflow_upgrade.dialects.sqlite import insert_flat
 from mlflow_upgrade.filestore.checkpoint import STAGED_RUNS
-from mlflow_upgrade.filestore.loader import COLUMNS, insert_flat
+from mlflow_upgrade.filestore.loader import COLUMNS
 
 _TABLE = "points"
 _COLUMNS = COLUMNS["metrics"]  # the order encode.flat writes the values in

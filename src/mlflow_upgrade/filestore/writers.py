@@ -20,6 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from mlflow_upgrade.dialects import get_dialect
 from mlflow_upgrade.filestore.loader import BulkWriter
 from mlflow_upgrade.filestore.pipeline import env_int
 
@@ -39,7 +40,7 @@ class _Sync:
 
 def parallel_writers_wanted(dialect: str) -> int:
     """How many connections write runs in parallel: 0 = the caller's writer (SQLite has one writer)."""
-    if dialect == "sqlite":
+    if get_dialect(dialect).is_file_database:
         return 0
     return env_int("MLFLOW_UPGRADE_FS_WRITERS", max(1, min(2, os.cpu_count() or 1)))
 
