@@ -460,7 +460,7 @@ def test_tool_failure_shows_its_first_error_line_masked(dialect: str, tmp_path: 
     secret = "Sup3r-secret-pw"
     if dialect == "postgresql":
         ref = parse_store_uri(f"postgresql://nobody:{secret}@127.0.0.1:5432/no_such_db_{uuid.uuid4().hex[:6]}")
-        tool = postgres.DIALECT._pick("pg_dump", 0).tool
+        tool = get_dialect("postgresql")._pick("pg_dump", 0).tool
         with pytest.raises(errors.OperationFailed) as info:
             run_tool([tool, "--format=custom", f"--file={tmp_path / 'x'}"], postgres._libpq_env(ref),
                      secrets=[secret])
