@@ -45,7 +45,7 @@ def _experiments(uri: str) -> dict[str, int]:
 def test_inspect_and_migrate_filestore_agree_on_a_tricky_store(tmp_path: Path, sqlite_uri: str) -> None:
     root = _tricky_store(tmp_path / "src")
     summary = summarize_file_store(parse_store_uri(str(root)))
-    report = migrate_filestore(root, sqlite_uri, progress=False)
+    report = migrate_filestore(root, sqlite_uri)
     migrated = _experiments(sqlite_uri)
     # The default experiment 0 is created by MLflow's schema and reused: both count it once.
     assert summary.experiments_active == migrated["active"]
