@@ -1,4 +1,4 @@
-"""``inspect`` and ``migrate-filestore`` read a file store by one layout (filestore/layout.py): on a store with
+"""``inspect`` and ``migrate-filestore`` read a file store by one layout (store/filestore_layout.py): on a store with
 every awkward case they count the same experiments and runs."""
 
 from __future__ import annotations
@@ -8,8 +8,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from mlflow_upgrade.filestore import layout, migrate_filestore
+from mlflow_upgrade.filestore import migrate_filestore
 from mlflow_upgrade.inspect.filestore import summarize_file_store
+from mlflow_upgrade.store import filestore_layout as layout
 from mlflow_upgrade.store.uri import parse_store_uri
 from tests.support.fixture_stores import copy_filestore_fixture, manifest
 

@@ -28,7 +28,6 @@ from mlflow_upgrade.filestore import (
     encode,
     extras,
     indexes,
-    layout,
     pipeline,
     reader,
     staging,
@@ -38,6 +37,7 @@ from mlflow_upgrade.filestore import schema as dbschema
 from mlflow_upgrade.filestore.loader import BulkWriter
 from mlflow_upgrade.filestore.problems import ProblemLog
 from mlflow_upgrade.progress import QUIET, Progress, ProgressTask
+from mlflow_upgrade.store import filestore_layout as layout
 from mlflow_upgrade.store.schema import TRACKING, read_revision
 from mlflow_upgrade.store.uri import StoreRef, open_engine, parse_store_uri
 

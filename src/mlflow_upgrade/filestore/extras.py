@@ -12,15 +12,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from mlflow_upgrade.filestore.layout import subdirs
 from mlflow_upgrade.filestore.problems import ProblemLog
-from mlflow_upgrade.filestore.reader import (
-    LOGGED_MODEL_STATUS,
-    bad_field,
-    list_entries,
-    read_kv_dir,
-    read_yaml,
-)
+from mlflow_upgrade.filestore.reader import LOGGED_MODEL_STATUS, bad_field, read_kv_dir, read_yaml
+from mlflow_upgrade.store.filestore_layout import list_entries, subdirs
 
 Unit = list[tuple[str, dict[str, Any]]]
 UnitReader = Callable[[Path, ProblemLog], "tuple[str, Unit] | None"]

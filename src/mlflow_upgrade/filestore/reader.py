@@ -27,8 +27,8 @@ from typing import Any, NamedTuple
 import yaml
 
 from mlflow_upgrade import errors
-from mlflow_upgrade.filestore.layout import link_target, list_entries
 from mlflow_upgrade.filestore.problems import ProblemLog
+from mlflow_upgrade.store.filestore_layout import link_target, list_entries
 
 try:  # the C loader is ~10x faster; fall back when PyYAML was built without libyaml
     _Loader = yaml.CSafeLoader

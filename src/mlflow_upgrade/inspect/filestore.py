@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from mlflow_upgrade.filestore import layout
+from mlflow_upgrade.store import filestore_layout as layout
 from mlflow_upgrade.store.uri import StoreRef
 
 
@@ -44,7 +44,7 @@ def resolve_file_store(ref: StoreRef) -> Path:
 
 
 def summarize_file_store(ref: StoreRef) -> FileStoreSummary:
-    """Counts by the same layout ``migrate-filestore`` reads (filestore/layout.py), so the two agree."""
+    """Counts by the same layout ``migrate-filestore`` reads (store/filestore_layout.py), so the two agree."""
     root = resolve_file_store(ref)
     summary = FileStoreSummary(path=str(root))
     for _id, exp_dir, in_trash in layout.list_experiments(root):
