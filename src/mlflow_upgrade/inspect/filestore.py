@@ -48,23 +48,21 @@ def summarize_file_store(ref: StoreRef) -> FileStoreSummary:
     root = resolve_file_store(ref)
     summary = FileStoreSummary(path=str(root))
     for _id, exp_dir, in_trash in layout.list_experiments(root):
-        if _count_experiment(exp_dir, summary, deleted=in_trash):
-            if in_trash:
-                summary.experiments_deleted += 1
-            else:
-                summary.experiments_active += 1
+        _count_experiment(exp_dir, summary, deleted=in_trash)
+        if in_trash:
+            summary.experiments_deleted += 1
+        else:
+            summary.experiments_active += 1
     summary.registered_models = len(layout.list_registered_models(root))
     summary.hints = _format_hints(summary)
     return summary
 
 
-def _count_experiment(exp_dir: Path, summary: FileStoreSummary, *, deleted: bool) -> bool:
-    """Count an experiment's runs, traces and logged models; False when its meta.yaml is unreadable (its runs
-    are orphans: migrate-filestore skips them too)."""
+def _count_experiment(exp_dir: Path, summary: FileStoreSummary, *, deleted: bool) -> None:
+    """Count an experiment's runs, traces and logged models. An unreadable meta.yaml is listed as a problem but
+    the folder still counts: migrate-filestore rebuilds such an experiment from its folder."""
     meta = _read_meta(exp_dir / layout.META, summary)
-    if meta is None:
-        return False
-    if not deleted and meta.get("lifecycle_stage") == "deleted":
+    if meta is not None and not deleted and meta.get("lifecycle_stage") == "deleted":
         summary.problems.append(f"{exp_dir}: lifecycle_stage deleted outside .trash")
     if _is_large_id(exp_dir.name):
         summary.large_experiment_ids += 1
@@ -73,7 +71,6 @@ def _count_experiment(exp_dir: Path, summary: FileStoreSummary, *, deleted: bool
     for run_dir in layout.list_run_dirs(exp_dir):
         if (run_dir / layout.META).exists():
             _count_run(run_dir, summary)
-    return True
 
 
 def _count_run(run_dir: Path, summary: FileStoreSummary) -> None:
