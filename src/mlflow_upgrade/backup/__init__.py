@@ -29,7 +29,7 @@ import sqlalchemy.exc
 from sqlalchemy.engine import Engine
 
 from mlflow_upgrade import __version__, errors
-from mlflow_upgrade.dialects import Dialect, NativeResult, get_dialect, is_disk_full
+from mlflow_upgrade.dialects import Dialect, NativeResult, get_dialect, is_disk_full, logical
 from mlflow_upgrade.progress import QUIET, Progress
 from mlflow_upgrade.store.uri import MASK, StoreRef, mask_uri, open_engine, parse_store_uri, require_database
 
@@ -294,8 +294,6 @@ def _run_backup(
     dialect: Dialect, ref: StoreRef, engine: Engine, directory: Path, method: str, progress: Progress,
     version_tables: tuple[str, ...],
 ) -> NativeResult:
-    from mlflow_upgrade.dialects import logical
-
     try:
         if method == "logical":
             return logical.dump(dialect, engine, directory / LOGICAL_FILE, progress, version_tables)
@@ -434,8 +432,6 @@ def _clear_target(dialect: Dialect, ref: StoreRef, engine: Engine, force: bool) 
 
 
 def _run_restore(dialect: Dialect, ref: StoreRef, engine: Engine, manifest: BackupManifest, progress: Progress) -> None:
-    from mlflow_upgrade.dialects import logical
-
     files = [manifest.directory / f.name for f in manifest.files]
     if manifest.method != "logical":
         check = dialect.can_restore_natively(ref, engine, manifest.details)

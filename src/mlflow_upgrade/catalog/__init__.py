@@ -12,6 +12,7 @@ catalog supplies the facts, and a revision it does not know is analysed from the
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import json
 from collections.abc import Mapping
@@ -22,6 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from packaging.version import Version
+
+from mlflow_upgrade.catalog.analyze import MODEL_FILES, analyze_source, model_tablenames
+from mlflow_upgrade.errors import StoreTooNew
 
 __all__ = [
     "DBS",
@@ -241,8 +245,6 @@ def _installed_scripts(db: str) -> dict[str, tuple[tuple[str, ...], Path]]:
     Alembic's ScriptDirectory imports every migration module and, through them, all of MLflow: seconds of
     start-up that `inspect` (goal: under a second) cannot afford. The header assignments are all we need.
     """
-    import ast
-
     scripts: dict[str, tuple[tuple[str, ...], Path]] = {}
     for path in sorted((installed_script_dir(db) / "versions").glob("*.py")):
         header: dict[str, Any] = {}
@@ -294,8 +296,6 @@ def installed_revisions(db: str) -> list[str]:
 
 def _installed_facts(db: str, rev: str) -> RevisionFacts:
     """Facts for an installed script the catalog does not know, from the same AST analyzer."""
-    from mlflow_upgrade.catalog.analyze import analyze_source
-
     path = _installed_scripts(db)[rev][1]
     data = analyze_source(path.read_text(encoding="utf-8"), path.name, _installed_tablenames())
     return RevisionFacts.from_json(db, rev, data, source="installed")
@@ -304,8 +304,6 @@ def _installed_facts(db: str, rev: str) -> RevisionFacts:
 @cache
 def _installed_tablenames() -> dict[str, str]:
     """{ORM class: table} from the installed MLflow's model modules, as the build reads them from wheels."""
-    from mlflow_upgrade.catalog.analyze import MODEL_FILES, model_tablenames
-
     package = installed_script_dir("tracking").parent.parent  # .../mlflow
     files = sorted(
         p for p in package.rglob("*.py") if MODEL_FILES.match(p.relative_to(package.parent).as_posix())
@@ -341,8 +339,6 @@ def pending_revisions(db: str, from_rev: str | None) -> list[RevisionFacts]:
     """Revisions an upgrade from `from_rev` (None: empty schema) to the installed head runs, in order."""
     order = _installed_order(db)
     if from_rev is not None and from_rev not in order:
-        from mlflow_upgrade.errors import StoreTooNew
-
         shipping = needed_mlflow(db, from_rev)
         where = f"MLflow {shipping} ships it" if shipping else "no known MLflow release ships it"
         raise StoreTooNew(

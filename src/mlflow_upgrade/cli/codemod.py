@@ -8,6 +8,7 @@ import sys
 import click
 
 from mlflow_upgrade import errors
+from mlflow_upgrade.codemod import engine, output
 
 _COMMON = [
     click.argument("paths", nargs=-1, required=True, type=click.Path(exists=False)),
@@ -34,8 +35,6 @@ def _codes(value: str | None) -> list[str] | None:
 
 
 def _run(mode: str, paths, from_major, to_major, select, ignore, as_json, as_sarif) -> None:
-    from mlflow_upgrade.codemod import engine, output
-
     if as_json and as_sarif:
         raise errors.UsageError("choose one of --json and --sarif")
     missing = [p for p in paths if not os.path.exists(p)]

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from mlflow_upgrade import api, errors
 from mlflow_upgrade.cli.render import escape, print_json, print_warning, progress, stderr, stdout
+from mlflow_upgrade.filestore.problems import KINDS
 
 
 @click.command("migrate-filestore")
@@ -76,8 +77,6 @@ def render_report(report) -> None:
     problems = report.problems
     if problems.counts:
         table = Table("problem", "count", "what was done", box=None)
-        from mlflow_upgrade.filestore.problems import KINDS
-
         for kind, count in problems.counts.items():
             table.add_row(kind, f"{count:,}", KINDS[kind][1])
         stdout.print(table)

@@ -7,6 +7,7 @@ from rich.table import Table
 
 from mlflow_upgrade import api, errors
 from mlflow_upgrade.cli.render import escape, print_json, stdout
+from mlflow_upgrade.examples import EXAMPLE_DB
 
 
 @click.command("inspect")
@@ -36,8 +37,6 @@ def inspect_command(
     marked ~), other applications' tables, and for a file store its experiments, runs and format hints.
     """
     if example:
-        from mlflow_upgrade.examples import EXAMPLE_DB
-
         uri = f"sqlite:///{EXAMPLE_DB}"
     if not uri:
         raise errors.UsageError(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from mlflow_upgrade import api, errors
+from mlflow_upgrade.cli.plan import render_plan
 from mlflow_upgrade.cli.render import escape, print_json, print_warning, progress, stdout
 
 
@@ -57,8 +58,6 @@ def upgrade_command(uri: str, auth_uri: str | None, auth: bool, backup_dir: str 
 def render_report(report) -> None:
     for d in report.databases:
         if d.plan is not None:
-            from mlflow_upgrade.cli.plan import render_plan
-
             d.plan.preflight = d.preflight
             render_plan(d.plan)
             continue

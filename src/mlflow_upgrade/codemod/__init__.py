@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from mlflow_upgrade.codemod.engine import run
 from mlflow_upgrade.codemod.results import CodemodResult, FileError, Finding
 
 __all__ = ["CodemodResult", "FileError", "Finding", "codemod_check", "codemod_diff", "codemod_fix"]
@@ -19,22 +20,16 @@ def _paths(paths) -> list[str]:
 def codemod_check(paths, *, from_major: int = 2, select: list[str] | None = None,
                   ignore: list[str] | None = None, jobs: int | None = None) -> CodemodResult:
     """Report findings under ``paths`` without changing anything."""
-    from mlflow_upgrade.codemod.engine import run
-
     return run(_paths(paths), "check", from_major=from_major, select=select, ignore=ignore, jobs=jobs)
 
 
 def codemod_diff(paths, *, from_major: int = 2, select: list[str] | None = None,
                  ignore: list[str] | None = None, jobs: int | None = None) -> CodemodResult:
     """Like :func:`codemod_check`, plus ``result.diffs`` (path -> unified diff) of what ``fix`` would write."""
-    from mlflow_upgrade.codemod.engine import run
-
     return run(_paths(paths), "diff", from_major=from_major, select=select, ignore=ignore, jobs=jobs)
 
 
 def codemod_fix(paths, *, from_major: int = 2, select: list[str] | None = None,
                 ignore: list[str] | None = None, jobs: int | None = None) -> CodemodResult:
     """Apply every safe fix in place; the result lists fixed and remaining findings."""
-    from mlflow_upgrade.codemod.engine import run
-
     return run(_paths(paths), "fix", from_major=from_major, select=select, ignore=ignore, jobs=jobs)

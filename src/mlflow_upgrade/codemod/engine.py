@@ -7,8 +7,9 @@ import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from mlflow_upgrade.codemod.registry import RuleInfo, hook, select_rules
+from mlflow_upgrade.codemod.registry import RuleInfo, load_rules, select_rules
 from mlflow_upgrade.codemod.results import CodemodResult, FileError, FileResult, Finding
+from mlflow_upgrade.codemod.shell import shell_findings
 
 # Directories never entered when walking (ruff's defaults plus notebook checkpoints).
 EXCLUDED_DIRS = frozenset({
@@ -88,16 +89,16 @@ class _ParseError(Exception):
 def _dispatch(path: str, kind: str, text: str, rules: list[RuleInfo], want_code: bool
               ) -> tuple[str, list[Finding]]:
     if kind == "python":
-        import libcst as cst
+        import libcst as cst  # lazy: libcst takes seconds to import on a busy machine; only parsed kinds need it
 
-        from mlflow_upgrade.codemod.python import transform_source
+        from mlflow_upgrade.codemod.python import transform_source  # lazy: imports libcst
 
         try:
             return transform_source(text, path, rules, want_code=want_code)
         except cst.ParserSyntaxError as exc:
             raise _ParseError(f"syntax error at line {exc.raw_line}, column {exc.raw_column + 1}; skipped") from exc
     if kind == "notebook":
-        from mlflow_upgrade.codemod.notebook import transform_notebook
+        from mlflow_upgrade.codemod.notebook import transform_notebook  # lazy: imports libcst
 
         try:
             return transform_notebook(text, path, rules)
@@ -105,19 +106,10 @@ def _dispatch(path: str, kind: str, text: str, rules: list[RuleInfo], want_code:
             raise _ParseError(f"not a readable notebook: {exc}") from exc
     if kind == "shell":
         return text, shell_findings(path, text.splitlines(), rules)
+    # lazy: imports libcst (through python.py)
     from mlflow_upgrade.codemod.config_files import transform_config
 
     return transform_config(path, kind, text, rules)
-
-
-def shell_findings(path: str, lines: list[str], rules: list[RuleInfo], first_line: int = 1) -> list[Finding]:
-    from mlflow_upgrade.codemod.python import Context
-
-    ctx = Context(path=path)
-    for _info, fn in hook(rules, "shell"):
-        for offset, line in enumerate(lines):
-            fn(ctx, line, first_line + offset)
-    return ctx.findings
 
 
 def run(paths: list[str], mode: str = "check", *, from_major: int = 2, select: list[str] | None = None,
@@ -175,8 +167,6 @@ def _process_all(files: list[tuple[str, str]], rules: list[RuleInfo], jobs: int 
 
 
 def _worker(item: tuple[str, str], codes: list[str], want_code: bool) -> FileResult | None:
-    from mlflow_upgrade.codemod.registry import load_rules
-
     registry = load_rules()
     return process_file(item[0], item[1], [registry[c] for c in codes], want_code)
 

@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 import libcst as cst
 import nbformat
 
+from mlflow_upgrade.codemod.python import transform_source
 from mlflow_upgrade.codemod.registry import RuleInfo
 from mlflow_upgrade.codemod.results import Finding
+from mlflow_upgrade.codemod.shell import shell_findings
 
 # Cell magics whose body is Python (the first line is masked, the rest parsed).
 PYTHON_BODY_MAGICS = frozenset({"time", "timeit", "capture", "prun", "memit", "debug", "pypy", "python",
@@ -136,8 +138,6 @@ def transform_notebook(text: str, path: str, rules: list[RuleInfo]) -> tuple[str
 
 
 def _shell(cells: list[_Cell], path: str, rules: list[RuleInfo]) -> list[Finding]:
-    from mlflow_upgrade.codemod.engine import shell_findings
-
     findings = []
     for cell in cells:
         for line_no, line, offset in cell.shell_lines:
@@ -149,8 +149,6 @@ def _shell(cells: list[_Cell], path: str, rules: list[RuleInfo]) -> list[Finding
 
 
 def _python(cells: list[_Cell], path: str, rules: list[RuleInfo]) -> tuple[dict[int, str], list[Finding]]:
-    from mlflow_upgrade.codemod.python import transform_source
-
     usable = [c for c in cells if c.python.strip()]
     if not any("mlflow" in c.python for c in usable):
         return {}, []

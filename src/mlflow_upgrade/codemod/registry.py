@@ -71,7 +71,8 @@ def register(cls: type[Rule]) -> type[Rule]:
 
 def load_rules() -> dict[str, RuleInfo]:
     """Import every module of :mod:`.rules` once so their decorators run."""
-    from mlflow_upgrade.codemod import rules  # noqa: F401  (the import registers the rules)
+    # lazy: the rule modules import this registry to register themselves; importing them registers the rules
+    from mlflow_upgrade.codemod import rules  # noqa: F401
 
     return dict(sorted(RULES.items()))
 

@@ -24,6 +24,7 @@ from mlflow_upgrade.dialects import (
     Dialect,
     NativeCheck,
     NativeResult,
+    _connection,
     find_tool,
     private_file,
     run_statement,
@@ -72,8 +73,6 @@ class PostgresDialect(Dialect):
     ) -> dict[str, int]:
         if exact:
             return super().row_counts(engine, tables)
-        from mlflow_upgrade.dialects import _connection
-
         wanted = list(tables)
         with _connection(engine) as conn:  # planner statistics: instant, approximate (-1: never analysed)
             rows = dict(conn.exec_driver_sql(
@@ -83,8 +82,6 @@ class PostgresDialect(Dialect):
         return {t: max(int(rows.get(t, 0)), 0) for t in wanted}
 
     def is_empty(self, engine: Engine | Connection) -> bool:
-        from mlflow_upgrade.dialects import _connection
-
         with _connection(engine) as conn:
             return not conn.exec_driver_sql(
                 "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -110,8 +107,6 @@ class PostgresDialect(Dialect):
                 run_statement(conn, f"DROP ROUTINE IF EXISTS {signature} CASCADE")
 
     def server_major(self, engine: Engine | Connection) -> int:
-        from mlflow_upgrade.dialects import _connection
-
         with _connection(engine) as conn:
             return int(conn.exec_driver_sql("SHOW server_version_num").scalar()) // 10000
 

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from mlflow_upgrade import errors
 from mlflow_upgrade.catalog import installed_head
+from mlflow_upgrade.filestore import pipeline
 from mlflow_upgrade.store.schema import TRACKING
 from mlflow_upgrade.store.uri import mask_uri
 
@@ -39,8 +40,6 @@ def initialize(engine: sa.Engine) -> None:
 
     They run in a child process: importing MLflow takes ~250 MB that would stay in this process for the
     whole migration (the goal is 300 MB in all) and the child's memory is returned when it ends."""
-    from mlflow_upgrade.filestore import pipeline
-
     pipeline.call_in_child(_initialize_here, engine)
 
 

@@ -8,10 +8,15 @@ store connects. File stores are only listed and read.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from importlib.metadata import version
 from typing import Any
 
 from mlflow_upgrade import errors
-from mlflow_upgrade.store.counts import RowCount, count_rows
+from mlflow_upgrade.catalog import installed_head, load_catalog, newer_than_installed, pending_revisions
+from mlflow_upgrade.inspect.filestore import summarize_file_store
+from mlflow_upgrade.inspect.server import probe_server
+from mlflow_upgrade.store.counts import MAIN_TABLES, RowCount, count_rows
+from mlflow_upgrade.store.journal import detect_outside_migration, has_journal
 from mlflow_upgrade.store.schema import (
     AUTH,
     STATUS_EMPTY,
@@ -99,14 +104,10 @@ def inspect(
     if ref.is_sql:
         snapshot.tracking = inspect_database(ref, TRACKING, exact_counts=exact_counts)
     else:
-        from mlflow_upgrade.inspect.filestore import summarize_file_store
-
         snapshot.filestore = summarize_file_store(ref)
     if auth_uri:
         snapshot.auth = inspect_database(parse_store_uri(auth_uri), AUTH, exact_counts=exact_counts)
     if server:
-        from mlflow_upgrade.inspect.server import probe_server
-
         snapshot.server = probe_server(server)
     return snapshot
 
@@ -128,8 +129,6 @@ def inspect_database(ref: StoreRef, db: str, *, exact_counts: bool = False) -> D
 def _outside_migration(conn, state: SchemaState) -> str | None:
     """Compare the revision with mlflow-upgrade's journal (if it ever upgraded this DB): a silent migration by
     a newer MLflow client or server shows up as a revision the journal did not leave."""
-    from mlflow_upgrade.store.journal import detect_outside_migration, has_journal
-
     if state.db != TRACKING or not has_journal(conn):
         return None
     return detect_outside_migration(conn, state.revision)
@@ -152,8 +151,6 @@ def refuse_unusable(ref: StoreRef, state: SchemaState) -> None:
             f"{ref.masked} holds a half-created MLflow schema ({_partial_note(state)}): restore it from a backup, "
             "or drop it and let MLflow create it again"
         )
-    from mlflow_upgrade.catalog import load_catalog, newer_than_installed
-
     catalog = load_catalog()
     if (
         state.revision
@@ -184,8 +181,6 @@ def _looks_like_alembic_rev(rev: str) -> bool:
 
 
 def _describe(ref: StoreRef, state: SchemaState) -> DatabaseReport:
-    from mlflow_upgrade.catalog import installed_head, load_catalog, pending_revisions
-
     catalog = load_catalog()
     head = installed_head(state.db)
     notes: list[str] = []
@@ -246,14 +241,10 @@ def _partial_note(state: SchemaState) -> str:
 
 
 def _count_tables(state: SchemaState) -> list[str]:
-    from mlflow_upgrade.store.counts import MAIN_TABLES
-
     return [t for t in MAIN_TABLES[state.db] if t in state.tables]
 
 
 def _installed_version() -> str:
-    from importlib.metadata import version
-
     return version("mlflow")
 
 

@@ -9,6 +9,8 @@ from the store's row counts, and the SQL Alembic's offline mode renders for the 
 from __future__ import annotations
 
 import json
+import sqlite3
+import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -16,6 +18,8 @@ from typing import Any
 
 import sqlalchemy
 
+from mlflow_upgrade.catalog import load_catalog
+from mlflow_upgrade.inspect import inspect_database
 from mlflow_upgrade.store.schema import AUTH, TRACKING
 from mlflow_upgrade.store.uri import (
     MIGRATE_FILESTORE_HINT,
@@ -25,6 +29,7 @@ from mlflow_upgrade.store.uri import (
     require_database,
 )
 from mlflow_upgrade.upgrade import alembic_driver, estimate
+from mlflow_upgrade.upgrade.preflight import preflight
 
 CLASS_LABELS = {
     "additive": "additive",
@@ -119,8 +124,6 @@ def _catalog_json() -> dict[str, Any]:
 def revision_facts(db: str, revision: str) -> dict[str, Any]:
     """The catalog's facts on ``revision`` as a dict (empty when the catalog does not know it)."""
     try:  # the catalog's API when it offers one
-        from mlflow_upgrade.catalog import load_catalog
-
         facts = load_catalog().revision(db, revision)
         if facts is not None:
             return {
@@ -135,8 +138,6 @@ def revision_facts(db: str, revision: str) -> dict[str, Any]:
 
 def releases_shipping(db: str, revision: str) -> list[str]:
     try:
-        from mlflow_upgrade.catalog import load_catalog
-
         return list(load_catalog().releases_shipping(db, revision))
     except Exception:
         pass
@@ -197,8 +198,6 @@ def plan(uri: str, *, auth: bool = False, check: bool = False, with_sql: bool = 
     db = AUTH if auth else TRACKING
     result = plan_database(ref, db, with_sql=with_sql)
     if check:
-        from mlflow_upgrade.upgrade.preflight import preflight
-
         result.preflight = preflight(uri, auth=auth)
     if auth_uri:
         result.auth = plan(auth_uri, auth=True, check=check, with_sql=with_sql)
@@ -206,8 +205,6 @@ def plan(uri: str, *, auth: bool = False, check: bool = False, with_sql: bool = 
 
 
 def plan_database(ref: StoreRef, db: str, *, with_sql: bool = True) -> Plan:
-    from mlflow_upgrade.inspect import inspect_database
-
     require_database(ref, file_store_hint=MIGRATE_FILESTORE_HINT)
     report = inspect_database(ref, db)
     current = report.revision
@@ -309,9 +306,6 @@ def _rehearse_sqlite(ref: StoreRef, db: str, result: Plan) -> None:
     revisions (MLflow's own, one at a time) on a scratch database holding only this store's schema, and record
     the statements each one executes. The store itself is only read. A revision failing there will fail on the
     store too: that is noted on the revision."""
-    import sqlite3
-    import tempfile
-
     assert ref.path is not None
     with tempfile.TemporaryDirectory(prefix="mlflow-upgrade-rehearsal-") as tmp:
         scratch = Path(tmp) / "schema.db"

@@ -32,7 +32,10 @@ import sqlalchemy
 from sqlalchemy.engine import Engine
 
 from mlflow_upgrade import errors
+from mlflow_upgrade.backup import backup, restore
 from mlflow_upgrade.progress import QUIET, Progress
+from mlflow_upgrade.store import journal
+from mlflow_upgrade.store.counts import MAIN_TABLES
 from mlflow_upgrade.store.schema import AUTH, TRACKING
 from mlflow_upgrade.store.uri import (
     MIGRATE_FILESTORE_HINT,
@@ -43,6 +46,10 @@ from mlflow_upgrade.store.uri import (
     require_database,
 )
 from mlflow_upgrade.upgrade import alembic_driver
+from mlflow_upgrade.upgrade import verify as verify_module
+from mlflow_upgrade.upgrade.plan import plan_database
+from mlflow_upgrade.upgrade.preflight import find_half_applied, preflight
+from mlflow_upgrade.upgrade.verify.fingerprint import Fingerprint, compare_fingerprints, take_fingerprint
 
 MARKER_SUFFIX = ".mlflow-upgrade-run.json"
 # MLflow's read-back pages every entity through its own store (~15k rows/s here): bounded so that verify stays a
@@ -189,8 +196,6 @@ def write_marker(path: Path, data: dict[str, Any]) -> None:
 
 
 def upgrade_database(ref: StoreRef, db: str, opts: Options) -> DatabaseUpgrade:
-    from mlflow_upgrade.upgrade.preflight import preflight
-
     require_database(ref, file_store_hint=MIGRATE_FILESTORE_HINT)
     started = time.monotonic()
     target = alembic_driver.head(db)
@@ -207,8 +212,6 @@ def upgrade_database(ref: StoreRef, db: str, opts: Options) -> DatabaseUpgrade:
                              to_revision=target, preflight=report)
     result.timings["preflight"] = round(time.monotonic() - started, 3)
     if opts.dry_run:
-        from mlflow_upgrade.upgrade.plan import plan_database
-
         result.plan = plan_database(ref, db, with_sql=True)
         result.status = "dry-run"
         result.message = (f"dry run: {len(result.plan.revisions)} revision(s) pending; preflight "
@@ -249,8 +252,6 @@ def _take_backup(ref: StoreRef, db: str, opts: Options, result: DatabaseUpgrade)
     if opts.no_backup:
         result.warnings.append("NO BACKUP was taken (--no-backup): a failure may leave the store unrecoverable")
         return None
-    from mlflow_upgrade.backup import backup
-
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     dest = None
     if opts.backup_dir:
@@ -265,8 +266,6 @@ def _fingerprint_before(engine: Engine, db: str, ref: StoreRef, marker_file: Pat
                         opts: Options) -> Path | None:
     if not opts.verify:
         return None
-    from mlflow_upgrade.upgrade.verify.fingerprint import take_fingerprint
-
     fp = take_fingerprint(engine, tables=_auth_tables(engine) if db == AUTH else None, progress=opts.progress)
     where = Path(backup_path) if backup_path else marker_file.parent
     path = where / (f"fingerprint-before-{db}.json" if backup_path else marker_file.name + ".fingerprint.json")
@@ -275,8 +274,6 @@ def _fingerprint_before(engine: Engine, db: str, ref: StoreRef, marker_file: Pat
 
 
 def _auth_tables(engine: Engine) -> list[str]:
-    from mlflow_upgrade.store.counts import MAIN_TABLES
-
     present = set(sqlalchemy.inspect(engine).get_table_names())
     return [t for t in MAIN_TABLES[AUTH] if t in present]
 
@@ -383,8 +380,6 @@ def _handle_failure(ref: StoreRef, db: str, engine: Engine, marker_file: Path, m
 
 
 def _restore(ref: StoreRef, backup_path: str) -> None:
-    from mlflow_upgrade.backup import restore
-
     try:
         restore(backup_path, ref.uri, force=True)
     except errors.MlflowUpgradeError as exc:
@@ -417,8 +412,6 @@ def _refuse_if_alive(ref: StoreRef, marker: dict[str, Any], marker_file: Path) -
 def _recover(ref: StoreRef, db: str, opts: Options, marker_file: Path, marker: dict[str, Any]) -> DatabaseUpgrade:
     """A previous run died (marker still 'running'): resume from a clean revision, or restore a half-applied one
     from the recorded backup first. Either way the final verify compares against the original fingerprint."""
-    from mlflow_upgrade.upgrade.preflight import find_half_applied
-
     target = alembic_driver.head(db)
     result = DatabaseUpgrade(db=db, store=ref.masked, dialect=ref.kind, from_revision=marker.get("from_revision"),
                              to_revision=target, resumed=True, backup=marker.get("backup"))
@@ -469,8 +462,6 @@ def _verify(ref: StoreRef, db: str, engine: Engine, marker: dict[str, Any], opts
     if not opts.verify or not fp_path:
         result.verify = {"skipped": True}
         return
-    from mlflow_upgrade.upgrade.verify.fingerprint import Fingerprint, compare_fingerprints
-
     before = Fingerprint.load(fp_path)
     t0 = time.monotonic()
     diffs = compare_fingerprints(before, engine)
@@ -490,28 +481,17 @@ def _verify(ref: StoreRef, db: str, engine: Engine, marker: dict[str, Any], opts
 
 
 def _read_back(ref: StoreRef, db: str) -> dict[str, Any] | None:
-    """The verify helper's read-back (MLflow's own store reading sampled entities), when available."""
+    """verify's read-back (everything read through MLflow's own stores), as a dict."""
     if db != TRACKING:
         return None
     try:
-        from mlflow_upgrade.upgrade import verify as verify_module
-    except ImportError:
-        return None
-    fn = getattr(verify_module, "read_back", None)
-    if fn is None:
-        return None
-    try:
-        out = fn(ref.uri)
+        out = verify_module.read_back(ref.uri)
     except Exception as exc:  # a read-back problem is reported, not fatal: the fingerprint check already passed
         return {"ok": False, "error": mask_uri(str(exc))[:200]}
-    return out.to_dict() if hasattr(out, "to_dict") else {"result": str(out)}
+    return out.to_dict()
 
 
 def _journal_start(engine: Engine, from_rev: str | None, to_rev: str) -> Any:
-    try:
-        from mlflow_upgrade.store import journal
-    except ImportError:
-        return None
     with engine.begin() as conn:
         journal.ensure_journal(conn)
         return journal.record_start(conn, from_rev, to_rev)
@@ -519,10 +499,6 @@ def _journal_start(engine: Engine, from_rev: str | None, to_rev: str) -> Any:
 
 def _journal_finish(engine: Engine, entry_id: Any, status: str) -> None:
     if entry_id is None:
-        return
-    try:
-        from mlflow_upgrade.store import journal
-    except ImportError:
         return
     try:
         with engine.begin() as conn:

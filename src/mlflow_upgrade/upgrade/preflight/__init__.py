@@ -15,6 +15,7 @@ import shutil
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ import sqlalchemy
 from sqlalchemy.engine import Connection, Engine
 
 from mlflow_upgrade import errors
+from mlflow_upgrade.catalog import load_catalog
+from mlflow_upgrade.store import journal
 from mlflow_upgrade.store.schema import AUTH, STATUS_EMPTY, STATUS_NOT_MLFLOW, TRACKING, read_state
 from mlflow_upgrade.store.uri import (
     MIGRATE_FILESTORE_HINT,
@@ -32,6 +35,7 @@ from mlflow_upgrade.store.uri import (
     require_database,
 )
 from mlflow_upgrade.upgrade import alembic_driver
+from mlflow_upgrade.upgrade.estimate import resolve_tables
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 OVERRIDES = {"connections": "--allow-connections"}
@@ -188,8 +192,6 @@ def _looks_like_mlflow_rev(rev: str) -> bool:
 
 
 def check_mlflow_version(db: str, current: str | None, state) -> Check:
-    from importlib.metadata import version
-
     installed = version("mlflow")
     ids = [r.revision for r in alembic_driver.chain(db)]
     if current is None or current in ids:
@@ -198,9 +200,7 @@ def check_mlflow_version(db: str, current: str | None, state) -> Check:
                      f"{n} revision(s) pending")
     if not _looks_like_mlflow_rev(current):
         return Check("mlflow_version", OK, "not an MLflow revision (see version_table)")
-    from mlflow_upgrade.upgrade.plan import releases_shipping
-
-    shipping = releases_shipping(db, current)
+    shipping = load_catalog().releases_shipping(db, current)
     need = shipping[0] if shipping else "a newer release"
     return Check("mlflow_version", FAIL,
                  f"revision {current} was written by MLflow {need} or later, newer than the installed MLflow "
@@ -434,11 +434,9 @@ def next_revision_objects(ref: StoreRef, db: str, current: str | None) -> tuple[
                                                                                       "PRIMARY", "UNIQUE",
                                                                                       "FOREIGN", "KEY")}
         return nxt.revision, tables, columns
-    from mlflow_upgrade.upgrade.estimate import resolve_tables
-    from mlflow_upgrade.upgrade.plan import revision_facts
-
     tables, columns = set(), set()
-    for op in revision_facts(db, nxt.revision).get("ops") or []:
+    facts = load_catalog().revision(db, nxt.revision)
+    for op in facts.ops if facts is not None else ():
         names = resolve_tables(op.get("table"))
         if op.get("op") == "create_table":
             tables.update(names)
@@ -485,10 +483,6 @@ def check_half_applied(ref: StoreRef, conn: Connection, db: str, current: str | 
 
 
 def check_journal(conn: Connection, current: str | None) -> Check:
-    try:
-        from mlflow_upgrade.store import journal
-    except ImportError:
-        return Check("interrupted_run", OK, "no upgrade journal support installed")
     entry = journal.last_entry(conn)
     if entry is None:
         return Check("interrupted_run", OK, "no earlier mlflow-upgrade run recorded")

@@ -29,12 +29,15 @@ from sqlalchemy.engine import Engine
 
 from mlflow_upgrade import errors
 from mlflow_upgrade.catalog import installed_head
+from mlflow_upgrade.inspect import refuse_unusable
 from mlflow_upgrade.progress import QUIET, Progress
 from mlflow_upgrade.store import journal
+from mlflow_upgrade.store.schema import TRACKING, read_state
 from mlflow_upgrade.store.uri import StoreRef, mask_uri, open_engine, parse_store_uri, translate_db_error
 from mlflow_upgrade.upgrade.verify.fingerprint import (
     Difference,
     Fingerprint,
+    _revision,
     compare_fingerprints,
     take_fingerprint,
 )
@@ -139,8 +142,6 @@ def _verify(ref: StoreRef, engine: Engine, against: str | Path | Fingerprint | N
 
 
 def _state(engine: Engine) -> tuple[str | None, str | None]:
-    from mlflow_upgrade.upgrade.verify.fingerprint import _revision
-
     with engine.connect() as conn:
         revision = _revision(conn)
         outside = journal.detect_outside_migration(conn, revision)
@@ -152,9 +153,6 @@ def _state(engine: Engine) -> tuple[str | None, str | None]:
 
 def _refuse_non_mlflow(ref: StoreRef, engine: sqlalchemy.Engine) -> None:
     """Same refusals as `inspect`: an empty, foreign, half-created or too-new schema is nothing to verify."""
-    from mlflow_upgrade.inspect import refuse_unusable
-    from mlflow_upgrade.store.schema import TRACKING, read_state
-
     with engine.connect() as conn:
         refuse_unusable(ref, read_state(conn, TRACKING))
 
