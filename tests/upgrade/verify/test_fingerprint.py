@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from mlflow_upgrade import errors
-from mlflow_upgrade.upgrade.verify import fingerprint as fpmod
 from mlflow_upgrade.upgrade.verify.fingerprint import Fingerprint, compare_fingerprints, take_fingerprint
+from mlflow_upgrade.upgrade.verify.fingerprint import take as fpmod
 from tests.support.fixture_stores import any_dialect_store, copy_sqlite_fixture, table_counts
 
 DIALECTS = ("sqlite", "postgresql", "mysql")

@@ -37,10 +37,10 @@ from mlflow_upgrade.store.uri import StoreRef, mask_uri, open_engine, parse_stor
 from mlflow_upgrade.upgrade.verify.fingerprint import (
     Difference,
     Fingerprint,
-    _revision,
     compare_fingerprints,
     take_fingerprint,
 )
+from mlflow_upgrade.upgrade.verify.fingerprint.take import _revision
 
 log = logging.getLogger(__name__)
 PAGE = 1000
