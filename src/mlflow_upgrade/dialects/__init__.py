@@ -190,6 +190,50 @@ class Dialect:
         ordered = [t.name for t in self.reflect(conn, tables).sorted_tables]
         return ordered + [t for t in tables if t not in ordered]
 
+    # ---- copying between dialects (migrate-db) ---------------------------------------------------------
+    def copy_session(self, conn: Connection) -> None:
+        """Session settings on a destination connection that receives copied rows with their own ids."""
+        return None
+
+    def finish_copy(self, conn: Connection) -> None:
+        """After rows were copied with explicit ids: move id generators past them (no-op where the server
+        follows explicit ids itself: SQLite, MySQL/MariaDB AUTO_INCREMENT)."""
+        return None
+
+    def value_adapter(self, sql_type: Any) -> Any:
+        """A function turning another driver's raw value into what this dialect stores for ``sql_type``, or None
+        when the driver's own adaptation already stores the same thing."""
+        return None
+
+    def integer_bits(self, sql_type: Any) -> int | None:
+        """Width of an integer column (None: not an integer column)."""
+        if isinstance(sql_type, sqlalchemy.BigInteger):
+            return 64
+        if isinstance(sql_type, sqlalchemy.SmallInteger):
+            return 16
+        if isinstance(sql_type, (sqlalchemy.Integer,)) and not isinstance(sql_type, sqlalchemy.Boolean):
+            return 32
+        return None
+
+    def text_limit(self, sql_type: Any) -> tuple[int, str] | None:
+        """The longest value a text column holds, as (limit, "chars" or "bytes"); None: unlimited."""
+        length = getattr(sql_type, "length", None)
+        if isinstance(sql_type, sqlalchemy.String) and isinstance(length, int):
+            return length, "chars"
+        return None
+
+    def holds_mlflow_auth(self) -> bool:
+        """Whether MLflow's basic-auth migrations can create their schema here."""
+        return True
+
+    def holds_non_finite_floats(self) -> bool:
+        """Whether float columns can hold NaN and ±infinity."""
+        return True
+
+    def non_finite_condition(self, conn: Connection, column: str) -> str:
+        """A WHERE condition true for NaN or ±infinity in float ``column`` (quoted)."""
+        return f"({column} <> {column} OR {column} > 1.7976931348623157e308 OR {column} < -1.7976931348623157e308)"
+
 
 def run_statement(conn: Connection, statement: str) -> Any:
     """Execute literal SQL: without parameters, so a '%' in it is not taken for a placeholder by the driver."""

@@ -43,6 +43,10 @@ from mlflow_upgrade.store.uri import StoreRef
 _TOOL_DIRS = ("/usr/local/mysql/bin", "/opt/homebrew/opt/mysql-client/bin", "/opt/homebrew/opt/mariadb/bin")
 _DUMP_TOOLS = ("mariadb-dump", "mysqldump")
 _CLIENT_TOOLS = ("mariadb", "mysql")
+_INSERT_BYTES = 4 << 20
+# byte limits of the TEXT/BLOB types (0: up to 4 GB, treated as unlimited)
+_TEXT_BYTES = {"TINYTEXT": 255, "TEXT": 65535, "MEDIUMTEXT": 16777215, "LONGTEXT": 0,
+               "TINYBLOB": 255, "BLOB": 65535, "MEDIUMBLOB": 16777215, "LONGBLOB": 0}
 
 
 def _ident(name: str) -> str:
@@ -198,6 +202,38 @@ class MySQLDialect(Dialect):
 
     def list_tables(self, engine: Engine | Connection) -> list[str]:
         return sorted(sqlalchemy.inspect(engine).get_table_names())
+
+    # ---- copying between dialects (migrate-db) ---------------------------------------------------------
+    def copy_session(self, conn: Connection) -> None:
+        # Experiment 0 (Default) keeps id 0 in its AUTO_INCREMENT column, as MLflow itself does.
+        mode = str(conn.exec_driver_sql("SELECT @@SESSION.sql_mode").scalar() or "")
+        modes = [m for m in mode.split(",") if m] + ["NO_AUTO_VALUE_ON_ZERO"]
+        conn.exec_driver_sql(f"SET SESSION sql_mode = '{','.join(dict.fromkeys(modes))}'")
+
+    def load_rows(self, conn: Connection, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        """PyMySQL's executemany sends multi-row INSERTs; statements of ~4 MB instead of its default 1 MB
+        (under the default max_allowed_packet of 16 MB)."""
+        key = ("mlflow_upgrade_insert", table, tuple(columns))
+        if key not in conn.info:
+            conn.info[key] = self.insert_sql(conn, table, columns)
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
+            cursor.max_stmt_length = _INSERT_BYTES
+            cursor.executemany(conn.info[key], rows)
+        finally:
+            cursor.close()
+
+    def text_limit(self, sql_type: Any) -> tuple[int, str] | None:
+        name = type(sql_type).__name__.upper()
+        if name in _TEXT_BYTES:
+            return (_TEXT_BYTES[name], "bytes") if _TEXT_BYTES[name] else None
+        return super().text_limit(sql_type)
+
+    def holds_non_finite_floats(self) -> bool:
+        return False  # DOUBLE has no NaN or infinity
+
+    def holds_mlflow_auth(self) -> bool:
+        return False  # the initial auth migration names two foreign keys fk_user_id (mlflow/mlflow#9642)
 
 
 def _lock_tables(conn: Connection, tables: Sequence[str]) -> bool:

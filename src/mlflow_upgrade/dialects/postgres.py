@@ -219,6 +219,21 @@ class PostgresDialect(Dialect):
         post += _triggers(conn)  # last: no trigger fires while the dumped rows are loaded
         return {"pre": pre, "post": post}
 
+    # ---- copying between dialects (migrate-db) ---------------------------------------------------------
+    def finish_copy(self, conn: Connection) -> None:
+        """Serial and identity sequences do not see explicit ids: move each past its column's largest value, or
+        the next ``create_experiment`` collides with a copied id."""
+        serials = run_statement(
+            conn, "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = "
+            "current_schema() AND (column_default LIKE 'nextval(%' OR is_identity = 'YES')").all()
+        for table, column in serials:
+            conn.execute(sqlalchemy.text(
+                f"SELECT setval(pg_get_serial_sequence(:t, :c), COALESCE(MAX({_ident(column)}), 1), "
+                f"MAX({_ident(column)}) IS NOT NULL) FROM {_ident(table)}"), {"t": _ident(table), "c": column})
+
+    def non_finite_condition(self, conn: Connection, column: str) -> str:
+        return f"({column} IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8))"
+
 
 def _keep_sequence_defaults(table: sqlalchemy.Table) -> None:
     """Emit ``DEFAULT nextval('<the dumped sequence>')`` rather than SERIAL, which would create another one."""

@@ -6,12 +6,14 @@ AUTOINCREMENT counters of ``sqlite_sequence``.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy
 from sqlalchemy.engine import Connection, Engine
 
 from mlflow_upgrade import errors
@@ -127,6 +129,30 @@ class SQLiteDialect(Dialect):
     def table_order(self, conn: Connection, tables: Sequence[str]) -> list[str]:
         # SQLite loads with foreign keys off: any order works, and reflection of odd schemas is avoided.
         return list(tables)
+
+    # ---- copying between dialects (migrate-db) ---------------------------------------------------------
+    def copy_session(self, conn: Connection) -> None:
+        # a 64 MB page cache: index pages of large tables stay in memory while rows arrive in key order
+        conn.exec_driver_sql("PRAGMA cache_size = -65536")
+
+    def value_adapter(self, sql_type: Any) -> Any:
+        if isinstance(sql_type, sqlalchemy.DateTime):
+            return _sqlalchemy_datetime
+        return None
+
+    def integer_bits(self, sql_type: Any) -> int | None:
+        bits = super().integer_bits(sql_type)
+        return None if bits is None else 64  # every SQLite INTEGER is a 64-bit signed integer
+
+    def text_limit(self, sql_type: Any) -> tuple[int, str] | None:
+        return None  # SQLite keeps a value of any length whatever the declared VARCHAR(n)
+
+
+def _sqlalchemy_datetime(value: Any) -> Any:
+    """SQLAlchemy's SQLite DATETIME text (always with microseconds), which MLflow's models read back."""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return value
 
 
 def _begin(conn: Connection) -> None:
