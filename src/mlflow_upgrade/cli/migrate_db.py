@@ -101,6 +101,8 @@ def render_report(report: Any) -> None:
             empty = len(copy.tables) - len(with_rows)
             stdout.print(f" {copy.rows:,} rows in {len(copy.tables)} tables ({empty} empty), digests "
                          f"{'identical' if copy.status == 'complete' else 'checked'}")
+        for remapped in copy.remapped:
+            print_warning(f"stored otherwise: {escape(str(remapped))}")
         for unfit in copy.unfit:
             print_warning(f"cannot be stored: {escape(str(unfit))}")
     if report.read_back is not None:

@@ -226,6 +226,14 @@ class Dialect:
         """Whether MLflow's basic-auth migrations can create their schema here."""
         return True
 
+    def holds_negative_zero(self) -> bool:
+        """Whether float columns keep the sign of -0.0."""
+        return True
+
+    def negative_zero_condition(self, conn: Connection, column: str) -> str | None:
+        """A WHERE condition true for -0.0 in float ``column`` (quoted); None where it cannot be stored."""
+        return None
+
     def holds_non_finite_floats(self) -> bool:
         """Whether float columns can hold NaN and ±infinity."""
         return True

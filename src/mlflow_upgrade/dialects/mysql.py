@@ -232,6 +232,9 @@ class MySQLDialect(Dialect):
     def holds_non_finite_floats(self) -> bool:
         return False  # DOUBLE has no NaN or infinity
 
+    def holds_negative_zero(self) -> bool:
+        return False  # DOUBLE stores -0.0 as 0
+
     def holds_mlflow_auth(self) -> bool:
         return False  # the initial auth migration names two foreign keys fk_user_id (mlflow/mlflow#9642)
 

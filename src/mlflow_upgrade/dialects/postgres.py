@@ -231,6 +231,9 @@ class PostgresDialect(Dialect):
                 f"SELECT setval(pg_get_serial_sequence(:t, :c), COALESCE(MAX({_ident(column)}), 1), "
                 f"MAX({_ident(column)}) IS NOT NULL) FROM {_ident(table)}"), {"t": _ident(table), "c": column})
 
+    def negative_zero_condition(self, conn: Connection, column: str) -> str | None:
+        return f"({column} = 0 AND CAST({column} AS TEXT) = '-0')"
+
     def non_finite_condition(self, conn: Connection, column: str) -> str:
         return f"({column} IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8))"
 

@@ -144,6 +144,9 @@ class SQLiteDialect(Dialect):
         bits = super().integer_bits(sql_type)
         return None if bits is None else 64  # every SQLite INTEGER is a 64-bit signed integer
 
+    def holds_negative_zero(self) -> bool:
+        return False  # a REAL -0.0 is stored as the integer 0
+
     def text_limit(self, sql_type: Any) -> tuple[int, str] | None:
         return None  # SQLite keeps a value of any length whatever the declared VARCHAR(n)
 

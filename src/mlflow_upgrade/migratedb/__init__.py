@@ -59,6 +59,7 @@ class DatabaseCopy:
     status: str = "running"  # "complete", "differences", "refused", "interrupted"
     tables: list[TableCopy] = field(default_factory=list)
     unfit: list[checks.Unfit] = field(default_factory=list)
+    remapped: list[checks.Unfit] = field(default_factory=list)  # stored otherwise (-0.0 as 0.0), reported
     seconds: float = 0.0
     schema_seconds: float = 0.0
     copy_seconds: float = 0.0
@@ -80,7 +81,8 @@ class DatabaseCopy:
             "source_dialect": self.source_dialect, "dest_dialect": self.dest_dialect, "revision": self.revision,
             "mode": self.mode, "status": self.status, "rows": self.rows,
             "tables": {t.table: t.to_dict() for t in self.tables}, "differences": self.differences,
-            "unfit": [u.to_dict() for u in self.unfit], "seconds": round(self.seconds, 3),
+            "unfit": [u.to_dict() for u in self.unfit], "remapped": [u.to_dict() for u in self.remapped],
+            "seconds": round(self.seconds, 3),
             "schema_seconds": round(self.schema_seconds, 3), "copy_seconds": round(self.copy_seconds, 3),
             "verify_seconds": round(self.verify_seconds, 3),
         }
@@ -303,6 +305,7 @@ class _Job:
         dest_meta = sa.MetaData()
         dest_meta.reflect(self.dest_engine, only=tables)
         unfit = checks.find_unfit(src, self.src_dialect, dest_meta, self.dest_dialect, tables, src_meta)
+        self.result.remapped = checks.find_negative_zeros(src, self.src_dialect, self.dest_dialect, tables, src_meta)
         if not unfit:
             return
         self.result.unfit = unfit

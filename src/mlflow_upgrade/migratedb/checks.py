@@ -133,6 +133,28 @@ def find_unfit(src_conn: sa.Connection, src_dialect: Dialect, dest_meta: sa.Meta
     return unfit
 
 
+def find_negative_zeros(src_conn: sa.Connection, src_dialect: Dialect, dest_dialect: Dialect, tables: list[str],
+                        src_meta: sa.MetaData) -> list[Unfit]:
+    """-0.0 values a destination without negative zero stores as 0.0 (MLflow compares them equal): reported, not
+    refused."""
+    if not src_dialect.holds_negative_zero() or dest_dialect.holds_negative_zero():
+        return []
+    q = src_conn.dialect.identifier_preparer.quote
+    found = []
+    for name in tables:
+        for column in src_meta.tables[name].columns:
+            if not isinstance(column.type, sa.Float):
+                continue
+            where = src_dialect.negative_zero_condition(src_conn, q(column.name))
+            if where is None:
+                continue
+            hit = _unfit(src_conn, q(name), q(column.name), where, name, column.name, "-0.0, stored as 0.0 (the "
+                         "destination has no negative zero)")
+            if hit is not None:
+                found.append(hit)
+    return found
+
+
 def _check_column(conn: sa.Connection, src_dialect: Dialect, dest_dialect: Dialect, table: str, column: str,
                   src_type: Any, dest_type: Any) -> Unfit | None:
     q = conn.dialect.identifier_preparer.quote

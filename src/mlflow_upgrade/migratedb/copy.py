@@ -97,7 +97,8 @@ class Copier:
         sql, params = _ordered_after(self.src_conn, select, key, state.last_key)
         adapters = [(i, a) for i, c in enumerate(columns)
                     if (a := self.dest_dialect.value_adapter(dest_table.columns[c].type)) is not None]
-        digest = RowDigest([src_table.columns[c].type for c in columns], start=state.digest)
+        fold = self.src_dialect.holds_negative_zero() and not self.dest_dialect.holds_negative_zero()
+        digest = RowDigest([src_table.columns[c].type for c in columns], start=state.digest, fold_negative_zero=fold)
         result_rows = self.src_conn.execute(
             sa.text(sql), params, execution_options={"stream_results": True, "max_row_buffer": self.batch_rows}
         )

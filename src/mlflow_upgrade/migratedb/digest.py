@@ -65,12 +65,17 @@ def _text(value: Any) -> Any:
     return str(value)
 
 
-def normaliser(sql_type: Any) -> Normaliser:
-    """How a column's raw values are normalised (None: already the same on every driver)."""
+def _float_unsigned_zero(value: Any) -> Any:
+    return None if value is None else float(value) + 0.0  # -0.0 + 0.0 == +0.0
+
+
+def normaliser(sql_type: Any, fold_negative_zero: bool = False) -> Normaliser:
+    """How a column's raw values are normalised (None: already the same on every driver). ``fold_negative_zero``:
+    the other side cannot keep -0.0, so it counts as 0.0 (and is reported)."""
     if isinstance(sql_type, (sa.Boolean, sa.Integer)):
         return _int
     if isinstance(sql_type, sa.Float):
-        return _float
+        return _float_unsigned_zero if fold_negative_zero else _float
     if isinstance(sql_type, (sa.DateTime, sa.Date)):
         return _when
     if isinstance(sql_type, sa.LargeBinary):
@@ -81,8 +86,8 @@ def normaliser(sql_type: Any) -> Normaliser:
 class RowDigest:
     """Accumulates the digest of rows read in ``columns`` order."""
 
-    def __init__(self, types: Sequence[Any], start: int = 0) -> None:
-        self.normalisers = [normaliser(t) for t in types]
+    def __init__(self, types: Sequence[Any], start: int = 0, fold_negative_zero: bool = False) -> None:
+        self.normalisers = [normaliser(t, fold_negative_zero) for t in types]
         self.value = start
 
     def add(self, rows: Iterable[Sequence[Any]]) -> None:
