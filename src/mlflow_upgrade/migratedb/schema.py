@@ -10,6 +10,7 @@ copying process.
 from __future__ import annotations
 
 import logging
+import warnings
 
 import sqlalchemy as sa
 
@@ -28,6 +29,7 @@ def _create_here(engine: sa.Engine, db: str, revision: str) -> None:
     """In the child: ``engine`` is the parent's (NullPool: no connection is shared across the fork)."""
     for name in ("alembic", "mlflow"):
         logging.getLogger(name).setLevel(max(logging.getLogger(name).level, logging.WARNING))
+    warnings.simplefilter("ignore")  # MLflow's imports warn about their own dependencies: not the user's business
     try:
         if db == AUTH:
             from mlflow.server.auth.db.utils import migrate
