@@ -195,6 +195,10 @@ class Dialect:
         """Session settings on a destination connection that receives copied rows with their own ids."""
         return None
 
+    def streaming_cursor(self, conn: Connection) -> Any:
+        """A DBAPI cursor on ``conn`` that fetches a large result in batches instead of all at once."""
+        return conn.connection.dbapi_connection.cursor()
+
     def finish_copy(self, conn: Connection) -> None:
         """After rows were copied with explicit ids: move id generators past them (no-op where the server
         follows explicit ids itself: SQLite, MySQL/MariaDB AUTO_INCREMENT)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import importlib
 import os
 import re
 import tempfile
@@ -209,6 +210,11 @@ class MySQLDialect(Dialect):
         mode = str(conn.exec_driver_sql("SELECT @@SESSION.sql_mode").scalar() or "")
         modes = [m for m in mode.split(",") if m] + ["NO_AUTO_VALUE_ON_ZERO"]
         conn.exec_driver_sql(f"SET SESSION sql_mode = '{','.join(dict.fromkeys(modes))}'")
+
+    def streaming_cursor(self, conn: Connection) -> Any:
+        dbapi = conn.connection.dbapi_connection
+        module = importlib.import_module(type(dbapi).__module__.split(".")[0] + ".cursors")
+        return dbapi.cursor(module.SSCursor)  # unbuffered: rows arrive as they are fetched
 
     def load_rows(self, conn: Connection, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
         """PyMySQL's executemany sends multi-row INSERTs; statements of ~4 MB instead of its default 1 MB

@@ -220,6 +220,10 @@ class PostgresDialect(Dialect):
         return {"pre": pre, "post": post}
 
     # ---- copying between dialects (migrate-db) ---------------------------------------------------------
+    def streaming_cursor(self, conn: Connection) -> Any:
+        # a named (server-side) cursor, inside the connection's transaction (the snapshot)
+        return conn.connection.dbapi_connection.cursor(name=f"mlflow_upgrade_copy_{id(conn):x}")
+
     def finish_copy(self, conn: Connection) -> None:
         """Serial and identity sequences do not see explicit ids: move each past its column's largest value, or
         the next ``create_experiment`` collides with a copied id."""
