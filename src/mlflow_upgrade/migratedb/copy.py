@@ -142,8 +142,9 @@ class Copier:
                 table = self.dest_dialect.reflect(dest, list(self.results)).tables[name]
                 digest = RowDigest([table.columns[c].type for c in columns])
                 count = 0
+                same_order = at == list(range(len(at)))
                 for rows in _batches(dest, self.dest_dialect, select, (), self.batch_rows):
-                    digest.add([tuple(r[i] for i in at) for r in rows])
+                    digest.add(rows if same_order else [tuple(r[i] for i in at) for r in rows])
                     count += len(rows)
                 result.dest_digest = digest.value
                 result.copied = count
