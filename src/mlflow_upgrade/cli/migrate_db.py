@@ -48,8 +48,7 @@ def migrate_db_command(src_uri: str, dest_uri: str, auth: tuple[str, str] | None
     show = not (as_json or no_progress) and stderr.is_terminal
     try:
         with progress(show) as bar:
-            report = api.migrate_db(src_uri, dest_uri, auth=auth, upgrade=upgrade_after,
-                                    progress=_progress_callback(bar) if show else None)
+            report = api.migrate_db(src_uri, dest_uri, auth=auth, upgrade=upgrade_after, progress=bar)
     except errors.MlflowUpgradeError as exc:
         failed = getattr(exc, "report", None)
         if failed is not None:
@@ -61,18 +60,6 @@ def migrate_db_command(src_uri: str, dest_uri: str, auth: tuple[str, str] | None
         render_report(report)
     if not report.ok:
         raise errors.OperationFailed(_failure(report))
-
-
-def _progress_callback(bar: Any) -> Any:
-    tasks: dict[tuple[str, str], Any] = {}
-
-    def on_rows(db: str, table: str, copied: int, total: int) -> None:
-        key = (db, table)
-        if key not in tasks:
-            tasks[key] = bar.add_task(f"{db} {table}", total=total, rate="")
-        bar.update(tasks[key], completed=copied)
-
-    return on_rows
 
 
 def _failure(report: Any) -> str:

@@ -28,7 +28,8 @@ from mlflow_upgrade.dialects import get_dialect
 from mlflow_upgrade.filestore import pipeline
 from mlflow_upgrade.migratedb import checkpoint, checks
 from mlflow_upgrade.migratedb import schema as dbschema
-from mlflow_upgrade.migratedb.copy import Copier, Progress, TableCopy, count_rows
+from mlflow_upgrade.migratedb.copy import Copier, TableCopy, count_rows
+from mlflow_upgrade.progress import QUIET, Progress
 from mlflow_upgrade.store.schema import AUTH, TRACKING
 from mlflow_upgrade.store.uri import (
     StoreRef,
@@ -123,12 +124,13 @@ def migrate_db(
     *,
     auth: tuple[str, str] | None = None,
     upgrade: bool = False,
-    progress: Progress | None = None,
+    progress: Progress = QUIET,
     batch_rows: int | None = None,
     commit_rows: int | None = None,
 ) -> MigrateDbReport:
     """Copy the tracking store at ``src_uri`` into ``dest_uri`` (and the basic-auth DB ``auth[0]`` into
-    ``auth[1]``); ``upgrade=True`` then upgrades the copy to the installed MLflow's head."""
+    ``auth[1]``); ``upgrade=True`` then upgrades the copy to the installed MLflow's head. ``progress`` gets one
+    task per table (rows copied)."""
     started = time.monotonic()
     batch_rows = batch_rows or pipeline.env_int("MLFLOW_UPGRADE_DB_BATCH_ROWS", BATCH_ROWS, minimum=1)
     commit_rows = commit_rows or pipeline.env_int("MLFLOW_UPGRADE_DB_COMMIT_ROWS", COMMIT_ROWS, minimum=1)
@@ -164,7 +166,7 @@ class _Job:
     """One database's copy: tracking or auth."""
 
     def __init__(self, db: str, src_uri: str, dest_uri: str, batch_rows: int, commit_rows: int,
-                 progress: Progress | None) -> None:
+                 progress: Progress) -> None:
         self.db = db
         self.src, self.dest = parse_store_uri(src_uri), parse_store_uri(dest_uri)
         for ref in (self.src, self.dest):

@@ -11,7 +11,7 @@ committed key, so no row is written twice or skipped.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,10 +21,8 @@ from mlflow_upgrade import errors
 from mlflow_upgrade.dialects import Dialect, run_statement
 from mlflow_upgrade.migratedb import checkpoint
 from mlflow_upgrade.migratedb.digest import RowDigest
+from mlflow_upgrade.progress import QUIET, Progress, ProgressTask
 from mlflow_upgrade.upgrade.alembic_driver import pause_point
-
-# (database, table, rows copied so far, rows in the source's snapshot)
-Progress = Callable[[str, str, int, int], None]
 
 
 @dataclass
@@ -60,7 +58,7 @@ class Copier:
     dest_dialect: Dialect
     batch_rows: int
     commit_rows: int
-    progress: Progress | None = None
+    progress: Progress = QUIET
     results: dict[str, TableCopy] = field(default_factory=dict)
 
     def copy_all(self, tables: list[str], counts: dict[str, int]) -> None:
@@ -76,12 +74,14 @@ class Copier:
                 self.results[table] = result
                 if state.complete:
                     continue
-                self._copy_table(dest, dest_meta.tables[table], state, result)
+                with self.progress.task(f"{self.db} {table}", total=result.source_rows, completed=state.copied,
+                                        unit="rows", rate_unit="rows") as task:
+                    self._copy_table(dest, dest_meta.tables[table], state, result, task)
             self.dest_dialect.finish_copy(dest)
             dest.commit()
 
     def _copy_table(self, dest: sa.Connection, dest_table: sa.Table, state: checkpoint.TableProgress,
-                    result: TableCopy) -> None:
+                    result: TableCopy, task: ProgressTask) -> None:
         started = time.monotonic()
         name = dest_table.name
         src_table = self.src_meta.tables[name]
@@ -119,8 +119,8 @@ class Copier:
                     pause_point(f"migrate-db:{name}", commits)  # test-only: a kill between two commits
                     trans = dest.begin()
                     uncommitted = 0
-                if self.progress is not None:
-                    self.progress(self.db, name, state.copied, result.source_rows)
+                task.update(completed=state.copied)
+                task.throughput(result.copied_now)
             state.digest = digest.value
             state.complete = True
             checkpoint.save_progress(dest, name, state)
