@@ -148,7 +148,7 @@ def migrate_db(
         for job in jobs:
             job.close()
     if report.ok and upgrade:
-        report.upgrade = _upgrade(dest_uri, auth[1] if auth else None)
+        report.upgrade = _upgrade(dest_uri, auth[1] if auth else None, progress)
     if report.ok and report.upgrade is None:
         report.read_back, report.read_back_note = _read_back(dest_uri)
     report.seconds = time.monotonic() - started
@@ -361,11 +361,11 @@ def _driver_errors() -> tuple[type[BaseException], ...]:
     return driver_errors()
 
 
-def _upgrade(dest_uri: str, dest_auth: str | None) -> dict[str, Any]:
+def _upgrade(dest_uri: str, dest_auth: str | None, progress: Progress) -> dict[str, Any]:
     """The copy is upgraded through the safe upgrade path; the untouched source is its backup."""
     from mlflow_upgrade.upgrade.runner import upgrade
 
-    result = upgrade(dest_uri, auth_uri=dest_auth, no_backup=True, progress=False)
+    result = upgrade(dest_uri, auth_uri=dest_auth, no_backup=True, progress=progress)
     return result.to_dict()
 
 
