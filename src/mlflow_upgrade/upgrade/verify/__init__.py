@@ -183,7 +183,7 @@ def read_back(uri: str, *, progress: Progress = QUIET, max_mismatches: int = MAX
 
 def _mlflow_uri(ref: StoreRef) -> str:
     if ref.kind == "sqlite":  # read-only: MLflow's store must not be able to write (default experiment, ...)
-        return f"sqlite:///file:{ref.path}?mode=ro&uri=true"
+        return f"sqlite+pysqlite:///file:{ref.path}?mode=ro&uri=true"
     assert ref.url is not None
     return ref.url.render_as_string(hide_password=False)
 
