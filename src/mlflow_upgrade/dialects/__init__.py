@@ -21,7 +21,7 @@ from typing import Any
 import sqlalchemy
 from sqlalchemy.engine import Connection, Engine
 
-from mlflow_upgrade import errors
+from mlflow_upgrade import errors, safe_files
 from mlflow_upgrade.progress import Progress
 from mlflow_upgrade.store.uri import StoreRef, mask_uri, parse_store_uri
 
@@ -397,5 +397,5 @@ def _error_lines(lines: list[bytes]) -> list[bytes]:
 
 
 def private_file(path: Path) -> int:
-    """Create ``path`` (which must not exist) readable and writable by its owner only; return the fd."""
-    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    """Create ``path`` (which must not exist, not even as a link) readable and writable by its owner only."""
+    return safe_files.create_new(path, "backup file")

@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy
 from sqlalchemy.engine import Connection, Engine
 
-from mlflow_upgrade import errors
+from mlflow_upgrade import errors, safe_files
 from mlflow_upgrade.dialects import Dialect, NativeCheck, NativeResult, is_disk_full, run_statement
 from mlflow_upgrade.progress import Progress
 from mlflow_upgrade.store.uri import StoreRef
@@ -64,7 +64,7 @@ class SQLiteDialect(Dialect):
     ) -> NativeResult:
         assert ref.path is not None
         target = dest_dir / f"{ref.path.stem}{self.native_suffix}"
-        os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        os.close(safe_files.create_new(target, "backup file"))
         source = connect_readonly(ref.path)
         copy = sqlite3.connect(target)
         try:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from mlflow_upgrade import errors
+from mlflow_upgrade import errors, safe_files
 from mlflow_upgrade.catalog import installed_head
 from mlflow_upgrade.filestore import pipeline
 from mlflow_upgrade.store.schema import TRACKING
@@ -112,16 +112,26 @@ def create_sqlite_file(path: Path) -> None:
     if not path.parent.is_dir():
         raise errors.StoreNotFound(f"directory {path.parent} of the SQLite destination does not exist")
     template = sqlite_template()
-    tmp = path.with_name(f".{path.name}.mlflow-upgrade-tmp")
-    if template is not None:
-        shutil.copyfile(template, tmp)
-    else:  # no writable cache: run the migrations on the destination itself
-        engine = sa.create_engine(f"sqlite:///{tmp}", poolclass=sa.pool.NullPool)
-        try:
-            initialize(engine)
-        finally:
-            engine.dispose()
-    os.replace(tmp, path)
+    # a fresh random name (mkstemp, 0600): a link planted at a predictable one cannot redirect the copy
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".mlflow-upgrade-tmp")
+    except OSError as exc:
+        raise safe_files.cannot_write("SQLite destination", path, exc) from None
+    try:
+        if template is not None:
+            with os.fdopen(fd, "wb") as out, open(template, "rb") as src:
+                shutil.copyfileobj(src, out)
+        else:  # no writable cache: run the migrations on the destination itself
+            os.close(fd)
+            engine = sa.create_engine(f"sqlite:///{tmp}", poolclass=sa.pool.NullPool)
+            try:
+                initialize(engine)
+            finally:
+                engine.dispose()
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def has_mlflow_data(engine: sa.Engine) -> dict[str, int]:

@@ -31,7 +31,7 @@ from typing import Any
 import sqlalchemy
 from sqlalchemy.engine import Engine
 
-from mlflow_upgrade import errors
+from mlflow_upgrade import errors, safe_files
 from mlflow_upgrade.backup import backup, restore
 from mlflow_upgrade.progress import QUIET, Progress
 from mlflow_upgrade.store import journal
@@ -183,13 +183,9 @@ def read_marker(path: Path) -> dict[str, Any] | None:
 
 
 def write_marker(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as fh:
-        json.dump(data, fh, indent=2)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    if not path.parent.exists():  # the state directory (a SQLite file's folder exists: it is the user's)
+        safe_files.private_dir(path.parent, "state directory")
+    safe_files.write_atomic(path, json.dumps(data, indent=2), "run marker")
 
 
 # --- one database -------------------------------------------------------------------------------------------

@@ -4,12 +4,11 @@ bucket; saved as JSON (owner-only) for a later comparison."""
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlflow_upgrade import __version__, errors
+from mlflow_upgrade import __version__, errors, safe_files
 
 FORMAT = "mlflow-upgrade-fingerprint/1"
 
@@ -59,16 +58,11 @@ class Fingerprint:
         fields = {k: v for k, v in data.items() if k not in ("format", "tables")}
         return cls(tables=tables, **fields)
 
-    def save(self, path: str | Path) -> Path:
-        path = Path(path)
-        tmp = path.with_name(path.name + ".tmp")
+    def save(self, path: str | Path, *, given: bool = True) -> Path:
         # Owner-only, like backups: small tables are fingerprinted row by row, so keys (run ids, param and
         # tag names) are in the file.
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(json.dumps(self.to_dict(), separators=(",", ":")))
-        tmp.replace(path)
-        return path
+        return safe_files.write_atomic(path, json.dumps(self.to_dict(), separators=(",", ":")), "fingerprint file",
+                                       given=given)
 
     @classmethod
     def load(cls, path: str | Path) -> Fingerprint:
