@@ -461,9 +461,8 @@ def test_tool_failure_shows_its_first_error_line_masked(dialect: str, tmp_path: 
     if dialect == "postgresql":
         ref = parse_store_uri(f"postgresql://nobody:{secret}@127.0.0.1:5432/no_such_db_{uuid.uuid4().hex[:6]}")
         tool = postgres.DIALECT._pick("pg_dump", 0).tool
-        with pytest.raises(errors.OperationFailed) as info:
-            run_tool([tool, "--format=custom", f"--file={tmp_path / 'x'}"], postgres._libpq_env(ref),
-                     secrets=[secret])
+        with postgres._libpq_env(ref) as env, pytest.raises(errors.OperationFailed) as info:
+            run_tool([tool, "--format=custom", f"--file={tmp_path / 'x'}"], env, secrets=[secret])
         assert "pg_dump failed" in str(info.value) and "does not exist" in str(info.value)
     else:
         ref = parse_store_uri(f"mysql://nobody:{secret}@127.0.0.1:3306/test")

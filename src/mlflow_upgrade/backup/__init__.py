@@ -82,7 +82,7 @@ class BackupManifest:
 
     @property
     def source_has_password(self) -> bool:
-        return f":{MASK}@" in self.source_uri
+        return MASK in self.source_uri  # userinfo or a ?password= parameter
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -294,7 +294,7 @@ def _unlock_after_snapshot(conn: Connection, locked: bool) -> Iterator[threading
 
 
 def _secrets(ref: StoreRef) -> list[str]:
-    return [ref.url.password] if ref.url is not None and ref.url.password else []
+    return [ref.password] if ref.password else []
 
 
 def _tool_env() -> dict[str, str]:
@@ -314,8 +314,8 @@ def _defaults_file(ref: StoreRef) -> Iterator[str]:
     lines = ["[client]"]
     if url.username:
         lines.append(f"user={_option_value(url.username)}")
-    if url.password:
-        lines.append(f"password={_option_value(url.password)}")
+    if ref.password:  # the userinfo's, or ?password= / ?passwd=
+        lines.append(f"password={_option_value(ref.password)}")
     socket = url.query.get("unix_socket")
     if socket:
         lines.append(f"socket={_option_value(socket if isinstance(socket, str) else socket[0])}")

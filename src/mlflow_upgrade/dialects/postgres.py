@@ -10,9 +10,10 @@ rows, then adds indexes and foreign keys and puts every sequence back at its exa
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ import sqlalchemy
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.schema import AddConstraint, CreateIndex, CreateTable
 
+from mlflow_upgrade import safe_files
 from mlflow_upgrade.dialects import (
     Dialect,
     NativeCheck,
@@ -43,7 +45,7 @@ _PLAIN_TYPES = (sqlalchemy.Integer, sqlalchemy.Numeric, sqlalchemy.String, sqlal
 # libpq settings that may appear in the URI's query string, and their environment variables
 _QUERY_ENV = {"sslmode": "PGSSLMODE", "sslrootcert": "PGSSLROOTCERT", "sslcert": "PGSSLCERT",
               "sslkey": "PGSSLKEY", "host": "PGHOST", "port": "PGPORT", "application_name": "PGAPPNAME",
-              "options": "PGOPTIONS", "connect_timeout": "PGCONNECT_TIMEOUT"}
+              "options": "PGOPTIONS", "connect_timeout": "PGCONNECT_TIMEOUT", "passfile": "PGPASSFILE"}
 
 
 def _major(version_line: str) -> int | None:
@@ -145,9 +147,10 @@ class PostgresDialect(Dialect):
             versions = self.read_versions(conn, version_tables)
             cmd = [check.tool, "--format=custom", "--verbose", "--no-password", f"--snapshot={snapshot}",
                    f"--file={target}"]
-            with progress.task(f"pg_dump {ref.database_name}", total=len(tables), unit="tables") as task:
-                run_tool(cmd, _libpq_env(ref), on_stderr_line=_table_counter(task, "dumping contents of table"),
-                         secrets=[ref.url.password or ""] if ref.url else ())
+            with progress.task(f"pg_dump {ref.database_name}", total=len(tables), unit="tables") as task, \
+                    _libpq_env(ref) as env:
+                run_tool(cmd, env, on_stderr_line=_table_counter(task, "dumping contents of table"),
+                         secrets=[ref.password or ""])
             conn.rollback()
         os.chmod(target, 0o600)
         return NativeResult(files=[target], row_counts=counts, versions=versions,
@@ -162,9 +165,10 @@ class PostgresDialect(Dialect):
         # --no-owner/--no-privileges: the restoring user owns what it creates (a copy may use another role).
         cmd = [check.tool, "--verbose", "--no-password", "--no-owner", "--no-privileges", "--exit-on-error",
                "--single-transaction", f"--dbname={ref.database_name}", str(files[0])]
-        with progress.task(f"pg_restore {ref.database_name}", total=None, unit="tables") as task:
-            run_tool(cmd, _libpq_env(ref), on_stderr_line=_table_counter(task, "processing data for table"),
-                     secrets=[ref.url.password or ""] if ref.url else ())
+        with progress.task(f"pg_restore {ref.database_name}", total=None, unit="tables") as task, \
+                _libpq_env(ref) as env:
+            run_tool(cmd, env, on_stderr_line=_table_counter(task, "processing data for table"),
+                     secrets=[ref.password or ""])
 
     # ---- logical hooks --------------------------------------------------------------------------------
     def begin_consistent_read(self, conn: Connection) -> None:
@@ -250,9 +254,12 @@ def _keep_sequence_defaults(table: sqlalchemy.Table) -> None:
             column.autoincrement = False
 
 
-def _libpq_env(ref: StoreRef) -> dict[str, str]:
-    # The user's PG* settings (PGSSLROOTCERT, PGPASSWORD, .pgpass via PGPASSFILE...) apply to psycopg too, so
-    # they stay; what the URI names overrides them.
+@contextlib.contextmanager
+def _libpq_env(ref: StoreRef) -> Iterator[dict[str, str]]:
+    """The environment of pg_dump/pg_restore: never a password on their command line. The user's PG* settings
+    (PGSSLROOTCERT, PGPASSWORD, .pgpass via PGPASSFILE...) apply to psycopg too, so they stay; what the URI
+    names overrides them. The password comes from the userinfo or ``?password=``; ``?sslpassword=`` has no
+    environment variable, so it goes in a 0600 service file in a 0700 temporary folder, removed afterwards."""
     env = dict(os.environ)
     url = ref.url
     assert url is not None
@@ -265,11 +272,20 @@ def _libpq_env(ref: StoreRef) -> dict[str, str]:
         env["PGPORT"] = str(url.port)
     if url.username:
         env["PGUSER"] = url.username
-    if url.password:
-        env["PGPASSWORD"] = url.password
+    if ref.password:
+        env["PGPASSWORD"] = ref.password
     if url.database:
         env["PGDATABASE"] = url.database
-    return env
+    ssl_password = url.query.get("sslpassword")
+    if not ssl_password:
+        yield env
+        return
+    with safe_files.private_tempdir() as tmp:
+        service = tmp / "pg_service.conf"
+        value = ssl_password if isinstance(ssl_password, str) else ssl_password[-1]
+        with open(safe_files.create_new(service, "libpq service file"), "w") as fh:
+            fh.write(f"[mlflow-upgrade]\nsslpassword={value}\n")
+        yield {**env, "PGSERVICEFILE": str(service), "PGSERVICE": "mlflow-upgrade"}
 
 
 def _table_counter(task: ProgressTask, marker: str) -> Any:
