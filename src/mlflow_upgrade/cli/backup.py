@@ -38,7 +38,9 @@ def _progress_wanted(as_json: bool) -> bool:
 @click.option("--method", type=click.Choice(["auto", "native", "logical"]), default="auto", show_default=True,
               help="native: SQLite backup API / pg_dump / mariadb-dump; logical: streamed through SQLAlchemy; "
                    "auto: native when a compatible tool is installed.")
-@click.option("--force", is_flag=True, help="Replace an existing backup in --out.")
+@click.option("--force", is_flag=True, help=(
+    "Replace a previous mlflow-upgrade backup in --out (recognised by its manifest.json; only its files are "
+    "removed, and any other file in --out refuses the backup)."))
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON.")
 def backup_command(uri: str, out_dir: str | None, method: str, force: bool, as_json: bool) -> None:
     """Back up the tracking (or auth) database at URI, with a checksummed manifest.
