@@ -8,7 +8,7 @@ symbolic link there and have the tool overwrite the link's target. So:
   owner-only (0600);
 * a file replaced in place (:func:`write_atomic`) is written to a fresh ``mkstemp`` file beside it, then renamed
   over it: a rename replaces a link, never the file it points to; a path the user gave that is a link is
-  refused;
+  refused (the user may have meant its target);
 * a private directory (:func:`private_dir`) is created 0700, or, when it exists, must be a real directory owned
   by this user that no one else can write;
 * an ``OSError`` becomes one line naming the path and the reason (:class:`errors.OperationFailed`, exit 8), not
@@ -51,10 +51,14 @@ def create_new(path: str | Path, what: str = "file", mode: int = 0o600) -> int:
         raise cannot_write(what, path, exc) from None
 
 
-def write_atomic(path: str | Path, data: str | bytes, what: str = "file") -> Path:
-    """Write ``data`` to ``path`` (0600) all at once: a fresh temporary file beside it, then a rename."""
+def write_atomic(path: str | Path, data: str | bytes, what: str = "file", *, given: bool = True) -> Path:
+    """Write ``data`` to ``path`` (0600) all at once: a fresh temporary file beside it, then a rename.
+
+    ``given``: the user named ``path``, so a link there is refused; a path of the tool's own (a run marker)
+    that is a link is replaced by the file, its target untouched."""
     path = Path(path)
-    refuse_symlink(path, what)
+    if given:
+        refuse_symlink(path, what)
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

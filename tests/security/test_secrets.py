@@ -184,7 +184,7 @@ def test_upgrade_with_query_password_leaves_it_nowhere(pg_uri: str, tmp_path: Pa
 class _AuthServer(http.server.BaseHTTPRequestHandler):
     expected = "Basic " + base64.b64encode(f"admin:{SECRET}".encode()).decode()
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:
         if self.headers.get("Authorization") != self.expected:
             self.send_response(401)
             self.end_headers()

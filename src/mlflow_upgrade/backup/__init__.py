@@ -31,7 +31,15 @@ from sqlalchemy.engine import Engine
 from mlflow_upgrade import __version__, errors, safe_files
 from mlflow_upgrade.dialects import Dialect, NativeResult, get_dialect, is_disk_full, logical
 from mlflow_upgrade.progress import QUIET, Progress
-from mlflow_upgrade.store.uri import MASK, StoreRef, mask_uri, open_engine, parse_store_uri, require_database
+from mlflow_upgrade.store.uri import (
+    MASK,
+    StoreRef,
+    mask_uri,
+    open_engine,
+    parse_store_uri,
+    require_database,
+    sqlite_url,
+)
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = 1
@@ -132,7 +140,8 @@ class BackupManifest:
 
     def write(self) -> None:
         """Write atomically (temporary 0600 file, then rename)."""
-        safe_files.write_atomic(self.path, json.dumps(self.to_dict(), indent=2) + "\n", "backup manifest")
+        safe_files.write_atomic(self.path, json.dumps(self.to_dict(), indent=2) + "\n", "backup manifest",
+                                given=False)
 
 
 def _confined(directory: Path, name: object) -> None:
@@ -415,7 +424,7 @@ def _target_ref(manifest: BackupManifest, target_uri: str | None) -> StoreRef:
             )
         target_uri = manifest.source_uri
         if manifest.dialect == "sqlite":  # the absolute path: the source URI may be relative to another cwd
-            target_uri = f"sqlite:///{manifest.database}"
+            target_uri = sqlite_url(manifest.database)
     ref = parse_store_uri(target_uri)
     if ref.kind != manifest.dialect:
         raise errors.UsageError(

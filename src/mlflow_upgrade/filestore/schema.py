@@ -21,7 +21,7 @@ from mlflow_upgrade import errors, safe_files
 from mlflow_upgrade.catalog import installed_head
 from mlflow_upgrade.filestore import pipeline
 from mlflow_upgrade.store.schema import TRACKING
-from mlflow_upgrade.store.uri import mask_uri
+from mlflow_upgrade.store.uri import mask_uri, sqlite_readonly_uri, sqlite_url
 
 _log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ def _cache_dir() -> Path:
 
 def _revision_of(path: Path) -> str | None:
     try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        con = sqlite3.connect(sqlite_readonly_uri(path), uri=True)
         try:
             row = con.execute("SELECT version_num FROM alembic_version").fetchone()
         finally:
@@ -123,7 +123,7 @@ def create_sqlite_file(path: Path) -> None:
                 shutil.copyfileobj(src, out)
         else:  # no writable cache: run the migrations on the destination itself
             os.close(fd)
-            engine = sa.create_engine(f"sqlite:///{tmp}", poolclass=sa.pool.NullPool)
+            engine = sa.create_engine(sqlite_url(tmp), poolclass=sa.pool.NullPool)
             try:
                 initialize(engine)
             finally:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import sqlalchemy
 from sqlalchemy.engine import URL, Engine, make_url
@@ -157,7 +157,7 @@ def _file_store_ref(text: str) -> StoreRef:
         raise errors.UsageError(f"malformed file-store URI {mask_one_uri(text)}: {exc}") from None
     path = path.expanduser().resolve()
     if _is_sqlite_file(path):  # `inspect mlflow.db`: a bare path to a SQLite database, not a file store
-        uri = f"sqlite:///{path}"
+        uri = sqlite_url(path)
         return StoreRef(kind="sqlite", uri=uri, path=path, url=make_url(uri))
     return StoreRef(kind="file", uri=text, path=path)
 
@@ -203,9 +203,20 @@ def require_driver(ref: StoreRef) -> None:
         )
 
 
+def sqlite_url(path: Path | str) -> str:
+    """``sqlite:///path`` with the path percent-encoded where SQLAlchemy would misread it ('?', '#', '%')."""
+    return URL.create("sqlite", database=str(path)).render_as_string(hide_password=False)
+
+
+def sqlite_readonly_uri(path: Path) -> str:
+    """SQLite's URI filename opening ``path`` read-only; the path is percent-encoded, so a '?', '#' or '%' in a
+    folder name cannot end the path early (SQLite would then open, or create, another file)."""
+    return f"file:{quote(str(path))}?mode=ro"
+
+
 def sqlite_readonly_engine(path: Path) -> Engine:
     """An engine that can never write ``path``: SQLite opens it with ``mode=ro`` (no journal, no WAL files)."""
-    uri = "file:" + str(path) + "?mode=ro"
+    uri = sqlite_readonly_uri(path)
     return sqlalchemy.create_engine(
         "sqlite://", creator=lambda: sqlite3.connect(uri, uri=True), poolclass=sqlalchemy.pool.NullPool
     )
@@ -263,7 +274,7 @@ def _open_sqlite(ref: StoreRef, *, read_only: bool) -> Engine:
         raise errors.NotAnMlflowStore(f"{ref.path} is a directory, not a SQLite database")
     if read_only:
         return sqlite_readonly_engine(ref.path)
-    return sqlalchemy.create_engine(f"sqlite:///{ref.path}", poolclass=sqlalchemy.pool.NullPool)
+    return sqlalchemy.create_engine(sqlite_url(ref.path), poolclass=sqlalchemy.pool.NullPool)
 
 
 def _connect_args(ref: StoreRef) -> dict:

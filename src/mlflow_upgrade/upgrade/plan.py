@@ -27,6 +27,7 @@ from mlflow_upgrade.store.uri import (
     mask_uri,
     parse_store_uri,
     require_database,
+    sqlite_readonly_uri,
 )
 from mlflow_upgrade.upgrade import alembic_driver, estimate
 from mlflow_upgrade.upgrade.preflight import preflight
@@ -317,7 +318,7 @@ def _rehearse_sqlite(ref: StoreRef, db: str, result: Plan) -> None:
 
 
 def _copy_schema(sqlite3, source: Path, scratch: Path) -> None:
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    src = sqlite3.connect(sqlite_readonly_uri(source), uri=True)
     try:
         rows = src.execute(
             "SELECT type, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' "

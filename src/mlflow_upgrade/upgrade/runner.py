@@ -44,6 +44,7 @@ from mlflow_upgrade.store.uri import (
     open_engine,
     parse_store_uri,
     require_database,
+    sqlite_url,
 )
 from mlflow_upgrade.upgrade import alembic_driver
 from mlflow_upgrade.upgrade import verify as verify_module
@@ -174,6 +175,8 @@ def marker_path(ref: StoreRef, db: str) -> Path:
 
 
 def read_marker(path: Path) -> dict[str, Any] | None:
+    if path.is_symlink():  # the tool never makes one: someone planted it, to read or to overwrite its target
+        raise errors.Refused(f"run marker {path} is a symbolic link the tool did not make: remove it, then rerun")
     try:
         return json.loads(path.read_text())
     except FileNotFoundError:
@@ -185,7 +188,7 @@ def read_marker(path: Path) -> dict[str, Any] | None:
 def write_marker(path: Path, data: dict[str, Any]) -> None:
     if not path.parent.exists():  # the state directory (a SQLite file's folder exists: it is the user's)
         safe_files.private_dir(path.parent, "state directory")
-    safe_files.write_atomic(path, json.dumps(data, indent=2), "run marker")
+    safe_files.write_atomic(path, json.dumps(data, indent=2), "run marker", given=False)
 
 
 # --- one database -------------------------------------------------------------------------------------------
@@ -258,14 +261,18 @@ def _take_backup(ref: StoreRef, db: str, opts: Options, result: DatabaseUpgrade)
     return str(manifest.directory)
 
 
+def _fingerprint_beside(marker_file: Path) -> Path:
+    """Where the fingerprint taken before the migrations lives when there is no backup folder to hold it."""
+    return marker_file.with_name(marker_file.name + ".fingerprint.json")
+
+
 def _fingerprint_before(engine: Engine, db: str, ref: StoreRef, marker_file: Path, backup_path: str | None,
                         opts: Options) -> Path | None:
     if not opts.verify:
         return None
     fp = take_fingerprint(engine, tables=_auth_tables(engine) if db == AUTH else None, progress=opts.progress)
-    where = Path(backup_path) if backup_path else marker_file.parent
-    path = where / (f"fingerprint-before-{db}.json" if backup_path else marker_file.name + ".fingerprint.json")
-    fp.save(path)
+    path = Path(backup_path) / f"fingerprint-before-{db}.json" if backup_path else _fingerprint_beside(marker_file)
+    fp.save(path, given=False)
     return path
 
 
@@ -304,6 +311,8 @@ def _migrate_and_finish(ref: StoreRef, db: str, engine: Engine, opts: Options, m
         write_marker(marker_file, marker)
         raise errors.OperationFailed(result.message)
     marker_file.unlink(missing_ok=True)
+    if not marker.get("backup"):  # beside the marker it served this run only (with a backup it stays there)
+        _fingerprint_beside(marker_file).unlink(missing_ok=True)
     result.status = "upgraded"
     where = f"; backup at {marker['backup']}" if marker.get("backup") else ""
     result.message = (f"{ref.masked}: {marker.get('from_revision')} → {result.to_revision} "
@@ -323,7 +332,7 @@ def run_revisions(ref: StoreRef, db: str, pending: list[alembic_driver.RevisionI
     total = total or len(pending)
     url = ref.url.render_as_string(hide_password=False) if ref.url is not None else ref.uri
     if ref.kind == "sqlite" and ref.path is not None:
-        url = f"sqlite:///{ref.path}"
+        url = sqlite_url(ref.path)
     guard = alembic_driver.sqlite_transactional_ddl() if ref.kind == "sqlite" else nullcontext()
     with guard, opts.progress.task("migrating", total=total, completed=offset) as task:
         for i, info in enumerate(pending, start=offset + 1):

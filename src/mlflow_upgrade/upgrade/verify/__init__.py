@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import sqlalchemy
 from sqlalchemy.engine import Engine
@@ -183,7 +184,10 @@ def read_back(uri: str, *, progress: Progress = QUIET, max_mismatches: int = MAX
 
 def _mlflow_uri(ref: StoreRef) -> str:
     if ref.kind == "sqlite":  # read-only: MLflow's store must not be able to write (default experiment, ...)
-        return f"sqlite+pysqlite:///file:{ref.path}?mode=ro&uri=true"
+        # "sqlite+pysqlite": MLflow creates the parent folder of a "sqlite:///" path, which for "file:/…" is a
+        # relative ./file:/… tree in the working directory. The path is percent-encoded twice: SQLAlchemy
+        # decodes the URL's database part once, SQLite its URI filename once more.
+        return f"sqlite+pysqlite:///file:{quote(quote(str(ref.path)))}?mode=ro&uri=true"
     assert ref.url is not None
     return ref.url.render_as_string(hide_password=False)
 
