@@ -24,8 +24,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from mlflow_upgrade import errors
+from mlflow_upgrade.catalog import installed_head
 from mlflow_upgrade.dialects import get_dialect
 from mlflow_upgrade.filestore import pipeline
+from mlflow_upgrade.filestore.migrate import _driver_errors
 from mlflow_upgrade.migratedb import checkpoint, checks
 from mlflow_upgrade.migratedb import schema as dbschema
 from mlflow_upgrade.migratedb.copy import Copier, TableCopy, count_rows
@@ -40,6 +42,8 @@ from mlflow_upgrade.store.uri import (
     translate_db_error,
 )
 from mlflow_upgrade.upgrade.alembic_driver import pause_point
+from mlflow_upgrade.upgrade.runner import upgrade
+from mlflow_upgrade.upgrade.verify import read_back
 
 __all__ = ["DatabaseCopy", "MigrateDbReport", "migrate_db"]
 
@@ -355,16 +359,8 @@ def _no_privilege(ref: StoreRef, exc: BaseException) -> errors.MlflowUpgradeErro
     return translate_db_error(ref, exc)
 
 
-def _driver_errors() -> tuple[type[BaseException], ...]:
-    from mlflow_upgrade.filestore import _driver_errors as driver_errors
-
-    return driver_errors()
-
-
 def _upgrade(dest_uri: str, dest_auth: str | None, progress: Progress) -> dict[str, Any]:
     """The copy is upgraded through the safe upgrade path; the untouched source is its backup."""
-    from mlflow_upgrade.upgrade.runner import upgrade
-
     result = upgrade(dest_uri, auth_uri=dest_auth, no_backup=True, progress=progress)
     return result.to_dict()
 
@@ -372,8 +368,6 @@ def _upgrade(dest_uri: str, dest_auth: str | None, progress: Progress) -> dict[s
 def _read_back(dest_uri: str) -> tuple[dict[str, Any] | None, str]:
     """MLflow's own store reads the destination back, in a child process (MLflow's imports stay there); only
     at the installed head, where MLflow's store does not migrate what it opens."""
-    from mlflow_upgrade.catalog import installed_head
-
     ref = parse_store_uri(dest_uri)
     engine = open_engine(ref, read_only=True)
     try:
@@ -389,6 +383,4 @@ def _read_back(dest_uri: str) -> tuple[dict[str, Any] | None, str]:
 
 
 def _read_back_here(dest_uri: str) -> dict[str, Any]:
-    from mlflow_upgrade.upgrade.verify import read_back
-
     return read_back(dest_uri).to_dict()

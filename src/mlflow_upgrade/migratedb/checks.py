@@ -13,7 +13,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from mlflow_upgrade import errors
+from mlflow_upgrade.catalog import installed_revisions
 from mlflow_upgrade.dialects import Dialect, run_statement
+from mlflow_upgrade.inspect import refuse_unusable
 from mlflow_upgrade.migratedb import checkpoint
 from mlflow_upgrade.store.schema import AUTH, JOURNAL_TABLE, SchemaState, read_state
 from mlflow_upgrade.store.uri import StoreRef
@@ -69,9 +71,6 @@ def refuse_same_database(src: StoreRef, dest: StoreRef) -> None:
 
 def check_source(ref: StoreRef, engine: sa.Engine, db: str) -> SchemaState:
     """The source must be an MLflow store the installed MLflow knows, holding nothing but MLflow's tables."""
-    from mlflow_upgrade.catalog import installed_revisions
-    from mlflow_upgrade.inspect import refuse_unusable
-
     with engine.connect() as conn:
         state = read_state(conn, db)
     refuse_unusable(ref, state)

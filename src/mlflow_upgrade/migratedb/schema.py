@@ -18,6 +18,7 @@ from mlflow_upgrade import errors
 from mlflow_upgrade.filestore import pipeline
 from mlflow_upgrade.store.schema import AUTH, TRACKING
 from mlflow_upgrade.store.uri import mask_uri
+from mlflow_upgrade.upgrade.alembic_driver import alembic_config
 
 
 def create_at(engine: sa.Engine, db: str, revision: str) -> None:
@@ -51,8 +52,6 @@ def _create_here(engine: sa.Engine, db: str, revision: str) -> None:
 def _tracking(engine: sa.Engine, revision: str) -> None:
     from alembic import command
     from mlflow.store.tracking.dbmodels.initial_models import Base as InitialBase
-
-    from mlflow_upgrade.upgrade.alembic_driver import alembic_config
 
     InitialBase.metadata.create_all(engine)
     config = alembic_config(TRACKING, engine.url.render_as_string(hide_password=False))
