@@ -49,6 +49,23 @@ class NativeResult:
     details: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass
+class HeldLock:
+    """An upgrade lock this process holds until :meth:`release` (see :meth:`Dialect.acquire_run_lock`)."""
+
+    release: Any  # () -> None
+    session_ids: frozenset[int] = frozenset()  # server sessions the lock keeps open: ours, not "other clients"
+
+
+def lock_owner_tag() -> str:
+    """Who we are, as other runs see it: pid, host, start time (UTC)."""
+    import datetime as dt
+    import socket
+
+    started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return f"mlflow-upgrade pid={os.getpid()} host={socket.gethostname()} since={started}"
+
+
 class Dialect:
     """Base class: SQLAlchemy-generic implementations; subclasses override what their server does better."""
 
@@ -87,6 +104,17 @@ class Dialect:
         with _connection(engine) as conn:
             info = conn.dialect.server_version_info
         return ".".join(str(p) for p in info) if info else "unknown"
+
+    # ---- one upgrade at a time -----------------------------------------------------------------------
+    def acquire_run_lock(self, ref: StoreRef, name: str) -> HeldLock:
+        """Take the lock that lets exactly one ``upgrade`` run on this database (``name`` tells the tracking and
+        auth databases apart); raise :class:`errors.Refused` naming the holder when another run has it."""
+        raise NotImplementedError
+
+    def other_sessions(self, conn: Connection, own: frozenset[int]) -> list[str] | None:
+        """Every other session on this database, whatever its role, as ``user@host`` strings (``own`` are this
+        process's sessions). None when this dialect cannot list sessions."""
+        return None
 
     # ---- native dump tools ----------------------------------------------------------------------------
     def can_dump_natively(self, ref: StoreRef, engine: Engine) -> NativeCheck:

@@ -28,6 +28,7 @@ from sqlalchemy.engine import Connection, Engine
 from mlflow_upgrade import errors
 from mlflow_upgrade.dialects import (
     Dialect,
+    HeldLock,
     NativeCheck,
     NativeResult,
     _connection,
@@ -39,7 +40,7 @@ from mlflow_upgrade.dialects import (
     tool_version,
 )
 from mlflow_upgrade.progress import Progress, ProgressTask
-from mlflow_upgrade.store.uri import StoreRef
+from mlflow_upgrade.store.uri import StoreRef, translate_db_error
 
 _TOOL_DIRS = ("/usr/local/mysql/bin", "/opt/homebrew/opt/mysql-client/bin", "/opt/homebrew/opt/mariadb/bin")
 _DUMP_TOOLS = ("mariadb-dump", "mysqldump")
@@ -85,6 +86,58 @@ class MySQLDialect(Dialect):
                 "SELECT TABLE_NAME, TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()"
             ).fetchall())
         return {t: int(rows.get(t) or 0) for t in tables}
+
+    def acquire_run_lock(self, ref: StoreRef, name: str) -> HeldLock:
+        """``GET_LOCK`` (server-wide names, hence the database in the name) on a connection of its own, held for
+        the whole run; a second run names the holder's connection, user, host and idle time."""
+        assert ref.url is not None
+        import hashlib
+
+        lock_name = "mlflow_upgrade:" + hashlib.sha256(f"{ref.database_name}:{name}".encode()).hexdigest()[:40]
+        engine = sqlalchemy.create_engine(ref.url, poolclass=sqlalchemy.pool.NullPool, isolation_level="AUTOCOMMIT",
+                                          connect_args={"connect_timeout": 10})
+        try:
+            conn = engine.connect()
+        except Exception as exc:
+            engine.dispose()
+            raise translate_db_error(ref, exc) from None
+        try:
+            got = conn.exec_driver_sql("SELECT GET_LOCK(%s, 0)", (lock_name,)).scalar()
+            if got != 1:
+                holder_id = conn.exec_driver_sql("SELECT IS_USED_LOCK(%s)", (lock_name,)).scalar()
+                row = conn.exec_driver_sql(
+                    "SELECT USER, HOST, TIME FROM information_schema.PROCESSLIST WHERE ID = %s", (holder_id,)
+                ).first() if holder_id is not None else None
+                who = (f"server connection {holder_id} of {row[0]}@{row[1]}, idle {row[2]} s" if row else
+                       f"server connection {holder_id}" if holder_id is not None else "its session just ended")
+                raise errors.Refused(f"another upgrade of {ref.masked} is running ({who}): wait for it to finish, "
+                                     "then run upgrade again")
+            own = int(conn.exec_driver_sql("SELECT CONNECTION_ID()").scalar())
+        except BaseException:
+            conn.close()
+            engine.dispose()
+            raise
+
+        def release() -> None:
+            try:
+                conn.exec_driver_sql("SELECT RELEASE_LOCK(%s)", (lock_name,))
+            except Exception:  # the connection is gone (server restarted): so is its lock
+                pass
+            finally:
+                conn.close()
+                engine.dispose()
+
+        return HeldLock(release, frozenset({own}))
+
+    def other_sessions(self, conn: Connection, own: frozenset[int]) -> list[str] | None:
+        # Without the PROCESS privilege PROCESSLIST shows this user's own sessions only: say we cannot tell.
+        if not _sees_all_sessions(conn):
+            return None
+        rows = conn.exec_driver_sql(
+            "SELECT ID, USER, HOST FROM information_schema.PROCESSLIST "
+            "WHERE DB = DATABASE() AND ID <> CONNECTION_ID() AND COMMAND <> 'Daemon'"
+        ).all()
+        return [f"{r[1]}@{str(r[2]).rsplit(':', 1)[0]}" for r in rows if int(r[0]) not in own]
 
     def server_info(self, engine: Engine | Connection) -> tuple[bool, tuple[int, ...], str]:
         """(is MariaDB, version, version string) of the server."""
@@ -243,6 +296,11 @@ class MySQLDialect(Dialect):
 
     def holds_mlflow_auth(self) -> bool:
         return False  # the initial auth migration names two foreign keys fk_user_id (mlflow/mlflow#9642)
+
+
+def _sees_all_sessions(conn: Connection) -> bool:
+    grants = " ".join(str(r[0]) for r in conn.exec_driver_sql("SHOW GRANTS")).upper()
+    return bool(re.search(r"GRANT (ALL PRIVILEGES|[^']*\bPROCESS\b)[^']* ON \*\.\*", grants))
 
 
 def _lock_tables(conn: Connection, tables: Sequence[str]) -> bool:

@@ -21,20 +21,22 @@ import sqlalchemy
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.schema import AddConstraint, CreateIndex, CreateTable
 
-from mlflow_upgrade import safe_files
+from mlflow_upgrade import errors, safe_files
 from mlflow_upgrade.dialects import (
     Dialect,
+    HeldLock,
     NativeCheck,
     NativeResult,
     _connection,
     find_tool,
+    lock_owner_tag,
     private_file,
     run_statement,
     run_tool,
     tool_version,
 )
 from mlflow_upgrade.progress import Progress, ProgressTask
-from mlflow_upgrade.store.uri import StoreRef
+from mlflow_upgrade.store.uri import StoreRef, translate_db_error
 
 _TOOL_DIRS = ("/usr/lib/postgresql/*/bin", "/usr/pgsql-*/bin", "/opt/homebrew/opt/postgresql@*/bin",
               "/usr/local/opt/postgresql@*/bin", "/Applications/Postgres.app/Contents/Versions/*/bin")
@@ -43,6 +45,9 @@ _PLAIN_TYPES = (sqlalchemy.Integer, sqlalchemy.Numeric, sqlalchemy.String, sqlal
                 sqlalchemy.LargeBinary, sqlalchemy.DateTime, sqlalchemy.Date, sqlalchemy.Time,
                 sqlalchemy.Interval)
 # libpq settings that may appear in the URI's query string, and their environment variables
+# Advisory lock keys (two int4s): "MLUP" and one per database kind, in the lock space of the current database.
+_LOCK_CLASS = 0x4D4C5550
+_LOCK_KEYS = {"tracking": 1, "auth": 2}
 _QUERY_ENV = {"sslmode": "PGSSLMODE", "sslrootcert": "PGSSLROOTCERT", "sslcert": "PGSSLCERT",
               "sslkey": "PGSSLKEY", "host": "PGHOST", "port": "PGPORT", "application_name": "PGAPPNAME",
               "options": "PGOPTIONS", "connect_timeout": "PGCONNECT_TIMEOUT", "passfile": "PGPASSFILE"}
@@ -107,6 +112,57 @@ class PostgresDialect(Dialect):
                 run_statement(conn, f"DROP TYPE IF EXISTS {_ident(typname)} CASCADE")
             for signature, _ in _functions(conn):
                 run_statement(conn, f"DROP ROUTINE IF EXISTS {signature} CASCADE")
+
+    def acquire_run_lock(self, ref: StoreRef, name: str) -> HeldLock:
+        """A session-level advisory lock on a connection of its own, open for the whole run; the connection's
+        application_name carries our pid, host and start time so that a second run can name us."""
+        assert ref.url is not None
+        tag = lock_owner_tag()
+        engine = sqlalchemy.create_engine(ref.url, poolclass=sqlalchemy.pool.NullPool, isolation_level="AUTOCOMMIT",
+                                          connect_args={"application_name": tag[:63], "connect_timeout": 10})
+        key = _LOCK_KEYS.get(name, 0)
+        try:
+            conn = engine.connect()
+        except Exception as exc:
+            engine.dispose()
+            raise translate_db_error(ref, exc) from None
+        try:
+            got = conn.exec_driver_sql(f"SELECT pg_try_advisory_lock({_LOCK_CLASS}, {key})").scalar()
+            if not got:
+                holder = conn.exec_driver_sql(
+                    "SELECT a.application_name, a.usename, a.client_addr::text, a.backend_start::text, a.pid "
+                    "FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' "
+                    f"AND l.classid = {_LOCK_CLASS} AND l.objid = {key} AND l.objsubid = 2 AND l.granted "
+                    "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                ).first()
+                raise errors.Refused(f"another upgrade of {ref.masked} is running ({_describe_holder(holder)}): "
+                                     "wait for it to finish, then run upgrade again")
+            own = int(conn.exec_driver_sql("SELECT pg_backend_pid()").scalar())
+        except BaseException:
+            conn.close()
+            engine.dispose()
+            raise
+
+        def release() -> None:
+            try:
+                conn.exec_driver_sql(f"SELECT pg_advisory_unlock({_LOCK_CLASS}, {key})")
+            except Exception:  # the session is gone (server restarted): so is its lock
+                pass
+            finally:
+                conn.close()
+                engine.dispose()
+
+        return HeldLock(release, frozenset({own}))
+
+    def other_sessions(self, conn: Connection, own: frozenset[int]) -> list[str] | None:
+        # Sessions of other roles show backend_type NULL to a non-superuser: count those too (background
+        # workers have no user name).
+        rows = conn.exec_driver_sql(
+            "SELECT pid, usename, client_addr::text FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND (backend_type = 'client backend' OR "
+            "(backend_type IS NULL AND usename IS NOT NULL))"
+        ).all()
+        return [f"{r[1]}@{r[2] or 'local'}" for r in rows if int(r[0]) not in own]
 
     def server_major(self, engine: Engine | Connection) -> int:
         with _connection(engine) as conn:
@@ -244,6 +300,15 @@ class PostgresDialect(Dialect):
 
     def non_finite_condition(self, conn: Connection, column: str) -> str:
         return f"({column} IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8))"
+
+
+def _describe_holder(row: Any) -> str:
+    if row is None:
+        return "its session just ended"
+    app, user, addr, since, pid = row
+    if app and str(app).startswith("mlflow-upgrade"):
+        return f"{app}, server session {pid}"
+    return f"server session {pid} of {user}@{addr or 'local'} since {since}"
 
 
 def _keep_sequence_defaults(table: sqlalchemy.Table) -> None:

@@ -7,6 +7,8 @@ AUTOINCREMENT counters of ``sqlite_sequence``.
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import fcntl
 import os
 import sqlite3
 from collections.abc import Sequence
@@ -17,7 +19,15 @@ import sqlalchemy
 from sqlalchemy.engine import Connection, Engine
 
 from mlflow_upgrade import errors, safe_files
-from mlflow_upgrade.dialects import Dialect, NativeCheck, NativeResult, is_disk_full, run_statement
+from mlflow_upgrade.dialects import (
+    Dialect,
+    HeldLock,
+    NativeCheck,
+    NativeResult,
+    is_disk_full,
+    lock_owner_tag,
+    run_statement,
+)
 from mlflow_upgrade.progress import Progress
 from mlflow_upgrade.store.uri import StoreRef
 
@@ -31,6 +41,9 @@ def _literal(text: str) -> str:
 
 def connect_readonly(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+
+
+LOCK_SUFFIX = ".mlflow-upgrade.lock"
 
 
 class SQLiteDialect(Dialect):
@@ -51,6 +64,37 @@ class SQLiteDialect(Dialect):
             if conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").first():
                 conn.exec_driver_sql("DELETE FROM sqlite_sequence")
             conn.commit()
+
+    # ---- one upgrade at a time -----------------------------------------------------------------------
+    def acquire_run_lock(self, ref: StoreRef, name: str) -> HeldLock:
+        """An exclusive ``flock`` on ``<db file>.mlflow-upgrade.lock`` (``<db file>.auth…`` for a basic-auth
+        DB), held for the whole run and released by the kernel if the process dies. The file (0600, never
+        followed through a symlink) holds our pid, host and start time for a second run to print; it is
+        removed on release."""
+        assert ref.path is not None
+        path = ref.path.with_name(ref.path.name + ("" if name == "tracking" else f".{name}") + LOCK_SUFFIX)
+        while True:
+            fd = _open_lock_file(path)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.pread(fd, 512, 0).decode("utf-8", "replace").strip() or "a process that just started"
+                os.close(fd)
+                raise errors.Refused(f"another upgrade of {ref.masked} is running ({holder}; lock file {path}): "
+                                     "wait for it to finish, then run upgrade again") from None
+            if _same_file(fd, path):  # not unlinked by a holder that released it meanwhile
+                break
+            os.close(fd)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, lock_owner_tag().encode() + b"\n", 0)
+
+        def release() -> None:
+            try:
+                path.unlink(missing_ok=True)  # while still locked: a waiting run then re-opens a fresh file
+            finally:
+                os.close(fd)
+
+        return HeldLock(release)
 
     # ---- native: the backup API ------------------------------------------------------------------------
     def can_dump_natively(self, ref: StoreRef, engine: Engine) -> NativeCheck:
@@ -156,6 +200,22 @@ def _sqlalchemy_datetime(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S.%f")
     return value
+
+
+def _open_lock_file(path: Path) -> int:
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise errors.Refused(f"{path} is a symbolic link: remove it (mlflow-upgrade never writes through one)") from None
+        raise errors.OperationFailed(f"cannot create the upgrade lock file {path}: {exc.strerror}") from None
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        return os.fstat(fd).st_ino == os.stat(path, follow_symlinks=False).st_ino
+    except FileNotFoundError:
+        return False
 
 
 def _begin(conn: Connection) -> None:

@@ -38,7 +38,7 @@ from mlflow_upgrade.upgrade import alembic_driver
 from mlflow_upgrade.upgrade.estimate import resolve_tables
 
 OK, WARN, FAIL = "ok", "warn", "fail"
-OVERRIDES = {"connections": "--allow-connections"}
+OVERRIDES = {"connections": "--allow-connections", "foreign_tables": "--allow-foreign-tables"}
 BACKUP_SIZE_FACTOR = 1.2  # logical dumps run a little larger than the live data; leave a margin
 
 
@@ -97,18 +97,20 @@ def preflight(
     backup_dir: str | Path | None = None,
     no_backup: bool = False,
     allow_connections: bool = False,
+    own_sessions: frozenset[int] = frozenset(),
 ) -> PreflightReport:
-    """Run every check against ``uri`` without changing anything."""
+    """Run every check against ``uri`` without changing anything. ``own_sessions`` are server sessions of the
+    caller (its upgrade lock), not counted as other clients."""
     ref = parse_store_uri(uri)
     require_database(ref, file_store_hint=MIGRATE_FILESTORE_HINT)
     db = AUTH if auth else TRACKING
     with connected(ref, read_only=True) as engine:
         return _run_checks(ref, engine, db, backup_dir=backup_dir, no_backup=no_backup,
-                           allow_connections=allow_connections)
+                           allow_connections=allow_connections, own_sessions=own_sessions)
 
 
 def _run_checks(ref: StoreRef, engine: Engine, db: str, *, backup_dir, no_backup: bool,
-                allow_connections: bool) -> PreflightReport:
+                allow_connections: bool, own_sessions: frozenset[int] = frozenset()) -> PreflightReport:
     with engine.connect() as conn:
         state = read_state(conn, db)
         if state.status in (STATUS_EMPTY, STATUS_NOT_MLFLOW) and not (db == AUTH and state.tables):
@@ -122,12 +124,15 @@ def _run_checks(ref: StoreRef, engine: Engine, db: str, *, backup_dir, no_backup
         current = _current_revision(conn, db, state)
         report = PreflightReport(store=ref.masked, db=db, dialect=ref.kind, revision=current)
         report.checks.append(check_version_table(state, db))
+        report.checks.append(check_foreign_tables(state, db))
         report.checks.append(check_mlflow_version(db, current, state))
-        report.checks.append(_guarded("connections", lambda: check_connections(ref, conn, allow_connections)))
+        report.checks.append(_guarded("connections", lambda: check_connections(ref, conn, allow_connections,
+                                                                               own_sessions)))
         report.checks.append(_guarded("privileges", lambda: check_privileges(ref, conn)))
         report.checks.append(_guarded("disk_space", lambda: check_disk_space(ref, conn, backup_dir, no_backup)))
         half = _guarded("half_applied", lambda: check_half_applied(ref, conn, db, current, report))
         report.checks.append(half)
+        report.checks.append(_guarded("conflicts", lambda: check_conflicts(ref, conn, db, current)))
         report.checks.append(_guarded("interrupted_run", lambda: check_journal(conn, current)))
         conn.rollback()
     return report
@@ -184,6 +189,22 @@ def check_version_table(state, db: str) -> Check:
     return Check("version_table", OK, f"{table} holds MLflow's revision {rows[0] if rows else '(none)'}{extra}")
 
 
+def check_foreign_tables(state, db: str) -> Check:
+    """Another application's tables beside MLflow's: both keep their Alembic revision in ``alembic_version``,
+    so one of them is broken already or will be at its next migration."""
+    if db != TRACKING or not state.foreign_apps:
+        return Check("foreign_tables", OK, "no other application's tables in this database")
+    apps = ", ".join(state.foreign_apps)
+    return Check(
+        "foreign_tables", FAIL,
+        f"this database also holds {apps}'s tables; {apps} and MLflow both keep their Alembic revision in "
+        "alembic_version, so whichever migrates next breaks the other. Give each its own database (copy MLflow's "
+        "with `mlflow-upgrade backup` + `restore --to NEW_URI`, or move the other application's tables), then "
+        "upgrade",
+        override=OVERRIDES["foreign_tables"], details={"foreign_apps": state.foreign_apps},
+    )
+
+
 def _looks_like_mlflow_rev(rev: str) -> bool:
     return bool(re.fullmatch(r"[0-9a-f]{12,13}", rev))
 
@@ -211,27 +232,22 @@ def check_mlflow_version(db: str, current: str | None, state) -> Check:
 # --- other open connections ---------------------------------------------------------------------------------
 
 
-def check_connections(ref: StoreRef, conn: Connection, allow: bool) -> Check:
+def check_connections(ref: StoreRef, conn: Connection, allow: bool, own: frozenset[int] = frozenset()) -> Check:
+    """Every session on this database but this process's own, whatever role it connected as."""
     if ref.kind == "sqlite":
         return _sqlite_connections(ref, allow)
-    if ref.kind == "postgresql":
-        rows = conn.exec_driver_sql(
-            "SELECT pid, usename, application_name, client_addr::text, state FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
-        ).all()
-    elif ref.kind == "mysql":
-        rows = conn.exec_driver_sql(
-            "SELECT ID, USER, HOST, COMMAND, STATE FROM information_schema.PROCESSLIST "
-            "WHERE DB = DATABASE() AND ID <> CONNECTION_ID()"
-        ).all()
-    else:
-        return Check("connections", WARN, f"cannot list connections on {ref.kind}: stop every MLflow server first")
-    if not rows:
+    from mlflow_upgrade.dialects import get_dialect
+
+    others = get_dialect(ref).other_sessions(conn, own)
+    if others is None:
+        return Check("connections", WARN, f"this user cannot see other users' sessions on {ref.kind} (grant it "
+                     "PROCESS, or check by hand): stop every MLflow server and client first")
+    if not others:
         return Check("connections", OK, "no other connection to this database")
-    who = sorted({f"{r[1]}@{r[3] if ref.kind == 'postgresql' else r[2]}" for r in rows})
-    text = (f"{len(rows)} other connection(s) to this database ({', '.join(who[:5])}): stop the MLflow servers "
+    who = sorted(set(others))
+    text = (f"{len(others)} other connection(s) to this database ({', '.join(who[:5])}): stop the MLflow servers "
             "and clients using it")
-    details = {"count": len(rows), "clients": who}
+    details = {"count": len(others), "clients": who}
     if allow:
         return Check("connections", WARN, text + " (allowed by --allow-connections)",
                      override=OVERRIDES["connections"], details=details)
@@ -476,6 +492,26 @@ def check_half_applied(ref: StoreRef, conn: Connection, db: str, current: str | 
         "before that run (`mlflow-upgrade restore DIR --force`), or drop those objects after checking they hold no "
         "data, then upgrade again",
         details=found,
+    )
+
+
+# --- objects the pending revisions create that exist already ------------------------------------------------
+
+
+def check_conflicts(ref: StoreRef, conn: Connection, db: str, current: str | None) -> Check:
+    from mlflow_upgrade.upgrade.preflight.conflicts import find_conflicts
+
+    found = find_conflicts(ref, conn, db, current)
+    if not found:
+        return Check("conflicts", OK, "nothing the pending revisions create exists already")
+    first = found[0]
+    more = f" (and {len(found) - 1} more: {', '.join(c.name for c in found[1:6])})" if len(found) > 1 else ""
+    return Check(
+        "conflicts", FAIL,
+        f"revision {first.revision} ({first.message}) would fail: {first.kind} {first.name} exists already{more}. "
+        "Rename or drop it after checking it is not MLflow's data (a table another tool created, or left by a "
+        "failed run: then restore that run's backup), then upgrade",
+        details={"conflicts": [{"revision": c.revision, "kind": c.kind, "name": c.name} for c in found]},
     )
 
 
