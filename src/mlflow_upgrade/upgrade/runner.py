@@ -330,8 +330,8 @@ def _fresh_run(item: _Prepared, opts: Options) -> DatabaseUpgrade:
 
 def _backup_or_explain(ref: StoreRef, db: str, opts: Options, result: DatabaseUpgrade) -> str | None:
     """The backup; when it fails (disk full, the server went away, Ctrl-C) nothing has changed yet: say so."""
-    alembic_driver.pause_point("backup")  # test-only: fill the disk here
     try:
+        alembic_driver.pause_point("backup")  # test-only: fill the disk here
         return _take_backup(ref, db, opts, result)
     except (Exception, Interruption) as exc:
         raise _nothing_changed(ref, "the backup", exc) from None
