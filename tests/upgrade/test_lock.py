@@ -63,7 +63,8 @@ def test_postgres_sessions_of_other_roles_are_counted(pg_uri: str) -> None:
     """A non-superuser sees other roles' sessions with backend_type NULL: they still count."""
     load_fixture_into("1.30.1", pg_uri)
     tool, other = f"mlu_tool_{uuid.uuid4().hex[:6]}", f"mlu_other_{uuid.uuid4().hex[:6]}"
-    execute(pg_uri, f"CREATE ROLE {tool} LOGIN", f"CREATE ROLE {other} LOGIN")
+    execute(pg_uri, f"CREATE ROLE {tool} LOGIN", f"CREATE ROLE {other} LOGIN",
+            f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {tool}")
     url = sqlalchemy.make_url(pg_uri)
     engine = sqlalchemy.create_engine(url.set(username=other), poolclass=sqlalchemy.pool.NullPool)
     try:
@@ -73,16 +74,17 @@ def test_postgres_sessions_of_other_roles_are_counted(pg_uri: str) -> None:
         assert f"{other}@" in check.message
     finally:
         engine.dispose()
-        execute(pg_uri, f"DROP ROLE {tool}", f"DROP ROLE {other}")
+        execute(pg_uri, f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {tool}", f"DROP ROLE {tool}",
+                f"DROP ROLE {other}")
 
 
 def test_mysql_user_that_cannot_see_other_sessions_is_warned(mysql_uri: str) -> None:
     load_fixture_into("1.30.1", mysql_uri)
     user = f"mlu_np_{uuid.uuid4().hex[:6]}"
     url = sqlalchemy.make_url(mysql_uri)
-    execute(mysql_uri, f"CREATE USER '{user}'@'%'", f"GRANT ALL PRIVILEGES ON `{url.database}`.* TO '{user}'@'%'")
+    execute(mysql_uri, f"CREATE USER '{user}'@'%%'", f"GRANT ALL PRIVILEGES ON `{url.database}`.* TO '{user}'@'%%'")
     try:
         check = preflight(url.set(username=user).render_as_string(hide_password=False)).check("connections")
         assert check.status == WARN and "PROCESS" in check.message
     finally:
-        execute(mysql_uri, f"DROP USER '{user}'@'%'")
+        execute(mysql_uri, f"DROP USER '{user}'@'%%'")
