@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -88,15 +89,16 @@ def _as_postgres(cmd: list[str]) -> list[str]:
 
 
 @contextmanager
-def private_postgres(tmp: Path) -> Iterator[PrivateServer]:
+def private_postgres(_tmp: Path) -> Iterator[PrivateServer]:
     initdb = shutil.which("initdb")
     pg_ctl = shutil.which("pg_ctl")
     if not initdb or not pg_ctl:
         pytest.skip("initdb/pg_ctl not installed")
-    data = tmp / "pgdata"
-    tmp.mkdir(parents=True, exist_ok=True)
+    # pytest's temporary directories are private to root: the cluster lives where its owner can reach it.
+    tmp = Path(tempfile.mkdtemp(prefix="mlu-private-pg-"))
     if os.geteuid() == 0:
         shutil.chown(tmp, "postgres")
+    data = tmp / "pgdata"
     port = free_port()
     subprocess.run(_as_postgres([initdb, "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync"]),
                    check=True, capture_output=True)
@@ -117,6 +119,7 @@ def private_postgres(tmp: Path) -> Iterator[PrivateServer]:
         yield PrivateServer("postgresql", f"postgresql+psycopg://postgres@127.0.0.1:{port}/mlflow", start, kill)
     finally:
         subprocess.run(_as_postgres([pg_ctl, "-D", str(data), "-m", "immediate", "stop"]), capture_output=True)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 # --- a private MariaDB server -------------------------------------------------------------------------------
@@ -161,7 +164,8 @@ def private_mariadb(tmp: Path) -> Iterator[PrivateServer]:
 
     start()
     try:
-        execute(f"mysql+pymysql://root@127.0.0.1:{port}/", "CREATE DATABASE mlflow")
+        execute(f"mysql+pymysql://root@127.0.0.1:{port}/",
+                "CREATE DATABASE mlflow CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci")
         yield PrivateServer("mysql", url, start, kill)
     finally:
         for proc in procs:

@@ -63,7 +63,7 @@ def _drop_migration_session(uri: str) -> None:
     url = sqlalchemy.make_url(uri)
     if url.get_backend_name() == "postgresql":
         execute(uri, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
-                     "AND pid <> pg_backend_pid() AND application_name NOT LIKE 'mlflow-upgrade%'")
+                     "AND pid <> pg_backend_pid() AND application_name NOT LIKE 'mlflow-upgrade%%'")
         return
     engine = sqlalchemy.create_engine(uri, poolclass=sqlalchemy.pool.NullPool)
     with engine.connect() as conn:
@@ -139,11 +139,19 @@ def _small_disk(tmp_path: Path, size: str) -> Iterator[Path]:
         subprocess.run(["umount", "-l", str(where)], check=False)
 
 
-def _fill(disk: Path, leave: int = 16 * 1024) -> None:
-    free = shutil.disk_usage(disk).free
-    with open(disk / "filler", "wb") as fh:
-        fh.truncate(0)
-        fh.write(b"\0" * max(0, free - leave))
+def _fill(disk: Path) -> None:
+    """Write until the disk is full (what another process logging or dumping does to a shared disk)."""
+    with open(disk / "filler", "wb", buffering=0) as fh:
+        try:
+            while True:
+                fh.write(b"\0" * (1 << 16))
+        except OSError:
+            pass
+        try:
+            while True:
+                fh.write(b"\0")
+        except OSError:
+            pass
 
 
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql", "mysql"])

@@ -42,7 +42,7 @@ from sqlalchemy.engine import Engine
 
 from mlflow_upgrade import errors, safe_files
 from mlflow_upgrade.backup import backup, restore
-from mlflow_upgrade.dialects import get_dialect
+from mlflow_upgrade.dialects import get_dialect, is_disk_full
 from mlflow_upgrade.progress import QUIET, Progress
 from mlflow_upgrade.store import journal
 from mlflow_upgrade.store.counts import MAIN_TABLES
@@ -342,8 +342,11 @@ def _nothing_changed(ref: StoreRef, during: str, exc: BaseException) -> errors.M
         return errors.Interrupted(f"{exc.name} during {during}: nothing was changed ({ref.masked} is as before); "
                                   "run upgrade again")
     cause = _one_line(exc)
-    fix = ("free space (or pass --backup-dir on a larger disk) and run upgrade again" if "disk full" in cause.lower()
-           or "no space" in cause.lower() else "fix the cause and run upgrade again")
+    full = is_disk_full(exc) or "disk full" in cause.lower() or "no space" in cause.lower()
+    if is_disk_full(exc):
+        cause = f"disk full: {cause}"
+    fix = ("free space (or pass --backup-dir on a larger disk) and run upgrade again" if full else
+           "fix the cause and run upgrade again")
     return errors.OperationFailed(f"{during} failed ({cause}): nothing was changed ({ref.masked} is as before); "
                                   f"{fix}")
 
