@@ -29,6 +29,7 @@ import logging
 import os
 import signal
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, nullcontext, suppress
@@ -450,8 +451,6 @@ class Interruption(BaseException):
 @contextmanager
 def _signals_as_exceptions() -> Iterator[None]:
     """Ctrl-C and SIGTERM end an upgrade like a failure (restored, or kept with --keep-partial), never outright."""
-    import threading
-
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -473,8 +472,6 @@ def _signals_as_exceptions() -> Iterator[None]:
 @contextmanager
 def _signals_deferred() -> Iterator[list[str]]:
     """While restoring: a second Ctrl-C or SIGTERM must not leave a half-restored store; note it and go on."""
-    import threading
-
     caught: list[str] = []
     if threading.current_thread() is not threading.main_thread():
         yield caught

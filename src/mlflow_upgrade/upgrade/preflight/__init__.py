@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from mlflow_upgrade import errors
 from mlflow_upgrade.catalog import load_catalog
+from mlflow_upgrade.dialects import get_dialect
 from mlflow_upgrade.store import journal
 from mlflow_upgrade.store.schema import AUTH, STATUS_EMPTY, STATUS_NOT_MLFLOW, TRACKING, read_state
 from mlflow_upgrade.store.uri import (
@@ -36,6 +37,7 @@ from mlflow_upgrade.store.uri import (
 )
 from mlflow_upgrade.upgrade import alembic_driver
 from mlflow_upgrade.upgrade.estimate import resolve_tables
+from mlflow_upgrade.upgrade.preflight.conflicts import find_conflicts
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 OVERRIDES = {"connections": "--allow-connections", "foreign_tables": "--allow-foreign-tables"}
@@ -236,8 +238,6 @@ def check_connections(ref: StoreRef, conn: Connection, allow: bool, own: frozens
     """Every session on this database but this process's own, whatever role it connected as."""
     if ref.kind == "sqlite":
         return _sqlite_connections(ref, allow)
-    from mlflow_upgrade.dialects import get_dialect
-
     others = get_dialect(ref).other_sessions(conn, own)
     if others is None:
         return Check("connections", WARN, f"this user cannot see other users' sessions on {ref.kind} (grant it "
@@ -499,8 +499,6 @@ def check_half_applied(ref: StoreRef, conn: Connection, db: str, current: str | 
 
 
 def check_conflicts(ref: StoreRef, conn: Connection, db: str, current: str | None) -> Check:
-    from mlflow_upgrade.upgrade.preflight.conflicts import find_conflicts
-
     found = find_conflicts(ref, conn, db, current)
     if not found:
         return Check("conflicts", OK, "nothing the pending revisions create exists already")

@@ -21,6 +21,7 @@ from typing import Any
 import sqlalchemy
 from sqlalchemy.engine import Connection
 
+from mlflow_upgrade.catalog import pending_revisions
 from mlflow_upgrade.store.uri import StoreRef
 
 
@@ -54,8 +55,6 @@ class _Objects:
 
 def find_conflicts(ref: StoreRef, conn: Connection, db: str, current: str | None) -> list[Conflict]:
     """Every object a pending revision would create although it exists at that point of the chain."""
-    from mlflow_upgrade.catalog import pending_revisions
-
     objects = _read_objects(ref, conn)
     found: list[Conflict] = []
     for facts in pending_revisions(db, current):
