@@ -31,7 +31,8 @@ def test_clean_sqlite_store_passes(tmp_path: Path) -> None:
     report = preflight(copy_sqlite_fixture("1.30.1", tmp_path))
     assert report.ok, report.to_dict()
     assert {c.name for c in report.checks} == {"version_table", "mlflow_version", "connections", "privileges",
-                                              "disk_space", "half_applied", "interrupted_run"}
+                                              "disk_space", "half_applied", "conflicts", "foreign_tables",
+                                              "interrupted_run"}
 
 
 def test_sqlite_lock_held_by_another_process_fails(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ from mlflow_upgrade import errors
 from mlflow_upgrade.catalog import load_catalog
 from mlflow_upgrade.dialects import get_dialect
 from mlflow_upgrade.store import journal
-from mlflow_upgrade.store.schema import AUTH, STATUS_EMPTY, STATUS_NOT_MLFLOW, TRACKING, read_state
+from mlflow_upgrade.store.schema import AUTH, AUTH_CORE, STATUS_EMPTY, STATUS_NOT_MLFLOW, TRACKING, read_state
 from mlflow_upgrade.store.uri import (
     MIGRATE_FILESTORE_HINT,
     StoreRef,
@@ -118,6 +118,11 @@ def _run_checks(ref: StoreRef, engine: Engine, db: str, *, backup_dir, no_backup
         if state.status in (STATUS_EMPTY, STATUS_NOT_MLFLOW) and not (db == AUTH and state.tables):
             what = "basic-auth database" if db == AUTH else "MLflow tracking store"
             raise errors.NotAnMlflowStore(f"{ref.masked} is not an {what} ({state.status}): nothing to upgrade")
+        if db == AUTH and not AUTH_CORE & set(state.tables):
+            raise errors.NotAnMlflowStore(
+                f"{ref.masked} is not a basic-auth database (no users or experiment_permissions table): check "
+                "--auth-uri (MLflow's basic-auth app keeps its own database, basic_auth.db by default)"
+            )
         if db == TRACKING and state.revision is None:
             raise errors.NotAnMlflowStore(
                 f"{ref.masked} holds MLflow tables but no revision in alembic_version (half-created, or a pre-1.0 "
@@ -499,6 +504,8 @@ def check_half_applied(ref: StoreRef, conn: Connection, db: str, current: str | 
 
 
 def check_conflicts(ref: StoreRef, conn: Connection, db: str, current: str | None) -> Check:
+    if current is not None and current not in {r.revision for r in alembic_driver.chain(db)}:
+        return Check("conflicts", OK, f"not judged: the installed MLflow does not know revision {current}")
     found = find_conflicts(ref, conn, db, current)
     if not found:
         return Check("conflicts", OK, "nothing the pending revisions create exists already")
