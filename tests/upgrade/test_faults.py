@@ -176,7 +176,7 @@ def test_disk_full_while_writing_the_backup_changes_nothing(dialect: str, reques
 
 @pytest.mark.slow
 @pytest.mark.parametrize("dialect", ["postgresql", "mysql"])
-def test_server_gone_during_the_read_back_says_upgraded_and_exits_10(dialect: str, tmp_path: Path) -> None:
+def test_server_gone_during_the_read_back_says_upgraded_and_exits_11(dialect: str, tmp_path: Path) -> None:
     with _private(dialect, tmp_path) as server:
         res = run_paused(_args(server.uri, tmp_path), "read_back", lambda proc: server.kill())
         assert res.returncode == errors.ExitCode.READ_BACK_NOT_DONE, res.output[-3000:]
