@@ -1,26 +1,28 @@
-"""Static analysis of one Alembic migration script (never imported, only parsed with `ast`).
-
-Shared by `scripts/build_catalog.py` (which runs it over every MLflow release) and by the runtime
-catalog (which runs it on an installed script the catalog does not know yet), so both derive the
-same facts from the same text.
-"""
+"""The walker: follows `upgrade()` and the helpers it calls, recording every Alembic operation, raw SQL
+statement and connection use, with the dialects each can run on."""
 
 from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-# Bump when the facts derived from the same source text change; recorded in revisions.json.
-ANALYZER_VERSION = 3
-
-# Most severe first: a revision's classification is the most severe kind among its operations.
-SEVERITY = ("destructive", "data", "rewrite", "additive")
-
-# MLflow modules whose ORM classes name the tables that scripts refer to as `SqlX.__tablename__`.
-MODEL_FILES = re.compile(r"^mlflow/(store/[^/]+/dbmodels/[^/]+|server/auth/db/models)\.py$")
+from mlflow_upgrade.catalog.analyze.astutil import (
+    _arg,
+    _call_name,
+    _calls_in,
+    _chain_attrs,
+    _is_context,
+    _is_get_bind,
+    _is_op,
+    _kind_from_name,
+    _kwarg,
+    _literal,
+    _root,
+    _src,
+)
 
 DIALECTS = ("sqlite", "mysql", "postgresql", "mssql")
 
@@ -108,8 +110,6 @@ _SQL_WORDS = {
     "INSERTED",
     "DELETED",
 }
-WIDE_TYPES = {"Text", "TEXT", "UnicodeText", "MEDIUMTEXT", "LONGTEXT", "CLOB", "LargeBinary"}
-STRING_TYPES = {"String", "VARCHAR", "Unicode", "NVARCHAR"}
 
 
 @dataclass
@@ -138,71 +138,6 @@ class _Ctx:
         }
         values.update(changes)
         return _Ctx(**values)
-
-
-def _src(node: ast.AST | None) -> str:
-    return "" if node is None else ast.unparse(node)
-
-
-def _literal(node: ast.AST | None) -> Any:
-    try:
-        return ast.literal_eval(node) if node is not None else None
-    except (ValueError, SyntaxError, TypeError):
-        return None
-
-
-def _kwarg(call: ast.Call, name: str) -> ast.expr | None:
-    return next((kw.value for kw in call.keywords if kw.arg == name), None)
-
-
-def _arg(call: ast.Call, index: int, name: str | None = None) -> ast.expr | None:
-    if name is not None and (found := _kwarg(call, name)) is not None:
-        return found
-    return call.args[index] if len(call.args) > index else None
-
-
-def _call_name(node: ast.AST) -> str:
-    """`sa.Column` -> "Column", `String` -> "String"."""
-    if isinstance(node, ast.Call):
-        node = node.func
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    return node.id if isinstance(node, ast.Name) else ""
-
-
-def _root(node: ast.AST) -> ast.AST:
-    """Innermost receiver of a chain like `session.query(X).filter(...).update(...)`."""
-    while True:
-        if isinstance(node, ast.Call):
-            node = node.func
-        elif isinstance(node, ast.Attribute | ast.Subscript):
-            node = node.value
-        else:
-            return node
-
-
-def _chain_attrs(node: ast.AST) -> list[str]:
-    names = []
-    while isinstance(node, ast.Call | ast.Attribute | ast.Subscript):
-        if isinstance(node, ast.Attribute):
-            names.append(node.attr)
-        node = node.func if isinstance(node, ast.Call) else node.value
-    return names
-
-
-def _is_op(node: ast.AST) -> bool:
-    return isinstance(node, ast.Name) and node.id == "op"
-
-
-def _is_get_bind(node: ast.AST) -> bool:
-    """`op.get_bind()`, `op.get_context().bind`, `context.get_bind()`, and `.engine`/`.connection`."""
-    if isinstance(node, ast.Attribute) and node.attr in {"engine", "connection", "bind"}:
-        return _is_get_bind(node.value) or (node.attr == "bind" and _is_context(node.value))
-    return isinstance(node, ast.Call) and _call_name(node) == "get_bind"
-
-
-def _is_context(node: ast.AST) -> bool:
-    return isinstance(node, ast.Call) and _call_name(node) == "get_context"
 
 
 class _ModuleInfo:
@@ -592,27 +527,6 @@ def _dialects_where(test: ast.expr) -> frozenset[str]:
     return frozenset(d for d in DIALECTS if _truth(test, d) is not False)
 
 
-def _calls_in(node: ast.AST) -> Iterator[ast.Call]:
-    """Calls inside `node`, not descending into nested function or class definitions."""
-    stack = [node]
-    while stack:
-        current = stack.pop(0)
-        if isinstance(current, ast.Call):
-            yield current
-        if isinstance(current, ast.FunctionDef | ast.ClassDef | ast.Lambda):
-            continue
-        stack.extend(ast.iter_child_nodes(current))
-
-
-def _kind_from_name(name: str) -> str | None:
-    lowered = name.lower()
-    if "session" in lowered:
-        return "session"
-    if lowered in {"conn", "connection", "bind", "connectable", "engine"}:
-        return "bind"
-    return None
-
-
 def _column_facts(column: ast.Call, ctx: _Ctx, walker: _Walker) -> dict[str, Any]:
     facts: dict[str, Any] = {"column": walker._text(_arg(column, 0, "name"), ctx)}
     type_node = column.args[1] if len(column.args) > 1 else _kwarg(column, "type_")
@@ -660,248 +574,3 @@ def _expression_verb(node: ast.AST | None) -> str:
     if attrs & {"select", "where"} or name == "select":
         return "read"
     return "unknown"
-
-
-# -- classification ---------------------------------------------------------------------------
-def _op_kind(
-    op: dict[str, Any], new_tables: set[str], index_tables: frozenset[str] = frozenset()
-) -> str | None:
-    name = op["op"]
-    on_new_table = op.get("table") in new_tables
-    if name in {"drop_table", "drop_column"}:
-        return "destructive"
-    if name in {"create_table", "create_index", "create_table_comment"}:
-        return "additive"
-    if name == "add_column":
-        return "additive" if op.get("nullable", True) or op.get("server_default") else "rewrite"
-    if name in {
-        "create_foreign_key",
-        "create_primary_key",
-        "create_unique_constraint",
-        "create_check_constraint",
-    }:
-        return "additive" if on_new_table else "rewrite"
-    if name == "drop_index":  # replacing an index (another is created on the table) is index-only work
-        return "additive" if op.get("table") in index_tables else "rewrite"
-    if name in {"alter_column", "drop_constraint", "rename_table", "drop_table_comment"}:
-        return "rewrite"
-    if name == "bulk_insert":
-        return "data"
-    if name.endswith("execute") or name.endswith("exec_driver_sql"):
-        creates = op.get("sql", "").upper().startswith("CREATE")
-        if op.get("statement") == "ddl" and creates and not _ddl_on_existing(op, new_tables):
-            return "additive"
-        return {
-            "read": None,
-            "write": "data",
-            "delete": "destructive",
-            "drop_table": "destructive",
-            "drop_column": "destructive",
-            "ddl": "rewrite",
-        }.get(op.get("statement", ""), "data")
-    if name in {
-        "session.merge",
-        "session.add",
-        "session.add_all",
-        "session.bulk_save_objects",
-        "session.bulk_insert_mappings",
-        "session.bulk_update_mappings",
-        "session.update",
-        "bind.update",
-    }:
-        return "data"
-    if name in {"session.delete", "bind.delete"}:
-        return "destructive"
-    return None
-
-
-def _type_widens(op: dict[str, Any]) -> bool:
-    """True if an alter_column only widens a string type (old writers' values still fit)."""
-    new, old = op.get("type", ""), op.get("existing_type", "")
-    new_name = re.sub(r"^.*\.", "", new.split("(")[0])
-    old_name = re.sub(r"^.*\.", "", old.split("(")[0])
-    if not new or not old:
-        return False
-    if new_name in WIDE_TYPES:
-        return old_name in STRING_TYPES | WIDE_TYPES
-    new_len, old_len = re.findall(r"\d+", new), re.findall(r"\d+", old)
-    if new_name in STRING_TYPES and old_name in STRING_TYPES and new_len and old_len:
-        return int(new_len[0]) >= int(old_len[0])
-    return False
-
-
-def _rolling_problems(
-    ops: list[dict[str, Any]], new_tables: set[str], index_tables: frozenset[str]
-) -> list[str]:
-    problems: list[str] = []
-    for op in ops:
-        name, table = op["op"], op.get("table", "?")
-        column = f"{table}.{op.get('column', '?')}"
-        if name == "drop_table":
-            problems.append(f"drops table {table}")
-        elif name == "drop_column":
-            problems.append(f"drops column {column}")
-        elif name == "rename_table":
-            problems.append(f"renames table {table}")
-        elif name == "add_column" and _op_kind(op, new_tables, index_tables) == "rewrite":
-            problems.append(f"adds NOT NULL column {column} without a server default")
-        elif name == "alter_column":
-            problems.extend(_alter_problems(op, column))
-        elif name in {"create_primary_key"} and table not in new_tables:
-            problems.append(f"changes the primary key of {table}")
-        elif name in {"create_unique_constraint", "create_check_constraint"} and table not in new_tables:
-            problems.append(f"adds a constraint on {table} that old servers' writes may violate")
-        elif name == "create_index" and op.get("unique") and table not in new_tables:
-            problems.append(f"adds a unique index on {table} that old servers' writes may violate")
-        elif _op_kind(op, new_tables, index_tables) == "destructive":
-            problems.append(f"deletes data ({name})")
-        elif _op_kind(op, new_tables, index_tables) == "data":
-            problems.append(
-                "changes rows at migration time; rows old servers write afterwards are not migrated"
-            )
-        elif (
-            _op_kind(op, new_tables, index_tables) == "rewrite"
-            and name.endswith("execute")
-            and _ddl_on_existing(op, new_tables)
-        ):
-            problems.append("runs raw DDL whose effect on old servers is not analysed")
-    return list(dict.fromkeys(problems))
-
-
-def _ddl_on_existing(op: dict[str, Any], new_tables: set[str]) -> bool:
-    """Raw DDL that may touch tables old servers use (not just new tables, not a bare function)."""
-    if op.get("targets"):
-        return not set(op["targets"]) <= new_tables
-    return not re.match(r"CREATE\s+(OR\s+REPLACE\s+)?(FUNCTION|PROCEDURE)\b", op.get("sql", ""), re.I)
-
-
-def _alter_problems(op: dict[str, Any], column: str) -> list[str]:
-    problems = []
-    if op.get("new_column_name"):
-        problems.append(f"renames column {column} to {op['new_column_name']}")
-    if op.get("nullable") is False and op.get("existing_nullable") is not False:
-        problems.append(f"makes {column} NOT NULL")
-    if op.get("type") and not _type_widens(op):
-        problems.append(f"changes the type of {column}")
-    return problems
-
-
-def classify(ops: list[dict[str, Any]]) -> dict[str, Any]:
-    """Classification, kinds and rolling-upgrade safety for a list of operation records."""
-    new_tables = {op["table"] for op in ops if op["op"] == "create_table"}
-    index_tables = frozenset(op.get("table", "") for op in ops if op["op"] == "create_index")
-    kinds = {kind for op in ops if (kind := _op_kind(op, new_tables, index_tables))}
-    classification = next((k for k in SEVERITY if k in kinds), "additive")
-    problems = _rolling_problems(ops, new_tables, index_tables)
-    recreate = sorted(
-        {
-            table
-            for op in ops
-            if op.get("batch") and op["op"] not in SQLITE_IN_PLACE_BATCH_OPS
-            for table in op["table"].split("|")
-        }
-    )
-    if problems:
-        note = "; ".join(problems)
-    elif not ops:
-        note = "no schema operations"
-    elif kinds <= {"additive"}:
-        note = "only adds tables, nullable or defaulted columns, indexes"
-        if any(op["op"] == "drop_index" for op in ops):
-            note += " (and replaces indexes)"
-    else:
-        note = (
-            "changes keep old servers' reads and writes valid ("
-            + ", ".join(
-                sorted({op["op"] for op in ops if _op_kind(op, new_tables, index_tables) == "rewrite"})
-            )
-            + ")"
-        )
-    return {
-        "classification": classification,
-        "kinds": [k for k in SEVERITY if k in kinds],
-        "rolling_safe": not problems,
-        "rolling_note": note,
-        "sqlite_recreates": recreate,
-    }
-
-
-def _dedupe(ops: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Drop repeated identical records (a helper called once per table kind emits the same ops)."""
-    seen: set[str] = set()
-    unique = []
-    for op in ops:
-        key = repr(sorted(op.items()))
-        if key not in seen:
-            seen.add(key)
-            unique.append(op)
-    return unique
-
-
-def parse_docstring(doc: str | None) -> tuple[str, str | None]:
-    """(message, create date) from an Alembic revision docstring."""
-    if not doc:
-        return "", None
-    lines = [line.strip() for line in doc.strip().splitlines()]
-    message = lines[0] if lines else ""
-    match = re.search(r"Create Date:\s*(.+)", doc)
-    return message, match.group(1).strip() if match else None
-
-
-def model_tablenames(sources: Iterable[str]) -> dict[str, str]:
-    """{ORM class name: table} from MLflow's model modules (`class SqlRun(Base): __tablename__ = "runs"`)."""
-    names: dict[str, str] = {}
-    for source in sources:
-        for node in ast.walk(ast.parse(source)):
-            if not isinstance(node, ast.ClassDef):
-                continue
-            for stmt in node.body:
-                targets = stmt.targets if isinstance(stmt, ast.Assign) else []
-                if any(isinstance(t, ast.Name) and t.id == "__tablename__" for t in targets):
-                    value = _literal(stmt.value)  # type: ignore[union-attr]
-                    if isinstance(value, str):
-                        names.setdefault(node.name, value)
-    return dict(sorted(names.items()))
-
-
-def analyze_source(
-    source: str, file_name: str, tablenames: Mapping[str, str] | None = None
-) -> dict[str, Any]:
-    """Facts about one migration script, as JSON-ready values (same input, same output).
-
-    `tablenames` ({ORM class: table}, see `model_tablenames`) resolves `SqlX.__tablename__` arguments.
-    """
-    tree = ast.parse(source, filename=file_name)
-    module = _ModuleInfo(tree)
-    walker = _Walker(module, tablenames or {})
-    walker.run()
-    ops = _dedupe(walker.ops)
-    message, create_date = parse_docstring(ast.get_docstring(tree))
-    data_migration = any(
-        op["op"].startswith(("bind.", "session.")) or op["op"] in {"execute", "bulk_insert"} for op in ops
-    )
-    facts = {
-        "revision": module.revision,
-        "parent": module.down_revision,
-        "branch_labels": module.branch_labels,
-        "depends_on": module.depends_on,
-        "message": message,
-        "create_date": create_date,
-        "file": file_name,
-        "ops": ops,
-        "data_migration": data_migration,
-        "uses_connection": walker.uses_connection or data_migration,
-        "inspects_schema": walker.inspects_schema,
-    }
-    facts.update(classify(ops))
-    return facts
-
-
-def version_table(env_source: str) -> str:
-    """The `version_table=` an Alembic env.py passes to `context.configure` (default alembic_version)."""
-    for node in ast.walk(ast.parse(env_source)):
-        if isinstance(node, ast.Call):
-            value = _literal(_kwarg(node, "version_table"))
-            if isinstance(value, str):
-                return value
-    return "alembic_version"
