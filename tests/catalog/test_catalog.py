@@ -12,8 +12,10 @@ from pathlib import Path
 
 import mlflow
 import pytest
+from packaging.version import Version
 
 from mlflow_upgrade import catalog
+from mlflow_upgrade.catalog import installed
 from mlflow_upgrade.catalog.analyze import analyze_source
 from mlflow_upgrade.errors import StoreTooNew
 
@@ -24,6 +26,7 @@ FACTS_HEADS = {
     "2.16.2": "4465047574b1",
     "3.0.1": "bda7b8c39065",
     "3.17.2": "dc11669786a5",
+    "3.18.0": "f4a9b2c7d1e6",
 }
 
 
@@ -92,10 +95,13 @@ def test_auth_facts(cat):
     assert cat.version_table("tracking", "3.17.2") == "alembic_version"
 
 
-def test_coverage_and_skipped_release(cat):
+def test_coverage(cat):
+    """Every release from 1.0.0 to the newest read, the installed one among them; a release is skipped only
+    when PyPI has no wheel to read (3.18.0 was once skipped for a package missing from one index)."""
     assert cat.releases[0] == "1.0.0"
-    assert cat.releases[-1] == mlflow.__version__ == "3.17.2"
-    assert "3.18.0" in cat.skipped and "3.18.0" not in cat.releases
+    assert mlflow.__version__ in cat.releases
+    assert "3.18.0" in cat.releases and "3.18.0" not in cat.skipped
+    assert all("wheel" in reason for reason in cat.skipped.values())
     assert len(cat.releases) > 140
     # MLflow 1.0.0 kept its scripts in mlflow/alembic; its head is the user-tags migration.
     assert cat.head_of_release("tracking", "1.0.0") == "90e64c465722"
@@ -210,7 +216,7 @@ def test_analysis_is_deterministic_and_matches_the_catalog(cat, scripts, db):
     """Analysing an installed script twice gives equal facts, equal to the catalogued ones."""
     for rev in catalog.installed_revisions(db):
         path = Path(scripts[db].get_revision(rev).path)
-        tablenames = catalog._installed_tablenames()
+        tablenames = installed.tablenames()
         first = analyze_source(path.read_text(), path.name, tablenames)
         assert first == analyze_source(path.read_text(), path.name, tablenames)
         stored = cat.data[db]["revisions"][rev]
@@ -248,5 +254,5 @@ def test_flavor_facts_match_the_installed_mlflow(cat):
     for name, facts in cat.flavors.items():
         present = importlib.util.find_spec(f"mlflow.{name}") is not None
         assert present == (name not in removed), name
-        if name not in removed:
-            assert facts["last"] == installed
+        if name not in removed:  # shipped by the installed release, and by every later one catalogued
+            assert Version(facts["last"]) >= Version(installed)

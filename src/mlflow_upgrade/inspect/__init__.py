@@ -8,11 +8,17 @@ store connects. File stores are only listed and read.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from importlib.metadata import version
 from typing import Any
 
 from mlflow_upgrade import errors
-from mlflow_upgrade.catalog import installed_head, load_catalog, newer_than_installed, pending_revisions
+from mlflow_upgrade.catalog import (
+    installed_head,
+    installed_version,
+    load_catalog,
+    newer_than_installed,
+    pending_revisions,
+    store_too_new,
+)
 from mlflow_upgrade.inspect.filestore import summarize_file_store
 from mlflow_upgrade.inspect.server import probe_server
 from mlflow_upgrade.store.counts import MAIN_TABLES, RowCount, count_rows
@@ -163,17 +169,9 @@ def refuse_unusable(ref: StoreRef, state: SchemaState) -> None:
                 f"{ref.masked}: {state.version_table} holds revision '{state.revision}', which is not MLflow's "
                 f"({owner} shares the table name): give MLflow and {owner} separate databases"
             )
-        raise errors.StoreTooNew(
-            f"{ref.masked} is at revision '{state.revision}', unknown to the installed MLflow and to the catalog: "
-            "it was written by a newer MLflow; upgrade mlflow (and mlflow-upgrade) before touching it"
-        )
+        raise store_too_new(ref.masked, state.db, state.revision)
     if state.revision and newer_than_installed(state.db, state.revision):
-        releases = catalog.releases_shipping(state.db, state.revision)
-        need = releases[0] if releases else "a newer release"
-        raise errors.StoreTooNew(
-            f"{ref.masked} is at revision '{state.revision}' written by MLflow {need} or later, newer than the "
-            f"installed MLflow {_installed_version()}: run `pip install 'mlflow>={need}'` first (never downgrade)"
-        )
+        raise store_too_new(ref.masked, state.db, state.revision)
 
 
 def _looks_like_alembic_rev(rev: str) -> bool:
@@ -245,7 +243,7 @@ def _count_tables(state: SchemaState) -> list[str]:
 
 
 def _installed_version() -> str:
-    return version("mlflow")
+    return installed_version()
 
 
 __all__ = [

@@ -155,12 +155,9 @@ def releases_shipping(db: str, revision: str) -> list[str]:
 
 
 def release_range(db: str, revision: str | None) -> str | None:
-    if not revision:
-        return None
-    heads = [r for r, info in _catalog_json().get("releases", {}).items() if info.get(f"{db}_head") == revision]
-    if not heads:
-        return None
-    return heads[0] if len(heads) == 1 else f"{heads[0]}–{heads[-1]}"
+    """Releases whose head is ``revision`` ("2.9.0–2.9.2"), the installed one included when the catalog
+    predates it."""
+    return load_catalog().release_range(db, revision) if revision else None
 
 
 # --- transactions per dialect -------------------------------------------------------------------------------

@@ -15,7 +15,6 @@ import shutil
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ import sqlalchemy
 from sqlalchemy.engine import Connection, Engine
 
 from mlflow_upgrade import errors
-from mlflow_upgrade.catalog import load_catalog
+from mlflow_upgrade.catalog import installed_version, load_catalog, too_new_message
 from mlflow_upgrade.dialects import get_dialect
 from mlflow_upgrade.store import journal
 from mlflow_upgrade.store.schema import AUTH, AUTH_CORE, STATUS_EMPTY, STATUS_NOT_MLFLOW, TRACKING, read_state
@@ -220,7 +219,7 @@ def _looks_like_mlflow_rev(rev: str) -> bool:
 
 
 def check_mlflow_version(db: str, current: str | None, state) -> Check:
-    installed = version("mlflow")
+    installed = installed_version()
     ids = [r.revision for r in alembic_driver.chain(db)]
     if current is None or current in ids:
         n = len(alembic_driver.pending(db, current))
@@ -229,11 +228,8 @@ def check_mlflow_version(db: str, current: str | None, state) -> Check:
     if not _looks_like_mlflow_rev(current):
         return Check("mlflow_version", OK, "not an MLflow revision (see version_table)")
     shipping = load_catalog().releases_shipping(db, current)
-    need = shipping[0] if shipping else "a newer release"
-    return Check("mlflow_version", FAIL,
-                 f"revision {current} was written by MLflow {need} or later, newer than the installed MLflow "
-                 f"{installed}: run `pip install 'mlflow>={need}'` (mlflow-upgrade never downgrades)",
-                 details={"needed": need})
+    return Check("mlflow_version", FAIL, too_new_message(db, current),
+                 details={"needed": shipping[0] if shipping else None})
 
 
 # --- other open connections ---------------------------------------------------------------------------------
