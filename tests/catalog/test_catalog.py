@@ -256,3 +256,41 @@ def test_flavor_facts_match_the_installed_mlflow(cat):
         assert present == (name not in removed), name
         if name not in removed:  # shipped by the installed release, and by every later one catalogued
             assert Version(facts["last"]) >= Version(installed)
+
+
+def _build_script():
+    """scripts/build_catalog.py as a module (it is a script, not part of the package)."""
+    import importlib.util
+    import sys
+
+    path = Path(__file__).resolve().parents[1] / "scripts" / "build_catalog.py"
+    spec = importlib.util.spec_from_file_location("build_catalog", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("build_catalog", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_generated_by_the_current_generator(cat):
+    """A catalog written by an older build script or analyser is stale: rebuild with --refresh."""
+    build = _build_script()
+    stamp = cat.data["generated_from"]
+    assert stamp["script_version"] == build.SCRIPT_VERSION, "revisions.json is stale: build_catalog.py --refresh"
+    assert stamp["analyzer_version"] == build.ANALYZER_VERSION, "revisions.json is stale: build_catalog.py --refresh"
+    assert set(stamp["wheels"]) == set(cat.releases)
+
+
+def test_refresh_reports_a_new_release(cat):
+    """The maintainer's report for 3.17.2 -> 3.18.0: new revisions in chain order with their class."""
+    from tests.catalog.support import catalog_without
+
+    build = _build_script()
+    full = json.loads(json.dumps(cat.data))
+    lines = build.changes(catalog_without(full, "3.18.0"), full)
+    assert lines[0] == "release 3.18.0: tracking head f4a9b2c7d1e6, auth head f1a2b3c4d5e6"
+    new = [line.split()[3] for line in lines if line.startswith("new tracking revision")]
+    assert new == ["e7d1f4b2a9c6", "8b6ad64cb8f5", "f4a9b2c7d1e6"]
+    assert "additive, rolling-safe" in lines[1]
+    assert "tracking revision 75868b020152: code edited in 3.18.0" in lines
+    removed = build.changes(full, catalog_without(full, "3.18.0"))
+    assert "release 3.18.0: no longer read" in removed

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache, cached_property
@@ -237,9 +238,16 @@ class Catalog:
         }
 
 
+# Another revisions.json to use instead of the packaged one (a catalog build under review; tests that
+# simulate a catalog older than the installed MLflow).
+CATALOG_ENV = "MLFLOW_UPGRADE_CATALOG"
+
+
 @cache
 def packaged_data() -> Mapping[str, Any]:
-    """The packaged revisions.json as generated, parsed once per process."""
+    """The packaged revisions.json as generated (or $MLFLOW_UPGRADE_CATALOG's), parsed once per process."""
+    if override := os.environ.get(CATALOG_ENV):
+        return json.loads(Path(override).read_text(encoding="utf-8"))
     text = resources.files(__name__).joinpath("revisions.json").read_text(encoding="utf-8")
     return json.loads(text)
 
@@ -266,6 +274,7 @@ def catalog_for(data: Mapping[str, Any], version: str) -> Catalog:
 def reset() -> None:
     """Forget the loaded catalog and everything read from the installed MLflow (tests swap them)."""
     load_catalog.cache_clear()
+    packaged_data.cache_clear()
     installed.clear_caches()
 
 

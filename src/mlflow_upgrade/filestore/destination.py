@@ -23,6 +23,7 @@ def prepare_destination(ref: StoreRef, root: Path, report: MigrationReport, *, i
         dbschema.create_sqlite_file(ref.path)
     engine = open_engine(ref, read_only=False)
     try:
+        dbschema.refuse_too_new(ref, _revision(engine))
         if checkpoint.exists(engine):
             state = checkpoint.read_state(engine)
             if state.get("source") != str(root):

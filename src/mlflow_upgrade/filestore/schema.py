@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import sqlite3
 import tempfile
@@ -18,10 +19,10 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from mlflow_upgrade import errors, safe_files
-from mlflow_upgrade.catalog import installed_head
+from mlflow_upgrade.catalog import installed_head, load_catalog, newer_than_installed, store_too_new
 from mlflow_upgrade.filestore import pipeline
 from mlflow_upgrade.store.schema import TRACKING
-from mlflow_upgrade.store.uri import mask_uri, sqlite_readonly_uri, sqlite_url
+from mlflow_upgrade.store.uri import StoreRef, mask_uri, sqlite_readonly_uri, sqlite_url
 
 _log = logging.getLogger(__name__)
 
@@ -33,6 +34,15 @@ def head_revision() -> str:
     """The installed MLflow's tracking head, read from its scripts' text by the catalog (no `import mlflow`,
     which costs seconds: the common paths, template present or resume, never import MLflow at all)."""
     return installed_head(TRACKING)
+
+
+def refuse_too_new(ref: StoreRef, revision: str | None) -> None:
+    """A destination written by a newer MLflow than the installed one: the same line as every verb (exit 5)."""
+    if revision is None or not newer_than_installed(TRACKING, revision):
+        return
+    # Another application's revision in a shared alembic_version is not MLflow's: its own error follows.
+    if load_catalog().is_known(TRACKING, revision) or re.fullmatch(r"[0-9a-f]{12,13}", revision):
+        raise store_too_new(ref.masked, TRACKING, revision)
 
 
 def initialize(engine: sa.Engine) -> None:
