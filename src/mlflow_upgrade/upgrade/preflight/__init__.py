@@ -36,6 +36,7 @@ from mlflow_upgrade.store.uri import (
 )
 from mlflow_upgrade.upgrade import alembic_driver
 from mlflow_upgrade.upgrade.estimate import resolve_tables
+from mlflow_upgrade.upgrade.preflight import case_conflicts
 from mlflow_upgrade.upgrade.preflight.conflicts import find_conflicts
 
 OK, WARN, FAIL = "ok", "warn", "fail"
@@ -140,6 +141,7 @@ def _run_checks(ref: StoreRef, engine: Engine, db: str, *, backup_dir, no_backup
         report.checks.append(half)
         report.checks.append(_guarded("conflicts", lambda: check_conflicts(ref, conn, db, current)))
         report.checks.append(_guarded("interrupted_run", lambda: check_journal(conn, current)))
+        report.checks.append(_guarded(case_conflicts.NAME, lambda: check_case_only_versions(ref, conn, db, current)))
         conn.rollback()
     return report
 
@@ -230,6 +232,23 @@ def check_mlflow_version(db: str, current: str | None, state) -> Check:
     shipping = load_catalog().releases_shipping(db, current)
     return Check("mlflow_version", FAIL, too_new_message(db, current),
                  details={"needed": shipping[0] if shipping else None})
+
+
+# --- data a pending migration would refuse (case-only differences) --------------------------------------------
+
+
+def check_case_only_versions(ref: StoreRef, conn: Connection, db: str, current: str | None) -> Check:
+    """Fails when a pending revision would refuse the data part way through the upgrade (see case_conflicts)."""
+    conflicts = case_conflicts.find_conflicts(conn, ref.kind, db, current)
+    if conflicts:
+        return Check(case_conflicts.NAME, FAIL, conflicts[0].message, details={
+            "conflicts": [{"table": c.table, "column": c.column, "rows": c.count, "revision": c.rule.revision}
+                          for c in conflicts]})
+    rules = case_conflicts.pending_rules(db, current)
+    if not rules:
+        return Check(case_conflicts.NAME, OK, "no pending revision starts comparing text case-sensitively")
+    revisions = ", ".join(r.revision for r in rules)
+    return Check(case_conflicts.NAME, OK, f"pending {revisions}: no reference differs from its version only in case")
 
 
 # --- other open connections ---------------------------------------------------------------------------------
