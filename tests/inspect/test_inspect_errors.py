@@ -78,7 +78,7 @@ def test_revision_newer_than_installed(tmp_path: Path) -> None:
         conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
         conn.execute("INSERT INTO alembic_version VALUES ('0123456789ab')")
     result = run_cli("inspect", f"sqlite:///{db}")
-    _assert_one_line_error(result, ExitCode.TOO_NEW, "0123456789ab", "newer MLflow")
+    _assert_one_line_error(result, ExitCode.TOO_NEW, "0123456789ab", "written by an MLflow newer than the installed", "pip install -U mlflow mlflow-upgrade")
 
 
 def test_half_created_schema(tmp_path: Path) -> None:

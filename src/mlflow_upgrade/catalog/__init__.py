@@ -258,7 +258,11 @@ def load_catalog() -> Catalog:
 
     Built once per process; when the fallback is used, one warning says so (the CLI shows warnings).
     """
-    return catalog_for(packaged_data(), installed.installed_version())
+    try:
+        version = installed.installed_version()
+    except ModuleNotFoundError:  # no MLflow to upgrade to (the codemod alone): the catalog as generated
+        return Catalog(packaged_data())
+    return catalog_for(packaged_data(), version)
 
 
 def catalog_for(data: Mapping[str, Any], version: str) -> Catalog:
