@@ -147,3 +147,10 @@ def test_inspect_and_codemod_with_newer_installed_mlflow(next_env, tmp_path):
     result = run_cli("codemod", "check", str(code), env=next_env)
     assert "mlflow.fastai" in result.stdout
     assert "mlflow.sklearn" not in result.stdout and "mlflow.catboost" not in result.stdout
+
+
+def test_note_names_an_unreleased_build():
+    note = catalog.fallback.note("3.19.0.dev0", "3.18.0", {"tracking": ["abc"], "auth": []})
+    assert note.startswith("the installed MLflow 3.19.0.dev0 (not yet released) is not in mlflow-upgrade's catalog")
+    assert "its 1 tracking revision(s) the catalog lacks were analysed" in note
+    assert "(not yet released)" not in catalog.fallback.note("3.18.0", "3.17.2", {"tracking": [], "auth": []})

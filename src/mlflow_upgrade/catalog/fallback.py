@@ -104,7 +104,9 @@ def note(version: str, newest: str, derived: Mapping[str, list[str]]) -> str:
     """The one line the verbs print when the fallback was used."""
     counts = ", ".join(f"{len(revs)} {db}" for db, revs in derived.items() if revs)
     what = f"its {counts} revision(s) the catalog lacks were" if counts else "its revisions were"
+    parsed = release_key(version)
+    unreleased = " (not yet released)" if parsed.is_prerelease or parsed.local else ""
     return (
-        f"the installed MLflow {version} is not in mlflow-upgrade's catalog (newest: {newest}): {what} "
+        f"the installed MLflow {version}{unreleased} is not in mlflow-upgrade's catalog (newest: {newest}): {what} "
         "analysed from the installed scripts (upgrade mlflow-upgrade for reviewed facts)"
     )
