@@ -32,7 +32,7 @@ def test_clean_sqlite_store_passes(tmp_path: Path) -> None:
     assert report.ok, report.to_dict()
     assert {c.name for c in report.checks} == {"version_table", "mlflow_version", "connections", "privileges",
                                               "disk_space", "half_applied", "conflicts", "foreign_tables",
-                                              "interrupted_run"}
+                                              "interrupted_run", "case_only_versions"}
 
 
 def test_sqlite_lock_held_by_another_process_fails(tmp_path: Path) -> None:
