@@ -263,7 +263,7 @@ def _build_script():
     import importlib.util
     import sys
 
-    path = Path(__file__).resolve().parents[1] / "scripts" / "build_catalog.py"
+    path = Path(__file__).resolve().parents[2] / "scripts" / "build_catalog.py"
     spec = importlib.util.spec_from_file_location("build_catalog", path)
     module = importlib.util.module_from_spec(spec)
     sys.modules.setdefault("build_catalog", module)
