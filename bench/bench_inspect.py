@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-OLD_HEAD = "97727af70f4d"  # MLflow 1.30.1's tracking head (FACTS.md, tests/test_catalog.py)
+OLD_HEAD = "97727af70f4d"  # MLflow 1.30.1's tracking head (FACTS.md, tests/catalog/test_catalog.py)
 
 
 def build_store(path: Path, metrics: int) -> None:

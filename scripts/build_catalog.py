@@ -6,8 +6,14 @@ from 1.14.0; the full mlflow wheel before), read only the Alembic migration scri
 out of the zip, analyse them with `ast` (never importing them), and write one deterministic JSON file:
 rerunning over the same wheels yields byte-identical output.
 
+    python scripts/build_catalog.py --refresh      # a new MLflow release: re-read PyPI, rebuild, report changes
     python scripts/build_catalog.py                # download what is missing, rebuild the JSON
     python scripts/build_catalog.py --check        # exit 1 if the committed JSON is out of date
+
+`--refresh` is the release checklist's one command (docs/catalog.md): it prints what changed against the
+committed file — new releases and heads, new revisions with their class and rolling safety, revisions edited
+after release, flavors added or removed, version tables. The catalog is the only table generated from
+releases (there is no route table: MLflow's REST routes are not read from wheels).
 """
 
 from __future__ import annotations
@@ -42,7 +48,7 @@ from mlflow_upgrade.catalog.analyze import (  # noqa: E402
     version_table,
 )
 
-SCRIPT_VERSION = 2  # 2: flavors per release
+SCRIPT_VERSION = 3  # 2: flavors per release; 3: a release without its mlflow-skinny wheel is named as such
 OUTPUT = REPO / "src" / "mlflow_upgrade" / "catalog" / "revisions.json"
 CACHE = Path(os.environ.get("MLFLOW_UPGRADE_WHEEL_CACHE", "/work/.cache/wheels"))
 INDEX_URL = "https://pypi.org/pypi/{name}/json"
@@ -95,9 +101,8 @@ def select_releases(mlflow: dict[str, Any], skinny: dict[str, Any]) -> tuple[lis
             continue
         files = skinny.get(version) if parsed >= SKINNY_FROM else mlflow[version]
         if parsed >= SKINNY_FROM and not files:
-            skipped[version] = (
-                f"mlflow-skinny=={version} is not on PyPI, so mlflow=={version} cannot be installed"
-            )
+            # Only the wheel we read is missing: the release itself may well install from other indexes.
+            skipped[version] = f"PyPI lists no mlflow-skinny=={version} wheel to read its scripts from"
             continue
         wheels = [f for f in files or [] if f["packagetype"] == "bdist_wheel"]
         if not wheels:
@@ -365,30 +370,111 @@ def fetch_all(releases: Iterable[Release], jobs: int) -> dict[str, WheelContents
         return dict(pool.map(one, releases))
 
 
+def changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """What a rebuild changed, one line each: what a maintainer reviews before committing it."""
+    lines: list[str] = []
+    added = sorted(set(new["releases"]) - set(old.get("releases", {})), key=Version)
+    for version in added:
+        info = new["releases"][version]
+        lines.append(
+            f"release {version}: tracking head {info['tracking_head']}, auth head {info['auth_head']}"
+            + (" (yanked)" if info["yanked"] else "")
+        )
+    for version in sorted(set(old.get("releases", {})) - set(new["releases"]), key=Version):
+        lines.append(f"release {version}: no longer read")
+    for version, reason in sorted(new.get("skipped", {}).items()):
+        if old.get("skipped", {}).get(version) != reason:
+            lines.append(f"skipped {version}: {reason}")
+    for version in sorted(set(old.get("skipped", {})) - set(new.get("skipped", {})), key=Version):
+        lines.append(f"skipped {version}: no longer skipped")
+    for db in DBS:
+        lines += _revision_changes(db, old.get(db, {}).get("revisions", {}), new[db]["revisions"])
+        if set(old.get(db, {}).get("version_tables", {})) != set(new[db]["version_tables"]):
+            lines.append(f"{db} version tables: {new[db]['version_tables']}")
+    old_newest = max(old.get("releases", {}), key=Version, default=None)
+    newest = max(new["releases"], key=Version)
+    lines += _flavor_changes(old.get("flavors", {}), new["flavors"], old_newest, newest)
+    return lines
+
+
+def _revision_changes(db: str, old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    lines = []
+    for rev in _chain_order(new, set(new) - set(old)):
+        facts = new[rev]
+        rolling = "rolling-safe" if facts["rolling_safe"] else f"not rolling-safe ({facts['rolling_note']})"
+        data = ", runs statements on rows" if facts["data_migration"] else ""
+        lines.append(
+            f"new {db} revision {rev} ({facts['introduced_in']}, after {facts.get('parent')}): "
+            f"{facts['classification']}{data}, {rolling} — {facts['message']}"
+        )
+    for rev in sorted(set(old) - set(new)):
+        lines.append(f"{db} revision {rev}: gone from every release read")
+    for rev in sorted(set(old) & set(new)):
+        before, after = old[rev], new[rev]
+        for key, what in (("revised_in", "code edited"), ("ops_changed_in", "operations changed")):
+            if before.get(key) != after.get(key):
+                lines.append(f"{db} revision {rev}: {what} in {', '.join(after.get(key) or ['-'])}")
+        for key in ("classification", "rolling_safe", "data_migration"):
+            if before.get(key) != after.get(key):
+                lines.append(f"{db} revision {rev}: {key} {before.get(key)} -> {after.get(key)}")
+    return lines
+
+
+def _chain_order(revisions: dict[str, Any], wanted: set[str]) -> list[str]:
+    """`wanted` in upgrade order: a revision after its parents (ties by id)."""
+    depth: dict[str, int] = {}
+
+    def level(rev: str) -> int:
+        if rev not in depth:
+            parent = revisions.get(rev, {}).get("parent")
+            parents = parent if isinstance(parent, list) else [parent] if parent else []
+            depth[rev] = 1 + max((level(p) for p in parents if p in revisions), default=0)
+        return depth[rev]
+
+    return sorted(wanted, key=lambda rev: (level(rev), rev))
+
+
+def _flavor_changes(
+    old: dict[str, Any], new: dict[str, Any], old_newest: str | None, newest: str
+) -> list[str]:
+    """Flavors the newest release ships that the previously newest did not, and the reverse."""
+    was = {name for name, f in old.items() if f["last"] == old_newest}
+    now = {name for name, f in new.items() if f["last"] == newest}
+    lines = [f"flavor {name}: new in {new[name]['first']}" for name in sorted(now - was)]
+    lines += [f"flavor {name}: removed, last shipped in {new[name]['last']}" for name in sorted(was - now)]
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=OUTPUT)
     parser.add_argument("--jobs", type=int, default=6, help="parallel downloads")
     parser.add_argument("--refresh-index", action="store_true", help="re-fetch PyPI's release lists")
+    parser.add_argument(
+        "--refresh",
+        action="store_true",
+        help="the release checklist's command: re-fetch PyPI's release lists, rebuild, print what changed",
+    )
     parser.add_argument("--check", action="store_true", help="exit 1 if --output differs from a rebuild")
     args = parser.parse_args(argv)
 
-    releases, skipped = select_releases(
-        load_index("mlflow", args.refresh_index), load_index("mlflow-skinny", args.refresh_index)
-    )
+    refresh = args.refresh or args.refresh_index
+    releases, skipped = select_releases(load_index("mlflow", refresh), load_index("mlflow-skinny", refresh))
     contents = fetch_all(releases, args.jobs)
     text = render(build(releases, contents, skipped))
+    current = args.output.read_text() if args.output.exists() else ""
     if args.check:
-        current = args.output.read_text() if args.output.exists() else ""
         print("up to date" if current == text else f"{args.output} is out of date")
         return 0 if current == text else 1
     args.output.write_text(text)
     catalog = json.loads(text)
     counts = {db: len(catalog[db]["revisions"]) for db in DBS}
     print(
-        f"{len(releases)} releases read, {len(skipped)} skipped ({', '.join(skipped)}); "
+        f"{len(releases)} releases read, {len(skipped)} skipped ({', '.join(skipped) or 'none'}); "
         f"revisions: tracking {counts['tracking']}, auth {counts['auth']} -> {args.output}"
     )
+    found = changes(json.loads(current) if current else {}, catalog)
+    print("\n".join(["changes:", *(f"  {line}" for line in found)]) if found else "no changes")
     return 0
 
 

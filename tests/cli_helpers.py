@@ -19,7 +19,7 @@ class CliResult:
         return self.stdout + self.stderr
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> CliResult:
+def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300, cwd: str | None = None) -> CliResult:
     full_env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", **(env or {})}
     proc = subprocess.run(
         [sys.executable, "-m", "mlflow_upgrade", *args],
@@ -27,5 +27,6 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300)
         text=True,
         env=full_env,
         timeout=timeout,
+        cwd=cwd,
     )
     return CliResult(proc.returncode, proc.stdout, proc.stderr)

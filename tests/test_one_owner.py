@@ -17,7 +17,7 @@ import sqlalchemy
 from mlflow_upgrade import catalog, dialects
 from mlflow_upgrade.store import schema
 from mlflow_upgrade.upgrade import alembic_driver
-from mlflow_upgrade.upgrade.verify import fingerprint
+from mlflow_upgrade.upgrade.verify import expectations
 
 SRC = Path(schema.__file__).resolve().parents[1]
 
@@ -33,8 +33,8 @@ def test_version_tables_are_read_in_one_place() -> None:
 
 def test_version_table_names_are_defined_in_one_place() -> None:
     names = set(schema.ALL_VERSION_TABLES)
-    # catalog/analyze.py reads env.py scripts of old releases: "alembic_version" there is Alembic's own default.
-    allowed = {"store/schema.py", "catalog/analyze.py"}
+    # catalog/analyze/ reads env.py scripts of old releases: "alembic_version" there is Alembic's own default.
+    allowed = {"store/schema.py", "catalog/analyze/__init__.py"}
     found = {
         name
         for name, text in _sources().items()
@@ -67,10 +67,10 @@ def test_pending_chain_has_one_owner() -> None:
     assert catalog.revisions_after(schema.TRACKING, start) == expected
     assert [f.revision for f in catalog.pending_revisions(schema.TRACKING, start)] == expected
     assert [r.revision for r in alembic_driver.pending(schema.TRACKING, start)] == expected
-    assert fingerprint.pending_revisions(start) == set(expected)
+    assert expectations.pending_revisions(start) == set(expected)
     assert catalog.revisions_after(schema.TRACKING, "not-a-revision") is None
     assert alembic_driver.pending(schema.TRACKING, "not-a-revision") == []
-    assert fingerprint.pending_revisions("not-a-revision") is None
+    assert expectations.pending_revisions("not-a-revision") is None
     # Only the catalog walks the installed chain: nobody else slices it.
     slicers = [n for n, t in _sources().items() if re.search(r"\.index\((current|revision|from_rev)\) \+ 1", t)]
     assert slicers == ["catalog/__init__.py"], slicers

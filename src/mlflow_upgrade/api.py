@@ -23,6 +23,7 @@ _EXPORTS = {
     "verify": "mlflow_upgrade.upgrade.verify",
     "guard_sql": "mlflow_upgrade.upgrade.guard",
     "migrate_filestore": "mlflow_upgrade.filestore",
+    "migrate_db": "mlflow_upgrade.migratedb",
     "codemod_check": "mlflow_upgrade.codemod",
     "codemod_fix": "mlflow_upgrade.codemod",
 }

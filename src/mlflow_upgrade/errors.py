@@ -32,11 +32,16 @@ class ExitCode(enum.IntEnum):
     CONNECTION = 6, "connection/driver", "connection failed: host unreachable, wrong password, driver missing"
     PREFLIGHT = 7, "preflight refused", "a preflight check refused the operation"
     FAILED = 8, "operation failed", "the operation failed (the message says what was restored and where the backup is)"
-    REFUSED = 9, "refused without an explicit flag", "refused: would overwrite, downgrade or drop without an explicit flag"
+    REFUSED = 9, "refused without an explicit flag", (
+        "refused: would overwrite, downgrade or drop without an explicit flag; another `upgrade` of the same "
+        "database is running")
     INCOMPLETE = 10, "done, some data skipped/repaired/guessed", (
         "done, but some source data was skipped, repaired or guessed (`migrate-filestore`: each case is listed in "
         "the report with its path; `--strict` refuses instead, writing nothing)")
-    INTERRUPTED = 130, "interrupted", "interrupted (Ctrl-C) or aborted at a prompt"
+    READ_BACK_NOT_DONE = 11, "upgraded, not verified", (
+        "`upgrade` complete, but its verification could not reach the database: run `mlflow-upgrade verify` later")
+    INTERRUPTED = 130, "interrupted", (
+        "interrupted (Ctrl-C, SIGTERM) or aborted at a prompt; an `upgrade` restores the store first and says so")
 
 
 def exit_codes_help() -> str:
@@ -113,3 +118,16 @@ class Incomplete(MlflowUpgradeError):
     repaired or guessed, each with its path."""
 
     exit_code = ExitCode.INCOMPLETE
+
+
+class ReadBackNotDone(MlflowUpgradeError):
+    """The upgrade is complete and its data checked, but MLflow's read-back (or the comparison) could not run."""
+
+    exit_code = ExitCode.READ_BACK_NOT_DONE
+
+
+class Interrupted(MlflowUpgradeError):
+    """Ctrl-C or SIGTERM: the store is restored (or at the target, or kept with --keep-partial); the message says
+    which and what to run."""
+
+    exit_code = ExitCode.INTERRUPTED

@@ -29,3 +29,7 @@ def tracking(_session_store, monkeypatch):
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     mlflow.set_tracking_uri(uri)
     return uri
+
+
+# The corpus is data (other projects' code, some named test_*.py), never collected as tests.
+collect_ignore_glob = ["corpus/*"]

@@ -6,6 +6,14 @@ file, named after the module it documents, with its origin in a header comment (
 
     pip download --no-deps --no-binary :all: mlflow==1.30.1 mlflow==2.9.2 -d /tmp/sdists
     tar xzf ... ; python tests/codemod/make_corpus.py /tmp/sdists/mlflow-1.30.1 /tmp/sdists/mlflow-2.9.2
+
+Real projects that use MLflow (``corpus/projects/``): the sdists on PyPI of the packages in :data:`PROJECTS`
+(written for MLflow 1.x/2.x, permissive licences). Every file that mentions MLflow is kept at its path in the
+sdist, with the project's licence and a line in ``projects/PROVENANCE.md``; ``expected.json`` beside them holds
+the hand-checked labels that tests/codemod/test_corpus_precision.py measures recall and precision against.
+
+    pip download --no-deps --no-binary :all: <each name==version of PROJECTS> -d /tmp/sdists
+    tar xzf ... ; python tests/codemod/make_corpus.py --projects /tmp/sdists
 """
 
 from __future__ import annotations
@@ -56,5 +64,50 @@ def main(releases: list[str]) -> None:
         print(f"{release}: {count} files")
 
 
+# name==version -> (licence, where the licence text comes from)
+PROJECTS = {
+    "actarius==0.0.2": ("MIT", "PKG-INFO classifier; sdist ships no licence file"),
+    "aim-mlflow==0.2.1": ("Apache-2.0", "LICENSE"),
+    "airflow-provider-mlflow==1.1.0": ("Apache-2.0", "LICENSE"),
+    "bigmlflow==1.0.2": ("Apache-2.0", "LICENSE"),
+    "mlflavors==0.1.0": ("BSD-3-Clause", "PKG-INFO License field; sdist ships no licence file"),
+    "mlflow-extend==0.1.6": ("MIT", "PKG-INFO classifier; sdist ships no licence file"),
+    "mlflow-vizmod==1.1.3": ("MIT", "PKG-INFO classifier; sdist ships no licence file"),
+}
+KEEP = (".py", ".ipynb", ".yaml", ".yml", ".txt", ".toml", ".cfg", ".sh")
+SKIP = ("egg-info", "versioneer.py", "_version.py")
+
+
+def projects(sdists: Path) -> None:
+    out = CORPUS / "projects"
+    lines = ["# Provenance of corpus/projects/", "",
+             "Each folder is the part of one PyPI sdist that mentions MLflow, unchanged, at its path in the sdist.",
+             "", "| Folder | PyPI release | Licence | Licence text |", "|---|---|---|---|"]
+    for spec, (licence, source) in PROJECTS.items():
+        name, version = spec.split("==")
+        found = [d for d in sdists.iterdir() if d.is_dir() and d.name.lower().replace("_", "-") ==
+                 f"{name}-{version}".lower()]
+        src = found[0]
+        dest = out / f"{name}-{version}"
+        shutil.rmtree(dest, ignore_errors=True)
+        for path in sorted(src.rglob("*")):
+            rel = path.relative_to(src)
+            if not path.is_file() or any(s in str(rel) for s in SKIP) or not path.name.endswith(KEEP):
+                continue
+            data = path.read_bytes()
+            if b"mlflow" not in data:
+                continue
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            (dest / rel).write_bytes(data)
+        for meta in ("LICENSE", "PKG-INFO"):
+            if (src / meta).exists():
+                shutil.copy(src / meta, dest / (meta + ".txt" if meta == "LICENSE" else meta))
+        lines.append(f"| {dest.name} | https://pypi.org/project/{name}/{version}/ | {licence} | {source} |")
+    (out / "PROVENANCE.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    if sys.argv[1:2] == ["--projects"]:
+        projects(Path(sys.argv[2]))
+    else:
+        main(sys.argv[1:])

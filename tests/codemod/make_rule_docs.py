@@ -14,7 +14,7 @@ from pathlib import Path
 from mlflow_upgrade.codemod.registry import load_rules
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "rules"
-FAMILY = {1: "1.x → 2.x (runs with `--from 1`)", 2: "2.x → 3.x (runs with `--from 1` and `--from 2`)",
+FAMILY = {1: "1.x → 2.x (runs by default; `--from 2` skips it)", 2: "2.x → 3.x (always runs)",
           3: "configuration files (always runs)"}
 
 REFERENCES = {
@@ -42,10 +42,14 @@ PAGES: dict[str, dict[str, str]] = {
             client = MlflowClient()
             page = client.list_experiments(max_results=10)
             """,
-        notes="Fixed for the fluent API always, and for a method call when the receiver is known to be an "
-              "`MlflowClient` (assigned from `MlflowClient(...)` in the file) with at most two positional "
-              "arguments: the third positional parameter of `search_experiments` is `filter_string`, not "
-              "`page_token`. Other receivers get a finding only.",
+        notes="Fixed for the fluent API always (`mlflow.search_experiments()` also returns every experiment), "
+              "and for a method call when the receiver is known to be an `MlflowClient` at that line (resolved "
+              "per scope with reassignment, see docs/codemod.md) and the call asked for a page (`max_results` "
+              "given) with at most two positional arguments: the third positional parameter of "
+              "`search_experiments` is `filter_string`, not `page_token`. `client.list_experiments()` without "
+              "`max_results` returned every experiment, `search_experiments()` returns at most 1000 (3.17.2 "
+              "refuses `max_results=None`): flagged with a `page_token` loop as the suggestion, not rewritten. "
+              "Unknown receivers get a finding; objects known not to be MLflow's (another class, `self`) none.",
     ),
     "MLU102": dict(
         what="`mlflow.list_run_infos(...)` and `MlflowClient.list_run_infos(...)`.",
@@ -179,7 +183,10 @@ PAGES: dict[str, dict[str, str]] = {
             print(run.info.run_uuid)
             runs = mlflow.search_runs(filter_string=f"attributes.run_uuid = '{run_id}'")
             """,
-        notes="`.run_uuid` on an object that is not `<something>.info` is reported, not rewritten.",
+        notes="`.run_uuid` on an object that is not `<something>.info` is reported, not rewritten; on an object "
+              "known not to be MLflow's (an instance of a class the file defines, `self`), or anywhere in a file "
+              "whose own classes carry a `run_uuid` attribute (`self.run_uuid = ...`, a dataclass field) unless "
+              "the object came from an MLflow API, it is not reported.",
     ),
     "MLU203": dict(
         what="Imports and uses of removed flavors: `mlflow.fastai`, `mlflow.mleap`, `mlflow.diviner`, "
@@ -318,7 +325,9 @@ PAGES: dict[str, dict[str, str]] = {
     ),
     "MLU211": dict(
         what="Model registry stage APIs: `get_latest_versions`, `transition_model_version_stage`, "
-             "`set/delete_model_version_tag(stage=...)` and `models:/<name>/<stage>` URIs.",
+             "`get_model_version_stages`, `set/delete_model_version_tag(stage=...)` and `models:/<name>/<stage>` "
+             "URIs in plain strings, f-strings (`f\"models:/{name}/Production\"`), `.format`/`%` templates and "
+             "in any case (MLflow compares stages case-insensitively).",
         why="Stages are deprecated since MLflow 2.9 in favour of aliases and tags; they still work in 3.17.2 "
             "with warnings, and registries such as Unity Catalog do not support them.",
         before="""\
@@ -377,9 +386,58 @@ PAGES: dict[str, dict[str, str]] = {
             print(info.signature.to_dict() if info.signature else None)
             """,
     ),
+    "MLU215": dict(
+        what="Any `mlflow.…` name the code uses (attribute, `import`, `from … import`) that the installed MLflow "
+             "lacks, and any keyword argument the installed function or class does not accept (it takes no "
+             "`**kwargs`): removed classes and helpers used through their own names, removed or renamed keywords "
+             "of flavor functions, of `autolog`, of metric helpers. Names a specific rule reports with a "
+             "replacement are left to that rule.",
+        why="The code fails on the installed MLflow with AttributeError, ImportError or TypeError. The installed "
+            "MLflow is the reference: each name is looked up by importing its module, so the answer is the one "
+            "the code gets at run time; a module that cannot be imported here for another reason (an optional "
+            "dependency) gives no finding, and attributes of functions (a mock's `assert_called`) are not names.",
+        before="""\
+            from mlflow.metrics.genai.prompt_template import PromptTemplate
+            import mlflow.sagemaker as mfs
+
+            prompt = PromptTemplate(template_str="Say {foo}", variables=["foo"])
+            mfs.deploy("my-app", model_uri="models:/m/1")
+            """,
+        manual="""\
+            from mlflow.metrics.genai.prompt_template import PromptTemplate
+            from mlflow.deployments import get_deploy_client
+
+            prompt = PromptTemplate(template_str="Say {foo}")
+            get_deploy_client("sagemaker").create_deployment("my-app", model_uri="models:/m/1")
+            """,
+    ),
+    "MLU216": dict(
+        what="A file that uses `mlflow.…` without importing `mlflow` (a Databricks notebook that gets it from "
+             "`%run ./setup` or the runtime, a snippet run in a session). Reported once per file, at the first "
+             "use.",
+        why="The rules resolve names through the file's imports. Here they read the unbound `mlflow` as MLflow "
+            "(and report what they find), but anything else the `%run` notebook defines (a client, helpers "
+            "wrapping removed APIs) is invisible: this finding says so instead of a silent \"All checks passed\".",
+        before="""\
+            # Databricks notebook source
+            # MAGIC %run ./setup
+
+            # COMMAND ----------
+            experiments = mlflow.list_experiments()
+            """,
+        manual="""\
+            # Databricks notebook source
+            # MAGIC %run ./setup
+
+            # COMMAND ----------
+            import mlflow
+
+            experiments = mlflow.search_experiments()
+            """,
+    ),
     "MLU301": dict(
         what="AI gateway config files with the 2.x schema: a top-level `routes:` list whose entries carry "
-             "`route_type`.",
+             "`route_type` (or already `endpoint_type`: half-migrated files).",
         why="MLflow 3.0 removed the old keys (#15331): 3.17.2 rejects `route_type` and reads a top-level "
             "`routes:` as traffic-split routes (`task_type`, `destinations`), so a 2.x file fails to load. "
             "The 2.x schema accepted `endpoints`/`endpoint_type` as aliases, so the fixed file also works on 2.x.",
@@ -403,7 +461,9 @@ PAGES: dict[str, dict[str, str]] = {
     "MLU302": dict(
         what="Requirements that exclude MLflow 3: `mlflow<3`, `mlflow==2.9.2`, `mlflow~=2.16` in "
              "`requirements*.txt`/`constraints*.txt`, `pyproject.toml` (PEP 621 strings and Poetry `^2.x`) and "
-             "conda environment files (`mlflow=2.9`, `pip:` entries); `mlflow-skinny` too.",
+             "conda environment files (`mlflow=2.9`, `pip:` entries); `mlflow-skinny` too. The package name "
+             "must be MLflow's exactly (PEP 503: `MLflow`, `mlflow_skinny` are; `fastapi-mlflow`, "
+             "`mlflow-export-import` are other packages).",
         why="The code fixes target MLflow 3 (3.17.2); a pin below 3 keeps installing 2.x. Pins are a release "
             "decision (the tracking server must be upgraded first), so they are reported with the replacement, "
             "never rewritten.",

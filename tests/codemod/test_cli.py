@@ -63,3 +63,19 @@ def test_diff_then_fix(tmp_path):
     assert "name='model'" in f.read_text()
     res = invoke("fix", str(tmp_path))
     assert res.exit_code == 1 and "MLU204" in res.output  # a finding that needs a manual change remains
+
+
+def test_unparsable_only_file_is_not_all_checks_passed(tmp_path):
+    (tmp_path / "bad.py").write_text("import mlflow\nmlflow.list_experiments(\n")
+    res = CliRunner().invoke(cli, ["codemod", "check", str(tmp_path)], catch_exceptions=False)
+    assert res.exit_code == 1
+    assert "All checks passed" not in res.output
+    assert "syntax error at line 2" in res.output and "1 file could not be checked" in res.output
+
+
+def test_default_run_reports_apis_removed_in_2_0(tmp_path):
+    (tmp_path / "t.py").write_text("import mlflow\nmlflow.list_experiments()\n")
+    res = invoke("check", str(tmp_path))
+    assert res.exit_code == 1 and "MLU101" in res.output
+    narrowed = invoke("check", str(tmp_path), "--from", "2")
+    assert "MLU101" not in narrowed.output and "MLU215" in narrowed.output

@@ -11,7 +11,7 @@ import pytest
 from mlflow_upgrade.codemod import codemod_fix
 
 CORPUS = Path(__file__).parent / "corpus"
-RELEASES = sorted(p.name for p in CORPUS.iterdir() if p.is_dir())
+RELEASES = sorted(p.name for p in CORPUS.glob("mlflow-*") if p.is_dir())
 
 
 def test_corpus_is_small_and_licensed():

@@ -52,3 +52,20 @@ def test_rewritten_filter_runs_against_installed_mlflow(tracking):
     assert namespace["rid"] == run.info.run_id
     with pytest.raises(Exception, match="run_uuid"):  # the original filter is rejected by MLflow 3
         mlflow.search_runs(filter_string=f"attributes.run_uuid = '{run.info.run_id}'")
+
+
+def test_users_own_run_uuid_attributes_are_not_flagged():
+    own = ("import mlflow\nclass Job:\n    def __init__(self, run_uuid):\n        self.run_uuid = run_uuid\n"
+           "    def show(self):\n        print(self.run_uuid)\njob = Job('x')\nprint(job.run_uuid)\n"
+           "def f(j):\n    return j.run_uuid\n")
+    assert_clean(own, "MLU202")
+    dataclass = "import mlflow\n@dataclass\nclass Row:\n    run_uuid: str\ndef f(row):\n    return row.run_uuid\n"
+    assert_clean(dataclass, "MLU202")
+    literal = "import mlflow\nfrom types import SimpleNamespace\nx = SimpleNamespace(run_uuid=1)\nclass A: pass\na = A()\nprint(a.run_uuid)\n"
+    assert_clean(literal, "MLU202")
+
+
+def test_mlflow_objects_and_unknown_receivers_still_flagged():
+    assert_finding_only("import mlflow\nr = mlflow.get_run(i)\ninfo = r.info\nprint(info.run_uuid)\n", "MLU202",
+                        "run_id")
+    assert_finding_only("import mlflow\ndef f(run_info):\n    return run_info.run_uuid\n", "MLU202", "run_id")

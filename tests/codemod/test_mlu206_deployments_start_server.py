@@ -1,5 +1,5 @@
-from mlflow_upgrade.codemod.engine import shell_findings
 from mlflow_upgrade.codemod.registry import load_rules
+from mlflow_upgrade.codemod.shell import shell_findings
 
 CODE = "MLU206"
 

@@ -12,6 +12,10 @@ CODE = "MLU302"
     ("pyproject", '[project]\ndependencies = ["mlflow>=2.0,<3", "pandas"]\n', [2]),
     ("pyproject", '[tool.poetry.dependencies]\nmlflow = "^2.9"\nother = "^1"\n', [2]),
     ("pyproject", '[tool.poetry.dependencies]\nmlflow = "^3.1"\n', []),
+    # the name must be MLflow's exactly: these are other packages (PEP 503 spellings of MLflow's are kept)
+    ("requirements", "fastapi-mlflow==0.1.2\nmlflow-export-import==1.2\nmlflow_extra<1\nmy.mlflow==1\n", []),
+    ("requirements", "MLflow==2.9.2\nmlflow_skinny<3\nMLflow.Skinny==2.1\n", [1, 2, 3]),
+    ("conda", "dependencies:\n  - fastapi-mlflow=0.1\n  - pip:\n    - fastapi-mlflow==0.1.2\n", []),
 ])
 def test_pins(kind, text, lines):
     new, findings = config(text, kind, CODE)

@@ -2,7 +2,7 @@ import json
 
 import nbformat
 
-from mlflow_upgrade.codemod import codemod_check, codemod_fix
+from mlflow_upgrade.codemod import codemod_check, codemod_diff, codemod_fix
 
 
 def _notebook(path, cells):
@@ -58,3 +58,60 @@ def test_broken_json_is_an_error_not_a_crash(tmp_path):
     path.write_text('{"cells": [ mlflow')
     result = codemod_check([str(path)])
     assert result.errors and result.errors[0].path == str(path)
+
+
+RAW_45 = """{
+ "cells": [
+  {
+   "cell_type": "code",
+   "execution_count": null,
+   "metadata": {},
+   "outputs": [],
+   "source": [
+    "import mlflow\\n",
+    "mlflow.sklearn.log_model(m, \\"model\\")  # caf\\u00e9"
+   ]
+  },
+  {
+   "cell_type": "code",
+   "execution_count": 2,
+   "metadata": {"collapsed": true},
+   "outputs": [{"name": "stdout", "output_type": "stream", "text": ["x\\n"]}],
+   "source": "    with mlflow.start_run() as run:\\n        print(run.info.run_uuid)\\n    mlflow.pyfunc.load_pyfunc(u)"
+  },
+  {
+   "cell_type": "code",
+   "execution_count": null,
+   "metadata": {},
+   "outputs": [],
+   "source": []
+  }
+ ],
+ "metadata": {"kernelspec": {"language": "python", "name": "python3"}, "orig_nbformat": 4},
+ "nbformat": 4,
+ "nbformat_minor": 5
+}"""
+
+
+def test_fix_changes_sources_only_byte_for_byte(tmp_path, capfd):
+    """nbformat 4.5 without cell ids, `orig_nbformat`, odd layout, a one-string source, an indented first line:
+    only the two sources change, nothing is added or dropped, and two runs write the same bytes."""
+    path = tmp_path / "nb.ipynb"
+    path.write_text(RAW_45)
+    diff = codemod_diff([str(path)]).diffs[str(path)]
+    result = codemod_fix([str(path)])
+    after = path.read_text()
+    expected = RAW_45.replace('log_model(m, \\"model\\")', 'log_model(m, name=\\"model\\")').replace(
+        "run.info.run_uuid", "run.info.run_id").replace("pyfunc.load_pyfunc", "pyfunc.load_model")
+    assert after == expected
+    added = [line[1:] for line in diff.splitlines() if line.startswith("+") and not line.startswith("+++")]
+    removed = [line[1:] for line in diff.splitlines() if line.startswith("-") and not line.startswith("---")]
+    assert len(added) == len(removed) == 2  # diff shows exactly the lines fix writes
+    assert set(added) <= set(after.splitlines()) and set(removed) <= set(RAW_45.splitlines())
+    assert {(f.code, f.cell, f.line, f.col) for f in result.findings} == {
+        ("MLU201", 1, 2, 1), ("MLU202", 2, 2, 15), ("MLU104", 2, 3, 5)}
+    assert capfd.readouterr().err == ""  # no nbformat warning
+    path.write_text(RAW_45)
+    codemod_fix([str(path)])
+    assert path.read_text() == after  # deterministic
+    assert codemod_fix([str(path)]).files_changed == []

@@ -39,5 +39,5 @@ def test_error_in_the_child_is_one_line_here(tmp_path: Path) -> None:
         con.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)")
         con.execute("INSERT INTO alembic_version VALUES ('ffffffffffff')")
     root = copy_filestore_fixture("2.9.2", tmp_path)
-    with pytest.raises(errors.StoreTooNew, match=r"newer MLflow.*upgrade the installed mlflow"):
+    with pytest.raises(errors.StoreTooNew, match=r"newer than the installed .*: run `pip install -U mlflow mlflow-upgrade`"):
         migrate_filestore(root, f"sqlite:///{dest}")

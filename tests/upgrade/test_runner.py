@@ -73,60 +73,6 @@ def test_upgrade_server_dialects(dialect: str, request: pytest.FixtureRequest, t
     assert "***" not in t.message or ":***@" in t.message
 
 
-def _conflicting_secrets_table(uri: str, table: str = "secrets") -> None:
-    # `secrets` is what revision 1bd49d398cd23 creates: the migration will fail there, part way through the run.
-    engine = sqlalchemy.create_engine(uri, poolclass=sqlalchemy.pool.NullPool)
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f"CREATE TABLE {table} (x INTEGER)")
-    engine.dispose()
-
-
-def test_failure_sqlite_restores_backup(tmp_path: Path) -> None:
-    uri = copy_sqlite_fixture("2.16.2", tmp_path)
-    _conflicting_secrets_table(uri)
-    start = current_revision(uri)
-    before = _mlflow_counts(uri)
-    res = run_cli("upgrade", uri, "--backup-dir", str(tmp_path / "bk"), "--no-progress")
-    assert res.returncode == errors.ExitCode.FAILED, res.output
-    assert "1bd49d398cd23" in res.stderr and "restored from the backup" in res.stderr
-    assert str(tmp_path / "bk") in res.stderr
-    assert current_revision(uri) == start
-    _assert_kept(before, uri)
-
-
-def test_failure_mysql_restores_backup(mysql_uri: str, tmp_path: Path) -> None:
-    load_fixture_into("2.16.2", mysql_uri)
-    _conflicting_secrets_table(mysql_uri)
-    start = current_revision(mysql_uri)
-    before = _mlflow_counts(mysql_uri)
-    with pytest.raises(errors.OperationFailed, match="restored from the backup"):
-        upgrade(mysql_uri, backup_dir=tmp_path / "bk")
-    assert current_revision(mysql_uri) == start
-    _assert_kept(before, mysql_uri)
-    engine = sqlalchemy.create_engine(mysql_uri)
-    assert "jobs" not in sqlalchemy.inspect(engine).get_table_names()  # bf29a5ff90ea's table is gone again
-    engine.dispose()
-
-
-def test_failure_postgres_rolls_back_the_failing_revision(pg_uri: str, tmp_path: Path) -> None:
-    load_fixture_into("2.16.2", pg_uri)
-    _conflicting_secrets_table(pg_uri, "budget_policies")  # what e1f2a3b4c5d6 creates
-    before = _mlflow_counts(pg_uri)
-    with pytest.raises(errors.OperationFailed, match="rolled that revision back") as info:
-        upgrade(pg_uri, backup_dir=tmp_path / "bk")
-    assert "e1f2a3b4c5d6" in str(info.value) and "1b5f0d9ad7c1" in str(info.value)
-    assert current_revision(pg_uri) == "1b5f0d9ad7c1"  # the last good revision, intact
-    _assert_kept(before, pg_uri)
-    # Fix the cause, run again: it continues from there.
-    engine = sqlalchemy.create_engine(pg_uri)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("DROP TABLE budget_policies")
-    engine.dispose()
-    report = upgrade(pg_uri, backup_dir=tmp_path / "bk2")
-    assert report.tracking.status == "upgraded"
-    assert current_revision(pg_uri) == HEAD
-
-
 def test_auth_db_legacy_stamp_and_upgrade(tmp_path: Path) -> None:
     pytest.importorskip("flask_wtf")
     auth_uri = copy_auth_fixture("3.0.1", tmp_path)

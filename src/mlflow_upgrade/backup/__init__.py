@@ -28,11 +28,19 @@ from typing import Any
 import sqlalchemy.exc
 from sqlalchemy.engine import Engine
 
-from mlflow_upgrade import __version__, errors
-from mlflow_upgrade.dialects import Dialect, NativeResult, get_dialect, is_disk_full
+from mlflow_upgrade import __version__, errors, safe_files
+from mlflow_upgrade.dialects import Dialect, NativeResult, get_dialect, is_disk_full, logical
 from mlflow_upgrade.progress import QUIET, Progress
 from mlflow_upgrade.store.schema import ALL_VERSION_TABLES, TRACKING_VERSION_TABLE
-from mlflow_upgrade.store.uri import MASK, StoreRef, mask_uri, open_engine, parse_store_uri, require_database
+from mlflow_upgrade.store.uri import (
+    MASK,
+    StoreRef,
+    mask_uri,
+    open_engine,
+    parse_store_uri,
+    require_database,
+    sqlite_url,
+)
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = 1
@@ -81,7 +89,7 @@ class BackupManifest:
 
     @property
     def source_has_password(self) -> bool:
-        return f":{MASK}@" in self.source_uri
+        return MASK in self.source_uri  # userinfo or a ?password= parameter
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -114,6 +122,8 @@ class BackupManifest:
             data = json.loads(path.read_text())
             if data.get("format") != MANIFEST_FORMAT:
                 raise ValueError(f"manifest format {data.get('format')!r}")
+            for entry in data["files"]:
+                _confined(path.parent, entry["name"])
             return cls(
                 tool_version=data["tool_version"], dialect=data["dialect"], source_uri=data["source_uri"],
                 database=data["database"], method=data["method"], created=data["created"],
@@ -124,18 +134,27 @@ class BackupManifest:
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise errors.OperationFailed(f"backup manifest {path} is corrupt or unreadable ({exc})") from None
+        except OSError as exc:
+            raise errors.OperationFailed(f"cannot read backup manifest {path}: {exc.strerror}") from None
 
     def write(self) -> None:
         """Write atomically (temporary 0600 file, then rename)."""
-        tmp = self.path.with_name(f".{self.path.name}.tmp")
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as fh:
-            json.dump(self.to_dict(), fh, indent=2)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.path)
+        safe_files.write_atomic(self.path, json.dumps(self.to_dict(), indent=2) + "\n", "backup manifest",
+                                given=False)
+
+
+def _confined(directory: Path, name: object) -> None:
+    """A manifest names files inside its own folder only: refuse ``../x``, ``/abs`` and links leading out, before
+    anything is read."""
+    inside = isinstance(name, str) and name and not Path(name).is_absolute() and ".." not in Path(name).parts
+    if inside:
+        base = directory.resolve()
+        inside = (base / str(name)).resolve().is_relative_to(base)
+    if not inside:
+        raise errors.OperationFailed(
+            f"backup manifest {directory / MANIFEST_NAME} names a file outside its folder ({name!r}): refusing it; "
+            "a backup lists only its own files"
+        )
 
 
 @dataclass
@@ -271,27 +290,32 @@ def _make_private_dirs(directory: Path) -> None:
 
 
 def _remove_previous_backup(directory: Path) -> None:
-    """--force: delete what an earlier backup wrote here (its manifest's files), nothing else."""
-    manifest = directory / MANIFEST_NAME
-    names = {MANIFEST_NAME, LOGICAL_FILE}
-    if manifest.is_file():
-        with contextlib.suppress(Exception):
-            names |= {f["name"] for f in json.loads(manifest.read_text()).get("files", [])}
-    for child in directory.iterdir():
-        if child.is_file() and (child.name in names or child.name.endswith((".sqlite", ".pgdump", ".sql.gz"))):
-            child.unlink()
-    leftovers = [p.name for p in directory.iterdir()]
-    if leftovers:
-        raise errors.Refused(f"{directory} holds files that are not a backup ({', '.join(leftovers[:3])}): "
-                             "choose another --out")
+    """--force: replace a previous backup of this tool, recognised by its manifest: delete the files that
+    manifest lists and the manifest, nothing else. Anything else in ``directory`` refuses before any deletion."""
+    if not (directory / MANIFEST_NAME).is_file():
+        raise errors.Refused(
+            f"{directory} is not empty and holds no mlflow-upgrade backup (no {MANIFEST_NAME}): --force replaces "
+            "only a previous backup; choose another --out"
+        )
+    try:
+        previous = BackupManifest.load(directory)
+    except errors.MlflowUpgradeError as exc:
+        raise errors.Refused(f"--force replaces only a readable previous backup: {exc}") from None
+    ours = {MANIFEST_NAME, *(f.name for f in previous.files)}
+    foreign = sorted(p.name for p in directory.iterdir() if p.name not in ours or not p.is_file() or p.is_symlink())
+    if foreign:
+        raise errors.Refused(
+            f"{directory} holds files that are not part of its backup ({', '.join(foreign[:3])}): nothing was "
+            "removed; choose another --out, or move them away"
+        )
+    for name in ours:
+        (directory / name).unlink(missing_ok=True)
 
 
 def _run_backup(
     dialect: Dialect, ref: StoreRef, engine: Engine, directory: Path, method: str, progress: Progress,
     version_tables: tuple[str, ...],
 ) -> NativeResult:
-    from mlflow_upgrade.dialects import logical
-
     try:
         if method == "logical":
             return logical.dump(dialect, engine, directory / LOGICAL_FILE, progress, version_tables)
@@ -396,7 +420,7 @@ def _target_ref(manifest: BackupManifest, target_uri: str | None) -> StoreRef:
             )
         target_uri = manifest.source_uri
         if get_dialect(manifest.dialect).is_file_database:  # the absolute path: the URI may be relative to another cwd
-            target_uri = f"sqlite:///{manifest.database}"
+            target_uri = sqlite_url(manifest.database)
     ref = parse_store_uri(target_uri)
     if ref.kind != manifest.dialect:
         raise errors.UsageError(
@@ -430,8 +454,6 @@ def _clear_target(dialect: Dialect, ref: StoreRef, engine: Engine, force: bool) 
 
 
 def _run_restore(dialect: Dialect, ref: StoreRef, engine: Engine, manifest: BackupManifest, progress: Progress) -> None:
-    from mlflow_upgrade.dialects import logical
-
     files = [manifest.directory / f.name for f in manifest.files]
     if manifest.method != "logical":
         check = dialect.can_restore_natively(ref, engine, manifest.details)

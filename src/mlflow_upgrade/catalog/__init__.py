@@ -12,8 +12,9 @@ catalog supplies the facts, and a revision it does not know is analysed from the
 
 from __future__ import annotations
 
-import importlib.util
 import json
+import logging
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache, cached_property
@@ -21,7 +22,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from packaging.version import Version
+from mlflow_upgrade.catalog import fallback, installed
+from mlflow_upgrade.errors import StoreTooNew
 
 __all__ = [
     "DBS",
@@ -30,17 +32,19 @@ __all__ = [
     "installed_head",
     "installed_revisions",
     "installed_script_dir",
+    "installed_version",
     "is_known",
     "load_catalog",
     "needed_mlflow",
     "newer_than_installed",
     "pending_revisions",
     "revisions_after",
+    "store_too_new",
+    "too_new_message",
 ]
 
-DBS = ("tracking", "auth")
-# Alembic script directories inside the installed `mlflow` package.
-_SCRIPT_DIRS = {"tracking": ("store", "db_migrations"), "auth": ("server", "auth", "db", "migrations")}
+DBS = installed.DBS
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -121,9 +125,7 @@ class RevisionFacts:
         )
 
 
-def _check_db(db: str) -> None:
-    if db not in DBS:
-        raise ValueError(f"db must be one of {DBS}, not {db!r}")
+_check_db = installed.check_db
 
 
 def _runs(versions: list[str], ordered: list[str]) -> str | None:
@@ -141,15 +143,29 @@ def _runs(versions: list[str], ordered: list[str]) -> str | None:
 
 
 class Catalog:
-    """Typed lookups over revisions.json."""
+    """Typed lookups over revisions.json (plus the installed release, when the fallback added it)."""
 
-    def __init__(self, data: Mapping[str, Any]) -> None:
+    def __init__(
+        self,
+        data: Mapping[str, Any],
+        derived_release: str | None = None,
+        derived: Mapping[str, list[str]] | None = None,
+    ) -> None:
         self.data = data
+        # The installed release the run-time fallback added (None: every fact comes from revisions.json),
+        # and {db: revisions whose facts were analysed from its scripts}.
+        self.derived_release = derived_release
+        self.derived: Mapping[str, list[str]] = derived or {}
 
     @cached_property
     def releases(self) -> list[str]:
         """Every catalogued release, oldest first."""
-        return sorted(self.data["releases"], key=Version)
+        return sorted(self.data["releases"], key=fallback.release_key)
+
+    @property
+    def newest_catalogued(self) -> str:
+        """The newest release revisions.json itself describes (the fallback's installed release excluded)."""
+        return [v for v in self.releases if v != self.derived_release][-1]
 
     @property
     def skipped(self) -> dict[str, str]:
@@ -186,7 +202,7 @@ class Catalog:
         """Releases whose newest revision is `rev`, oldest first."""
         _check_db(db)
         data = self.data[db]["revisions"].get(rev)
-        return sorted(data.get("head_of", []), key=Version) if data else []
+        return sorted(data.get("head_of", []), key=fallback.release_key) if data else []
 
     def release_range(self, db: str, rev: str) -> str | None:
         """Releases whose head is `rev`, as text: "2.9.0–2.9.2" (None if no release ends there)."""
@@ -206,112 +222,91 @@ class Catalog:
     def shipping_range(self, db: str, rev: str) -> str | None:
         return _runs(self.releases_shipping(db, rev), self.releases)
 
-    @property
+    @cached_property
     def flavors(self) -> Mapping[str, Mapping[str, Any]]:
         """{flavor: {first, last, releases, missing_in}}: model flavors (`mlflow.<name>` modules defining
-        `log_model`) by the releases that ship them."""
-        return self.data.get("flavors", {})
+        `log_model`) by the releases that ship them (the installed release's read from its files)."""
+        flavors = self.data.get("flavors", {})
+        if self.derived_release is None:
+            return flavors
+        return fallback.extend_flavors(flavors, self.derived_release)
 
     def flavors_removed_before(self, version: str) -> dict[str, str]:
         """{flavor: last release shipping it} for every flavor no longer shipped by `version`."""
-        target = Version(version)
-        return {name: f["last"] for name, f in self.flavors.items() if Version(f["last"]) < target}
+        target = fallback.release_key(version)
+        return {
+            name: f["last"] for name, f in self.flavors.items() if fallback.release_key(f["last"]) < target
+        }
+
+
+# Another revisions.json to use instead of the packaged one (a catalog build under review; tests that
+# simulate a catalog older than the installed MLflow).
+CATALOG_ENV = "MLFLOW_UPGRADE_CATALOG"
+
+
+@cache
+def packaged_data() -> Mapping[str, Any]:
+    """The packaged revisions.json as generated (or $MLFLOW_UPGRADE_CATALOG's), parsed once per process."""
+    if override := os.environ.get(CATALOG_ENV):
+        return json.loads(Path(override).read_text(encoding="utf-8"))
+    text = resources.files(__name__).joinpath("revisions.json").read_text(encoding="utf-8")
+    return json.loads(text)
 
 
 @cache
 def load_catalog() -> Catalog:
-    """The packaged revisions.json, parsed once per process."""
-    text = resources.files(__name__).joinpath("revisions.json").read_text(encoding="utf-8")
-    return Catalog(json.loads(text))
+    """The catalog, extended at run time with the installed MLflow when revisions.json predates it.
+
+    Built once per process; when the fallback is used, one warning says so (the CLI shows warnings).
+    """
+    try:
+        version = installed.installed_version()
+    except ModuleNotFoundError:  # no MLflow to upgrade to (the codemod alone): the catalog as generated
+        return Catalog(packaged_data())
+    return catalog_for(packaged_data(), version)
+
+
+def catalog_for(data: Mapping[str, Any], version: str) -> Catalog:
+    """The catalog over `data` as seen with MLflow `version` installed (its files read by `installed`)."""
+    if not fallback.needs_fallback(data, version):
+        return Catalog(data)
+    extended, derived = fallback.extend(data, version)
+    result = Catalog(extended, derived_release=version, derived=derived)
+    log.warning(fallback.note(version, result.newest_catalogued, derived))
+    return result
+
+
+def reset() -> None:
+    """Forget the loaded catalog and everything read from the installed MLflow (tests swap them)."""
+    load_catalog.cache_clear()
+    packaged_data.cache_clear()
+    installed.clear_caches()
 
 
 # -- the installed MLflow -------------------------------------------------------------------------
 def installed_script_dir(db: str) -> Path:
     """The installed MLflow's Alembic script directory for `db` (found without importing mlflow)."""
-    _check_db(db)
-    spec = importlib.util.find_spec("mlflow")
-    if spec is None or not spec.submodule_search_locations:
-        raise ModuleNotFoundError("mlflow is not installed")
-    return Path(next(iter(spec.submodule_search_locations))).joinpath(*_SCRIPT_DIRS[db])
-
-
-@cache
-def _installed_scripts(db: str) -> dict[str, tuple[tuple[str, ...], Path]]:
-    """{revision: (parents, path)} of the installed scripts, read with `ast`, never imported.
-
-    Alembic's ScriptDirectory imports every migration module and, through them, all of MLflow: seconds of
-    start-up that `inspect` (goal: under a second) cannot afford. The header assignments are all we need.
-    """
-    import ast
-
-    scripts: dict[str, tuple[tuple[str, ...], Path]] = {}
-    for path in sorted((installed_script_dir(db) / "versions").glob("*.py")):
-        header: dict[str, Any] = {}
-        for node in ast.parse(path.read_text(encoding="utf-8"), str(path)).body:
-            target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None
-            if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
-                header[target.id] = ast.literal_eval(node.value)
-        if "revision" not in header:
-            continue
-        parent = header.get("down_revision")
-        parents = tuple(parent) if isinstance(parent, (tuple, list)) else ((parent,) if parent else ())
-        scripts[header["revision"]] = (parents, path)
-    return scripts
+    return installed.script_dir(db)
 
 
 def installed_head(db: str) -> str:
     """Head revision of the installed MLflow's chain for `db`."""
-    scripts = _installed_scripts(db)
-    parents = {p for ps, _ in scripts.values() for p in ps}
-    heads = sorted(set(scripts) - parents)
-    if len(heads) != 1:
-        raise RuntimeError(f"installed MLflow's {db} migrations have {len(heads)} heads: {heads}")
-    return heads[0]
-
-
-@cache
-def _installed_order(db: str) -> tuple[str, ...]:
-    """Installed revisions in upgrade order (base first): parents before children."""
-    scripts = _installed_scripts(db)
-    order: list[str] = []
-    seen: set[str] = set()
-
-    def visit(rev: str) -> None:
-        if rev in seen or rev not in scripts:
-            return
-        seen.add(rev)
-        for parent in scripts[rev][0]:
-            visit(parent)
-        order.append(rev)
-
-    visit(installed_head(db))
-    return tuple(order)
+    return installed.head(db)
 
 
 def installed_revisions(db: str) -> list[str]:
     """Every revision the installed MLflow ships for `db`, in upgrade order (base first)."""
-    return list(_installed_order(db))
+    return list(installed.order(db))
+
+
+def installed_version() -> str:
+    """The installed MLflow's version (the upgrade target)."""
+    return installed.installed_version()
 
 
 def _installed_facts(db: str, rev: str) -> RevisionFacts:
-    """Facts for an installed script the catalog does not know, from the same AST analyzer."""
-    from mlflow_upgrade.catalog.analyze import analyze_source
-
-    path = _installed_scripts(db)[rev][1]
-    data = analyze_source(path.read_text(encoding="utf-8"), path.name, _installed_tablenames())
-    return RevisionFacts.from_json(db, rev, data, source="installed")
-
-
-@cache
-def _installed_tablenames() -> dict[str, str]:
-    """{ORM class: table} from the installed MLflow's model modules, as the build reads them from wheels."""
-    from mlflow_upgrade.catalog.analyze import MODEL_FILES, model_tablenames
-
-    package = installed_script_dir("tracking").parent.parent  # .../mlflow
-    files = sorted(
-        p for p in package.rglob("*.py") if MODEL_FILES.match(p.relative_to(package.parent).as_posix())
-    )
-    return model_tablenames(p.read_text(encoding="utf-8") for p in files)
+    """Facts for an installed script, from the same AST analyzer the catalog build runs."""
+    return RevisionFacts.from_json(db, rev, installed.analyzed(db, rev), source="installed")
 
 
 def facts_for(db: str, rev: str) -> RevisionFacts:
@@ -321,7 +316,7 @@ def facts_for(db: str, rev: str) -> RevisionFacts:
 
 def is_known(db: str, rev: str) -> bool:
     """True if the catalog or the installed MLflow knows `rev`."""
-    return load_catalog().is_known(db, rev) or rev in _installed_order(db)
+    return load_catalog().is_known(db, rev) or rev in installed.order(db)
 
 
 def newer_than_installed(db: str, rev: str) -> bool:
@@ -330,7 +325,7 @@ def newer_than_installed(db: str, rev: str) -> bool:
     The caller names the MLflow needed with `needed_mlflow` (from `Catalog.releases_shipping`).
     """
     _check_db(db)
-    return rev not in _installed_order(db)
+    return rev not in installed.order(db)
 
 
 def needed_mlflow(db: str, rev: str) -> str | None:
@@ -343,12 +338,39 @@ def revisions_after(db: str, from_rev: str | None) -> list[str] | None:
 
     The one computation of the pending chain (plan, upgrade, verify and inspect all ask here). None when the
     installed MLflow does not know `from_rev` (a newer release's revision, or not MLflow's)."""
-    order = _installed_order(db)
+    order = installed.order(db)
     if from_rev is None:
         return list(order)
     if from_rev not in order:
         return None
     return list(order[order.index(from_rev) + 1 :])
+_DB_LABELS = {"tracking": "tracking schema", "auth": "basic-auth schema"}
+
+
+def too_new_message(db: str, rev: str) -> str:
+    """The one line every verb gives for a database written by a newer MLflow than the installed one:
+    which release wrote it (when the catalog knows), and the exact command that fixes it."""
+    _check_db(db)
+    catalog = load_catalog()
+    shipping = catalog.releases_shipping(db, rev)
+    current = installed_version()
+    where = f"the {_DB_LABELS[db]} is at revision {rev}"
+    if shipping:
+        need = shipping[0]
+        return (
+            f"{where}, written by MLflow {need} or later, newer than the installed MLflow {current}: "
+            f"run `pip install 'mlflow>={need}'` first (mlflow-upgrade never downgrades)"
+        )
+    return (
+        f"{where}, written by an MLflow newer than the installed {current} and than mlflow-upgrade's "
+        f"catalog (newest: {catalog.newest_catalogued}): run `pip install -U mlflow mlflow-upgrade` first "
+        "(mlflow-upgrade never downgrades)"
+    )
+
+
+def store_too_new(store: str, db: str, rev: str) -> StoreTooNew:
+    """`too_new_message` for the store at `store` (masked) as the error every verb raises (exit 5)."""
+    return StoreTooNew(f"{store}: {too_new_message(db, rev)}")
 
 
 def pending_revisions(db: str, from_rev: str | None) -> list[RevisionFacts]:
@@ -356,12 +378,5 @@ def pending_revisions(db: str, from_rev: str | None) -> list[RevisionFacts]:
     pending = revisions_after(db, from_rev)
     if pending is None:
         assert from_rev is not None
-        from mlflow_upgrade.errors import StoreTooNew
-
-        shipping = needed_mlflow(db, from_rev)
-        where = f"MLflow {shipping} ships it" if shipping else "no known MLflow release ships it"
-        raise StoreTooNew(
-            f"{db} schema is at revision {from_rev}, which the installed MLflow does not know ({where});"
-            f" install a release that ships it."
-        )
+        raise StoreTooNew(too_new_message(db, from_rev))
     return [facts_for(db, rev) for rev in pending]

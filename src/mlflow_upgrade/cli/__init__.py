@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "verify": ("verify", "verify_command", "Prove pre-existing data survived an upgrade unchanged."),
     "guard": ("guard", "guard_command", "Least-privilege SQL that stops servers from migrating a DB silently."),
     "migrate-filestore": ("filestore", "migrate_filestore_command", "Copy a file store (./mlruns) into SQL."),
+    "migrate-db": ("migrate_db", "migrate_db_command", "Copy a tracking store (and auth DB) to another database."),
     "codemod": ("codemod", "codemod_group", "Rewrite Python code and notebooks from MLflow 1.x/2.x to 3.x."),
 }
 

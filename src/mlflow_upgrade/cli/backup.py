@@ -19,6 +19,14 @@ def _size(n: int) -> str:
     return f"{n} B"
 
 
+def _summary_table() -> Table:
+    """Two borderless columns: a dim label, then its value."""
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style="dim")
+    table.add_column()
+    return table
+
+
 def _progress_wanted(as_json: bool) -> bool:
     return not as_json and sys.stderr.isatty()
 
@@ -30,7 +38,9 @@ def _progress_wanted(as_json: bool) -> bool:
 @click.option("--method", type=click.Choice(["auto", "native", "logical"]), default="auto", show_default=True,
               help="native: SQLite backup API / pg_dump / mariadb-dump; logical: streamed through SQLAlchemy; "
                    "auto: native when a compatible tool is installed.")
-@click.option("--force", is_flag=True, help="Replace an existing backup in --out.")
+@click.option("--force", is_flag=True, help=(
+    "Replace a previous mlflow-upgrade backup in --out (recognised by its manifest.json; only its files are "
+    "removed, and any other file in --out refuses the backup)."))
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON.")
 def backup_command(uri: str, out_dir: str | None, method: str, force: bool, as_json: bool) -> None:
     """Back up the tracking (or auth) database at URI, with a checksummed manifest.
@@ -43,9 +53,7 @@ def backup_command(uri: str, out_dir: str | None, method: str, force: bool, as_j
         print_json(manifest)
         return
     stdout.print(f"[bold green]backup written[/] {escape(str(manifest.directory))}")
-    summary = Table(show_header=False, box=None, pad_edge=False)
-    summary.add_column(style="dim")
-    summary.add_column()
+    summary = _summary_table()
     summary.add_row("source", escape(manifest.source_uri))
     summary.add_row("method", manifest.method)
     summary.add_row("schema revision", escape(_revisions(manifest.version_tables)))
@@ -72,9 +80,7 @@ def restore_command(backup: str, target_uri: str | None, force: bool, as_json: b
         print_json(report)
         return
     stdout.print(f"[bold green]restored[/] {escape(str(report.backup.parent))} → {escape(report.target_uri)}")
-    summary = Table(show_header=False, box=None, pad_edge=False)
-    summary.add_column(style="dim")
-    summary.add_column()
+    summary = _summary_table()
     summary.add_row("method", report.method)
     summary.add_row("schema revision", escape(report.schema_revision or "-"))
     if report.dropped_tables:

@@ -8,12 +8,13 @@ import sys
 import click
 
 from mlflow_upgrade import errors
+from mlflow_upgrade.codemod import engine, output
 
 _COMMON = [
     click.argument("paths", nargs=-1, required=True, type=click.Path(exists=False)),
-    click.option("--from", "from_major", type=click.Choice(["1", "2"]), default="2", show_default=True,
-                 help="MLflow major version the code was written for: 1 runs the MLU1xx and MLU2xx rules, "
-                 "2 only MLU2xx (MLU3xx config rules always run)."),
+    click.option("--from", "from_major", type=click.Choice(["1", "2"]), default=None,
+                 help="Narrow the rules to code already running on this MLflow major version: 2 skips the "
+                 "MLU1xx rules (APIs removed in 2.0). Default: every rule runs."),
     click.option("--to", "to_major", type=click.Choice(["3"]), default="3", show_default=True,
                  help="Target major version."),
     click.option("--select", metavar="CODES", help="Only these rules (comma-separated codes or prefixes)."),
@@ -34,14 +35,12 @@ def _codes(value: str | None) -> list[str] | None:
 
 
 def _run(mode: str, paths, from_major, to_major, select, ignore, as_json, as_sarif) -> None:
-    from mlflow_upgrade.codemod import engine, output
-
     if as_json and as_sarif:
         raise errors.UsageError("choose one of --json and --sarif")
     missing = [p for p in paths if not os.path.exists(p)]
     if missing:
         raise errors.UsageError(f"no such file or directory: {missing[0]}")
-    result = engine.run(list(paths), mode, from_major=int(from_major), select=_codes(select),
+    result = engine.run(list(paths), mode, from_major=int(from_major) if from_major else None, select=_codes(select),
                         ignore=_codes(ignore))
     if as_json:
         output.render_json(result, sys.stdout)

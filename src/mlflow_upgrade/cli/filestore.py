@@ -10,6 +10,7 @@ from rich.table import Table
 
 from mlflow_upgrade import api, errors
 from mlflow_upgrade.cli.render import escape, print_json, print_warning, progress, stderr, stdout
+from mlflow_upgrade.filestore.problems import KINDS
 
 
 @click.command("migrate-filestore")
@@ -34,7 +35,7 @@ def migrate_filestore_command(src: str, dest_uri: str, strict: bool, incremental
     (e.g. staged points lost, no disk room for the final step: resumable); 9 destination holds other data.
 
     \b
-    A new SQLite destination gets staging files next to it while loading (DEST.mlflow-upgrade-stage-N, owner
+    A new SQLite destination gets staging files next to it while loading (DEST.mlflow-upgrade-stage/, owner
     only, removed at the end; ~70 bytes per metric point, the database ~250). Runs over 4 MB of points into
     PostgreSQL/MariaDB are spooled to owner-only $TMPDIR/mlflow-upgrade-spool-* files, removed once written.
     Environment: MLFLOW_UPGRADE_FS_READERS (reader processes, default 2),
@@ -76,8 +77,6 @@ def render_report(report) -> None:
     problems = report.problems
     if problems.counts:
         table = Table("problem", "count", "what was done", box=None)
-        from mlflow_upgrade.filestore.problems import KINDS
-
         for kind, count in problems.counts.items():
             table.add_row(kind, f"{count:,}", KINDS[kind][1])
         stdout.print(table)

@@ -7,6 +7,7 @@ from rich.table import Table
 
 from mlflow_upgrade import api, errors
 from mlflow_upgrade.cli.render import escape, print_json, stdout
+from mlflow_upgrade.examples import EXAMPLE_DB
 
 
 @click.command("inspect")
@@ -14,7 +15,9 @@ from mlflow_upgrade.cli.render import escape, print_json, stdout
 @click.option(
     "--auth-uri", help="Basic-auth database URI (mlflow server --app-name basic-auth) to inspect too."
 )
-@click.option("--server", "server_url", metavar="URL", help="Probe a live tracking server for its version.")
+@click.option("--server", "server_url", metavar="URL", help=(
+    "Probe a live tracking server for its version. Basic auth: http://user:password@host, or MLflow's "
+    "MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN); the password is masked."))
 @click.option("--exact-counts", is_flag=True, help="COUNT(*) every table even where a fast estimate exists.")
 @click.option(
     "--example", is_flag=True, help="Inspect the small MLflow 1.30.1 store bundled with the package."
@@ -36,8 +39,6 @@ def inspect_command(
     marked ~), other applications' tables, and for a file store its experiments, runs and format hints.
     """
     if example:
-        from mlflow_upgrade.examples import EXAMPLE_DB
-
         uri = f"sqlite:///{EXAMPLE_DB}"
     if not uri:
         raise errors.UsageError(

@@ -25,6 +25,7 @@ def yaml_kind(text: str) -> str:
 
 
 def transform_config(path: str, kind: str, text: str, rules: list[RuleInfo]) -> tuple[str, list[Finding]]:
+    # lazy: python.py imports libcst (seconds on a busy machine)
     from mlflow_upgrade.codemod.python import Context
 
     if kind == "yaml":

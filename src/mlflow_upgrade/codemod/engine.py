@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import difflib
 import os
+import stat
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 
-from mlflow_upgrade.codemod.registry import RuleInfo, hook, select_rules
-from mlflow_upgrade.codemod.results import CodemodResult, FileError, FileResult, Finding
+from mlflow_upgrade.codemod.registry import RuleInfo, load_rules, select_rules
+from mlflow_upgrade.codemod.results import CodemodResult, FileError, FileResult, Finding, SourceError
+from mlflow_upgrade.codemod.shell import shell_findings
 
 # Directories never entered when walking (ruff's defaults plus notebook checkpoints).
 EXCLUDED_DIRS = frozenset({
@@ -39,7 +40,7 @@ def file_kind(path: str) -> str | None:
 def discover(paths: Iterable[str]) -> Iterator[tuple[str, str]]:
     """(path, kind) for every file under ``paths``; paths stay as the user gave them (relative stays relative)."""
     for given in paths:
-        if os.path.isfile(given):
+        if not os.path.isdir(given):  # a file, or a FIFO/device that process_file refuses by name
             kind = file_kind(given)
             yield given, kind or "python"  # an explicitly named file is read as Python unless it says otherwise
             continue
@@ -55,15 +56,35 @@ def _mentions(data: bytes, kind: str) -> bool:
     """The fast pre-filter: a file that never mentions MLflow (or a gateway key) is not parsed."""
     if b"mlflow" in data:
         return True
-    return kind == "yaml" and b"route_type" in data
+    return kind == "yaml" and (b"route_type" in data or b"endpoint_type" in data)
+
+
+class _Unreadable(Exception):
+    pass
+
+
+def read_regular(path: str) -> bytes:
+    """The bytes of a regular file. A FIFO, socket or device is refused without blocking on it: opening a FIFO
+    for reading waits for a writer, so the file is opened non-blocking and checked before anything is read."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise _Unreadable(f"cannot read: {exc.strerror or exc}; skipped") from exc
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise _Unreadable("not a regular file (FIFO, socket or device); skipped")
+        try:
+            return handle.read()
+        except OSError as exc:
+            raise _Unreadable(f"cannot read: {exc.strerror or exc}; skipped") from exc
 
 
 def process_file(path: str, kind: str, rules: list[RuleInfo], want_code: bool = True) -> FileResult | None:
     """Findings and rewritten text for one file, or None when the pre-filter skips it."""
     try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        return FileResult(path, errors=[FileError(path, f"cannot read: {exc.strerror or exc}")])
+        data = read_regular(path)
+    except _Unreadable as exc:
+        return FileResult(path, errors=[FileError(path, str(exc))])
     if not _mentions(data, kind):
         return None
     try:
@@ -73,54 +94,36 @@ def process_file(path: str, kind: str, rules: list[RuleInfo], want_code: bool = 
     result = FileResult(path, old_text=text)
     try:
         new_text, findings = _dispatch(path, kind, text, rules, want_code)
-    except _ParseError as exc:
+    except SourceError as exc:
         result.errors.append(FileError(path, str(exc)))
+        return result
+    except RecursionError:  # libcst's visitors recurse once per nesting level
+        result.errors.append(FileError(path, "nested too deeply to rewrite safely; skipped"))
         return result
     result.new_text = new_text
     result.findings = findings
     return result
 
 
-class _ParseError(Exception):
-    pass
-
-
 def _dispatch(path: str, kind: str, text: str, rules: list[RuleInfo], want_code: bool
               ) -> tuple[str, list[Finding]]:
     if kind == "python":
-        import libcst as cst
+        from mlflow_upgrade.codemod.python import transform_source  # lazy: imports libcst
 
-        from mlflow_upgrade.codemod.python import transform_source
-
-        try:
-            return transform_source(text, path, rules, want_code=want_code)
-        except cst.ParserSyntaxError as exc:
-            raise _ParseError(f"syntax error at line {exc.raw_line}, column {exc.raw_column + 1}; skipped") from exc
+        return transform_source(text, path, rules, want_code=want_code)
     if kind == "notebook":
-        from mlflow_upgrade.codemod.notebook import transform_notebook
+        from mlflow_upgrade.codemod.notebook import transform_notebook  # lazy: imports libcst
 
-        try:
-            return transform_notebook(text, path, rules)
-        except ValueError as exc:
-            raise _ParseError(f"not a readable notebook: {exc}") from exc
+        return transform_notebook(text, path, rules)
     if kind == "shell":
         return text, shell_findings(path, text.splitlines(), rules)
+    # lazy: imports libcst (through python.py)
     from mlflow_upgrade.codemod.config_files import transform_config
 
     return transform_config(path, kind, text, rules)
 
 
-def shell_findings(path: str, lines: list[str], rules: list[RuleInfo], first_line: int = 1) -> list[Finding]:
-    from mlflow_upgrade.codemod.python import Context
-
-    ctx = Context(path=path)
-    for _info, fn in hook(rules, "shell"):
-        for offset, line in enumerate(lines):
-            fn(ctx, line, first_line + offset)
-    return ctx.findings
-
-
-def run(paths: list[str], mode: str = "check", *, from_major: int = 2, select: list[str] | None = None,
+def run(paths: list[str], mode: str = "check", *, from_major: int | None = None, select: list[str] | None = None,
         ignore: list[str] | None = None, jobs: int | None = None) -> CodemodResult:
     """Check, diff or fix ``paths``. Only ``fix`` writes files."""
     rules = select_rules(from_major, select, ignore)
@@ -131,17 +134,30 @@ def run(paths: list[str], mode: str = "check", *, from_major: int = 2, select: l
             continue
         result.files_parsed += 1
         result.errors.extend(file_result.errors)
-        if file_result.changed:
-            result.files_changed.append(file_result.path)
-            if mode == "diff":
-                result.diffs[file_result.path] = unified_diff(file_result)
-            elif mode == "fix":
-                Path(file_result.path).write_text(file_result.new_text, encoding="utf-8", newline="")
+        written = False
+        if file_result.changed and mode == "diff":
+            result.diffs[file_result.path] = unified_diff(file_result)
+        elif file_result.changed and mode == "fix":
+            written = _write(file_result, result.errors)
+            if written:
+                result.files_changed.append(file_result.path)
         for finding in file_result.findings:
-            finding.fixed = mode == "fix" and finding.fixable and file_result.changed
+            finding.fixed = written and finding.fixable
         result.findings.extend(file_result.findings)
     result.findings.sort(key=Finding.sort_key)
     return result
+
+
+def _write(file_result: FileResult, errors: list[FileError]) -> bool:
+    """Write one fixed file; a file that cannot be written is an error of that file alone."""
+    try:
+        with open(file_result.path, "r+b") as handle:
+            handle.truncate(0)
+            handle.write((file_result.new_text or "").encode("utf-8"))
+    except OSError as exc:
+        errors.append(FileError(file_result.path, f"cannot write: {exc.strerror or exc}; not changed"))
+        return False
+    return True
 
 
 def _process_all(files: list[tuple[str, str]], rules: list[RuleInfo], jobs: int | None, *, want_code: bool
@@ -156,11 +172,10 @@ def _process_all(files: list[tuple[str, str]], rules: list[RuleInfo], jobs: int 
     candidates = []
     for path, kind in files:
         try:
-            with open(path, "rb") as handle:
-                if _mentions(handle.read(), kind):
-                    candidates.append((path, kind))
-        except OSError:
-            candidates.append((path, kind))
+            if _mentions(read_regular(path), kind):
+                candidates.append((path, kind))
+        except _Unreadable:
+            candidates.append((path, kind))  # process_file reports it
     if len(candidates) < 32:
         for path, kind in candidates:
             yield process_file(path, kind, rules, want_code)
@@ -175,8 +190,6 @@ def _process_all(files: list[tuple[str, str]], rules: list[RuleInfo], jobs: int 
 
 
 def _worker(item: tuple[str, str], codes: list[str], want_code: bool) -> FileResult | None:
-    from mlflow_upgrade.codemod.registry import load_rules
-
     registry = load_rules()
     return process_file(item[0], item[1], [registry[c] for c in codes], want_code)
 

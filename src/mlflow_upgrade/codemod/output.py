@@ -45,7 +45,10 @@ def render_text(result: CodemodResult, out: TextIO, err: TextIO) -> None:
     elif result.findings:
         out.write(f"Found {len(result.findings)} finding{'s' if len(result.findings) != 1 else ''} "
                   f"({fixable} fixable with `mlflow-upgrade codemod fix`).\n")
-    else:
+    if result.errors:
+        n = len({e.path for e in result.errors})
+        out.write(f"{n} file{'s' if n != 1 else ''} could not be checked or written (see the warnings).\n")
+    elif result.mode == "check" and not result.findings:
         out.write(f"All checks passed ({result.files_scanned} files scanned, {result.files_parsed} mention "
                   "MLflow).\n")
 

@@ -7,24 +7,21 @@ parse; positions are computed only for files that have findings.
 
 from __future__ import annotations
 
+import ast
+import re
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 
+from mlflow_upgrade.codemod import receivers
 from mlflow_upgrade.codemod.registry import RuleInfo, hook
-from mlflow_upgrade.codemod.results import Finding
-
-CLIENT_QNAMES = frozenset({
-    "mlflow.MlflowClient",
-    "mlflow.tracking.MlflowClient",
-    "mlflow.tracking.client.MlflowClient",
-    "mlflow.client.MlflowClient",
-})
-GATEWAY_CLIENT_QNAMES = frozenset({"mlflow.gateway.MlflowGatewayClient", "mlflow.gateway.client.MlflowGatewayClient"})
+from mlflow_upgrade.codemod.results import Finding, SourceError
 
 _EMPTY = cst.Module(body=[])
+CATCH_ALL = frozenset({"MLU215"})
 
 
 def code_of(node: cst.CSTNode) -> str:
@@ -49,32 +46,40 @@ class Context:
     transformer: Any = None
     original: cst.CSTNode | None = None
     findings: list[Finding] = field(default_factory=list)
-    client_vars: set[str] = field(default_factory=set)
-    gateway_vars: set[str] = field(default_factory=set)
     pending: list[tuple[Finding, cst.CSTNode | None]] = field(default_factory=list)
+    module: cst.Module | None = None  # the original module (receivers are resolved on it, when first asked)
+    # `mlflow` is used but never imported or assigned here: a Databricks `%run` notebook, an IPython startup
+    # file or the notebook's earlier context provides it. The rules read it as MLflow, and MLU216 says so.
+    implicit_mlflow: bool = False
+    implicit_source: str | None = None  # the `%run ...` line that provides it, when there is one
+    _receivers: receivers.Receivers | None = None
 
     def qname(self, node: cst.CSTNode) -> str | None:
         return self.transformer.qname(node)
 
+    def kind_of(self, expr: cst.BaseExpression) -> str | None:
+        """What ``expr`` (a node of the original module) holds: see :mod:`.receivers`; None when unknown."""
+        if self.module is None:
+            return None
+        if self._receivers is None:
+            self._receivers = receivers.Receivers(self.module, self.qname)
+        return self._receivers.kind_of(expr)
+
     def receiver(self, call: cst.Call) -> str | None:
-        """``"client"`` or ``"gateway"`` when the method's receiver is known to be one, else None."""
-        func = call.func
-        if not isinstance(func, cst.Attribute):
+        """The kind of the object whose method ``call`` calls (``receivers.CLIENT``, ``GATEWAY``, ``MLFLOW``,
+        ``OTHER``), or None when unknown: rules rewrite on ``CLIENT`` only and flag on None."""
+        original = self.original if isinstance(self.original, cst.Call) else call
+        if not isinstance(original.func, cst.Attribute):
             return None
-        value = func.value
-        if isinstance(value, cst.Call):
-            qn = self.qname(value.func) if self.original is not None else None
-            if qn in CLIENT_QNAMES:
-                return "client"
-            if qn in GATEWAY_CLIENT_QNAMES:
-                return "gateway"
-            return None
-        key = dotted(value)
-        if key in self.client_vars:
-            return "client"
-        if key in self.gateway_vars:
-            return "gateway"
-        return None
+        return self.kind_of(original.func.value)
+
+    def defines_attribute(self, name: str) -> bool:
+        """Does this file give its own objects an attribute ``name`` (``self.name = ...``, a class field)?"""
+        if self.module is None:
+            return False
+        if self._receivers is None:
+            self._receivers = receivers.Receivers(self.module, self.qname)
+        return name in self._receivers.facts.user_attributes
 
     def report(self, rule: Any, message: str, *, node: cst.CSTNode | None = None, suggestion: str | None = None,
                fixable: bool = False) -> None:
@@ -89,6 +94,12 @@ class Context:
         seen = set()
         for finding, node in self.pending:
             finding.line, finding.col = positions.get(id(node), (1, 1))
+        # A catch-all rule (MLU215) yields to a specific rule's report at the same place (a call and its callee
+        # start at the same position; the specific rule knows the replacement).
+        specific = {(f.line, f.col) for f, _ in self.pending if f.code not in CATCH_ALL}
+        for finding, _node in self.pending:
+            if finding.code in CATCH_ALL and (finding.line, finding.col) in specific:
+                continue
             key = (finding.code, finding.line, finding.col)
             if key in seen:  # `mlflow.recipes` and `mlflow.recipes.Recipe` start at the same place
                 continue
@@ -149,6 +160,7 @@ class _Transformer(cst.CSTTransformer):
         self.calls = hook(rules, "call")
         self.attributes = hook(rules, "attribute")
         self.strings = hook(rules, "string")
+        self.fstrings = hook(rules, "fstring")
         self.imports_from = hook(rules, "import_from")
         self.imports = hook(rules, "import_")
         # qualified name -> (rule, new last component)
@@ -184,17 +196,14 @@ class _Transformer(cst.CSTTransformer):
     # -- bookkeeping ---------------------------------------------------------------------------------------
     def visit_Module(self, node: cst.Module) -> None:
         self.bound_names = _bound_names(node)
+        if self.ctx.implicit_mlflow:
+            self.aliases["mlflow"] = "mlflow"
 
     def visit_Assign(self, node: cst.Assign) -> None:
-        if isinstance(node.value, cst.Call):
-            qn = self.qname(node.value.func)
-            bucket = (self.ctx.client_vars if qn in CLIENT_QNAMES
-                      else self.ctx.gateway_vars if qn in GATEWAY_CLIENT_QNAMES else None)
-            if bucket is not None:
-                for target in node.targets:
-                    key = dotted(target.target)
-                    if key:
-                        bucket.add(key)
+        # `spark = SparkSession...` after `from mlflow import spark`: later uses are the new value, not MLflow's
+        for target in node.targets:
+            if isinstance(target.target, cst.Name):
+                self.aliases.pop(target.target.value, None)
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         self._attr_names.add(id(node.attr))
@@ -257,6 +266,10 @@ class _Transformer(cst.CSTTransformer):
 
     def leave_SimpleString(self, original: cst.SimpleString, updated: cst.SimpleString) -> cst.BaseExpression:
         return self._run(self.strings, original, updated) if self.strings else updated
+
+    def leave_FormattedString(self, original: cst.FormattedString,
+                              updated: cst.FormattedString) -> cst.BaseExpression:
+        return self._run(self.fstrings, original, updated) if self.fstrings else updated
 
     def leave_FormattedStringText(self, original: cst.FormattedStringText,
                                   updated: cst.FormattedStringText) -> cst.FormattedStringText:
@@ -328,22 +341,88 @@ def triggered(source: str, rules: list[RuleInfo]) -> bool:
 
 def transform_source(source: str, path: str, rules: list[RuleInfo], *, want_code: bool = True
                      ) -> tuple[str, list[Finding]]:
-    """Rewrite one Python source; raises ``libcst.ParserSyntaxError`` when it does not parse.
+    """Rewrite one Python source; raises :class:`SourceError` when it cannot be parsed safely.
 
     With ``want_code=False`` (check mode) the rewritten module is not generated and ``source`` is returned.
     """
     rules = [info for info in rules if _has_python_hooks(info)]
     if not rules or not triggered(source, rules):
         return source, []
-    module = cst.parse_module(source)
-    ctx = Context(path=path)
+    module = parse(source)
+    ctx = Context(path=path, module=module)
+    if not _BINDS_MLFLOW.search(source):
+        ctx.implicit_mlflow = True
+        run = _RUN_MAGIC.search(source)
+        ctx.implicit_source = run.group(1).strip() if run else None
     new_module = module.visit(_Transformer(ctx, rules))
     ctx.resolve_positions(module)
     return (new_module.code if want_code else source), ctx.findings
 
 
-_PYTHON_HOOKS = ("call", "attribute", "string", "import_from", "import_", "renames")
+_BINDS_MLFLOW = re.compile(r"^[ \t]*import\b[^#\n]*(?<![\w.])mlflow\b|\bas\s+mlflow\b|"
+                           r"\bmlflow\s*(:[^=\n]*)?=(?!=)|\bdef\s+\w+\([^)]*\bmlflow\b|\bglobal\s+mlflow\b")
+_BINDS_MLFLOW = re.compile(_BINDS_MLFLOW.pattern, re.MULTILINE)
+_RUN_MAGIC = re.compile(r"^(?:#\s*MAGIC\s+)?(%run\s+\S+)", re.MULTILINE)
+_PYTHON_HOOKS = ("call", "attribute", "string", "fstring", "import_from", "import_", "renames")
 
 
 def _has_python_hooks(info: RuleInfo) -> bool:
     return any(getattr(info.rule, hook_name, None) for hook_name in _PYTHON_HOOKS)
+
+
+# Deepest syntax-tree nesting handed to libcst. Its native parser recurses per level and overflows the C stack
+# (signal 11: the whole process dies) past ~1000 nested brackets or a 10 000-term `1+1+...` chain; its Python
+# visitors recurse a few frames per level (RecursionError past ~350 levels, caught by the engine). Real code
+# stays far below 200 (a chain of 100 method calls is 200 levels).
+MAX_DEPTH = 200
+
+
+def parse(source: str) -> cst.Module:
+    """libcst's module for ``source``, or :class:`SourceError`. CPython's own parser runs first: it refuses deep
+    nesting cleanly (where libcst's would crash the process) and reports syntax errors where they are."""
+    python_error = _check_depth(source)
+    try:
+        return cst.parse_module(source)
+    except cst.ParserSyntaxError as exc:
+        if python_error is not None and python_error.lineno:
+            line, col = python_error.lineno, python_error.offset or 1
+        else:  # newer syntax than this Python's, or an error only libcst sees
+            line, col = exc.raw_line, exc.raw_column + 1
+        raise SourceError(f"syntax error at line {line}, column {col}; skipped") from exc
+
+
+def _check_depth(source: str) -> SyntaxError | None:
+    """Raise :class:`SourceError` when ``source`` nests deeper than :data:`MAX_DEPTH`; return CPython's syntax
+    error (if any) for the caller's message."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escape sequences and the like are not ours to report
+            tree = ast.parse(source)
+    except SyntaxError as exc:
+        if "too many nested" in str(exc):
+            raise SourceError(f"expression nested too deeply at line {exc.lineno}; skipped") from exc
+        if _bracket_depth(source) > MAX_DEPTH:
+            raise SourceError("brackets nested too deeply; skipped") from exc
+        return exc
+    except (RecursionError, MemoryError) as exc:
+        raise SourceError("expression nested too deeply to parse safely; skipped") from exc
+    stack = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            line = getattr(node, "lineno", None)
+            raise SourceError("expression nested more than "
+                              f"{MAX_DEPTH} levels deep{f' at line {line}' if line else ''}; skipped")
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return None
+
+
+def _bracket_depth(source: str) -> int:
+    depth = deepest = 0
+    for char in source:
+        if char in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in ")]}":
+            depth = max(0, depth - 1)
+    return deepest

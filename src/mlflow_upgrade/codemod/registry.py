@@ -2,15 +2,19 @@
 
 Rule families (the hundreds digit of the code):
 
-* ``MLU1xx`` — changes between MLflow 1.x and 2.x (run with ``--from 1``),
-* ``MLU2xx`` — changes made during 2.x or in 3.0 (run with ``--from 1`` and ``--from 2``),
-* ``MLU3xx`` — configuration files and pins (always run).
+* ``MLU1xx`` — APIs removed or changed between MLflow 1.x and 2.x,
+* ``MLU2xx`` — changes made during 2.x or in 3.0,
+* ``MLU3xx`` — configuration files and pins.
+
+Every rule runs by default: an API the target lacks is a finding whatever release the code was written for.
+``--from 2`` only narrows (code known to run on 2.x skips the MLU1xx rules).
 
 A rule declares what it looks at through optional hooks, all called by :mod:`.engine`:
 
 ``call(ctx, node, qname)``       a ``cst.Call`` (already rewritten by earlier rules); return a new node or None
 ``attribute(ctx, node, qname)``  a ``cst.Attribute`` that is not the callee of a call; same return
 ``string(ctx, node)``            a ``cst.SimpleString`` or f-string text part; same return
+``fstring(ctx, node)``           a whole ``cst.FormattedString``; same return
 ``import_from(ctx, node)``       ``from mlflow... import ...``; findings only
 ``import_(ctx, node)``           ``import mlflow...``; findings only
 ``shell(ctx, line, lineno)``     one line of a shell script or a notebook ``!`` line; findings only
@@ -71,17 +75,19 @@ def register(cls: type[Rule]) -> type[Rule]:
 
 def load_rules() -> dict[str, RuleInfo]:
     """Import every module of :mod:`.rules` once so their decorators run."""
-    from mlflow_upgrade.codemod import rules  # noqa: F401  (the import registers the rules)
+    # lazy: the rule modules import this registry to register themselves; importing them registers the rules
+    from mlflow_upgrade.codemod import rules  # noqa: F401
 
     return dict(sorted(RULES.items()))
 
 
-def select_rules(from_major: int = 2, select: list[str] | None = None,
+def select_rules(from_major: int | None = None, select: list[str] | None = None,
                  ignore: list[str] | None = None) -> list[RuleInfo]:
-    """Rules for an upgrade from ``from_major``; ``select``/``ignore`` take codes or prefixes (``MLU2``)."""
+    """Every rule, narrowed by ``from_major`` (2: skip the 1.x → 2.x rules) and ``select``/``ignore`` (codes or
+    prefixes such as ``MLU2``)."""
     chosen = []
     for info in load_rules().values():
-        if info.family == 1 and from_major >= 2:
+        if info.family == 1 and from_major is not None and from_major >= 2:
             continue
         if select and not any(info.code.startswith(s) for s in select):
             continue

@@ -23,6 +23,11 @@ class Finding:
         return (self.path, self.cell or 0, self.line, self.col, self.code)
 
 
+class SourceError(ValueError):
+    """A file the codemod cannot take (syntax error, nesting too deep, unreadable notebook): the message says
+    where and why, and the file is skipped."""
+
+
 @dataclass
 class FileError:
     path: str

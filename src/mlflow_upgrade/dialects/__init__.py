@@ -22,7 +22,7 @@ from typing import Any, ClassVar, TypeVar
 import sqlalchemy
 from sqlalchemy.engine import Connection, Engine
 
-from mlflow_upgrade import errors
+from mlflow_upgrade import errors, safe_files
 from mlflow_upgrade.progress import Progress
 from mlflow_upgrade.store.schema import read_version_rows
 from mlflow_upgrade.store.uri import StoreRef, mask_uri, parse_store_uri
@@ -63,6 +63,21 @@ class Privileges:
     ok: bool
     message: str
     details: dict[str, Any] = field(default_factory=dict)
+@dataclass
+class HeldLock:
+    """An upgrade lock this process holds until :meth:`release` (see :meth:`Dialect.acquire_run_lock`)."""
+
+    release: Any  # () -> None
+    session_ids: frozenset[int] = frozenset()  # server sessions the lock keeps open: ours, not "other clients"
+
+
+def lock_owner_tag() -> str:
+    """Who we are, as other runs see it: pid, host, start time (UTC)."""
+    import datetime as dt
+    import socket
+
+    started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return f"mlflow-upgrade pid={os.getpid()} host={socket.gethostname()} since={started}"
 
 
 class Dialect:
@@ -211,6 +226,17 @@ class Dialect:
             info = conn.dialect.server_version_info
         return ".".join(str(p) for p in info) if info else "unknown"
 
+    # ---- one upgrade at a time -----------------------------------------------------------------------
+    def acquire_run_lock(self, ref: StoreRef, name: str) -> HeldLock:
+        """Take the lock that lets exactly one ``upgrade`` run on this database (``name`` tells the tracking and
+        auth databases apart); raise :class:`errors.Refused` naming the holder when another run has it."""
+        raise NotImplementedError
+
+    def other_sessions(self, conn: Connection, own: frozenset[int]) -> list[str] | None:
+        """Every other session on this database, whatever its role, as ``user@host`` strings (``own`` are this
+        process's sessions). None when this dialect cannot list sessions."""
+        return None
+
     # ---- native dump tools ----------------------------------------------------------------------------
     def can_dump_natively(self, ref: StoreRef, engine: Engine) -> NativeCheck:
         return NativeCheck(False, f"no native dump tool is supported for {self.name}")
@@ -307,6 +333,62 @@ class Dialect:
         """Order in which to dump and load tables (parents first where foreign keys exist)."""
         ordered = [t.name for t in self.reflect(conn, tables).sorted_tables]
         return ordered + [t for t in tables if t not in ordered]
+
+    # ---- copying between dialects (migrate-db) ---------------------------------------------------------
+    def copy_session(self, conn: Connection) -> None:
+        """Session settings on a destination connection that receives copied rows with their own ids."""
+        return None
+
+    def streaming_cursor(self, conn: Connection) -> Any:
+        """A DBAPI cursor on ``conn`` that fetches a large result in batches instead of all at once."""
+        return conn.connection.dbapi_connection.cursor()
+
+    def finish_copy(self, conn: Connection) -> None:
+        """After rows were copied with explicit ids: move id generators past them (no-op where the server
+        follows explicit ids itself: SQLite, MySQL/MariaDB AUTO_INCREMENT)."""
+        return None
+
+    def value_adapter(self, sql_type: Any) -> Any:
+        """A function turning another driver's raw value into what this dialect stores for ``sql_type``, or None
+        when the driver's own adaptation already stores the same thing."""
+        return None
+
+    def integer_bits(self, sql_type: Any) -> int | None:
+        """Width of an integer column (None: not an integer column)."""
+        if isinstance(sql_type, sqlalchemy.BigInteger):
+            return 64
+        if isinstance(sql_type, sqlalchemy.SmallInteger):
+            return 16
+        if isinstance(sql_type, (sqlalchemy.Integer,)) and not isinstance(sql_type, sqlalchemy.Boolean):
+            return 32
+        return None
+
+    def text_limit(self, sql_type: Any) -> tuple[int, str] | None:
+        """The longest value a text column holds, as (limit, "chars" or "bytes"); None: unlimited."""
+        length = getattr(sql_type, "length", None)
+        if isinstance(sql_type, sqlalchemy.String) and isinstance(length, int):
+            return length, "chars"
+        return None
+
+    def holds_mlflow_auth(self) -> bool:
+        """Whether MLflow's basic-auth migrations can create their schema here."""
+        return True
+
+    def holds_negative_zero(self) -> bool:
+        """Whether float columns keep the sign of -0.0."""
+        return True
+
+    def negative_zero_condition(self, conn: Connection, column: str) -> str | None:
+        """A WHERE condition true for -0.0 in float ``column`` (quoted); None where it cannot be stored."""
+        return None
+
+    def holds_non_finite_floats(self) -> bool:
+        """Whether float columns can hold NaN and ±infinity."""
+        return True
+
+    def non_finite_condition(self, conn: Connection, column: str) -> str:
+        """A WHERE condition true for NaN or ±infinity in float ``column`` (quoted)."""
+        return f"({column} <> {column} OR {column} > 1.7976931348623157e308 OR {column} < -1.7976931348623157e308)"
 
 
 def known_estimates(rows: Iterable[Sequence[Any]]) -> dict[str, float]:
@@ -521,5 +603,5 @@ def _error_lines(lines: list[bytes]) -> list[bytes]:
 
 
 def private_file(path: Path) -> int:
-    """Create ``path`` (which must not exist) readable and writable by its owner only; return the fd."""
-    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    """Create ``path`` (which must not exist, not even as a link) readable and writable by its owner only."""
+    return safe_files.create_new(path, "backup file")

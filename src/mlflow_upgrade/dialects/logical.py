@@ -30,7 +30,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
 
-from mlflow_upgrade import errors
+from mlflow_upgrade import errors, safe_files
 from mlflow_upgrade.dialects import Dialect, NativeResult, is_disk_full
 from mlflow_upgrade.progress import Progress, ProgressTask
 
@@ -178,9 +178,7 @@ def _write_table(
 
 
 def _create_private(path: Path) -> int:
-    import os
-
-    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    return safe_files.create_new(path, "backup file")
 
 
 # ---- load --------------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import importlib
 import os
 import re
 import tempfile
@@ -27,6 +28,7 @@ from sqlalchemy.engine import Connection, Engine
 from mlflow_upgrade import errors
 from mlflow_upgrade.dialects import (
     Dialect,
+    HeldLock,
     NativeCheck,
     NativeResult,
     Privileges,
@@ -42,11 +44,15 @@ from mlflow_upgrade.dialects import (
     tool_version,
 )
 from mlflow_upgrade.progress import Progress, ProgressTask
-from mlflow_upgrade.store.uri import StoreRef
+from mlflow_upgrade.store.uri import StoreRef, translate_db_error
 
 _TOOL_DIRS = ("/usr/local/mysql/bin", "/opt/homebrew/opt/mysql-client/bin", "/opt/homebrew/opt/mariadb/bin")
 _DUMP_TOOLS = ("mariadb-dump", "mysqldump")
 _CLIENT_TOOLS = ("mariadb", "mysql")
+_INSERT_BYTES = 4 << 20
+# byte limits of the TEXT/BLOB types (0: up to 4 GB, treated as unlimited)
+_TEXT_BYTES = {"TINYTEXT": 255, "TEXT": 65535, "MEDIUMTEXT": 16777215, "LONGTEXT": 0,
+               "TINYBLOB": 255, "BLOB": 65535, "MEDIUMBLOB": 16777215, "LONGBLOB": 0}
 
 
 def _ident(name: str) -> str:
@@ -160,6 +166,58 @@ class MySQLDialect(Dialect):
             "SELECT table_name, table_rows FROM information_schema.tables WHERE table_schema = DATABASE()"
         ).all()
         return known_estimates(rows)
+
+    def acquire_run_lock(self, ref: StoreRef, name: str) -> HeldLock:
+        """``GET_LOCK`` (server-wide names, hence the database in the name) on a connection of its own, held for
+        the whole run; a second run names the holder's connection, user, host and idle time."""
+        assert ref.url is not None
+        import hashlib
+
+        lock_name = "mlflow_upgrade:" + hashlib.sha256(f"{ref.database_name}:{name}".encode()).hexdigest()[:40]
+        engine = sqlalchemy.create_engine(ref.url, poolclass=sqlalchemy.pool.NullPool, isolation_level="AUTOCOMMIT",
+                                          connect_args={"connect_timeout": 10})
+        try:
+            conn = engine.connect()
+        except Exception as exc:
+            engine.dispose()
+            raise translate_db_error(ref, exc) from None
+        try:
+            got = conn.exec_driver_sql("SELECT GET_LOCK(%s, 0)", (lock_name,)).scalar()
+            if got != 1:
+                holder_id = conn.exec_driver_sql("SELECT IS_USED_LOCK(%s)", (lock_name,)).scalar()
+                row = conn.exec_driver_sql(
+                    "SELECT USER, HOST, TIME FROM information_schema.PROCESSLIST WHERE ID = %s", (holder_id,)
+                ).first() if holder_id is not None else None
+                who = (f"server connection {holder_id} of {row[0]}@{row[1]}, idle {row[2]} s" if row else
+                       f"server connection {holder_id}" if holder_id is not None else "its session just ended")
+                raise errors.Refused(f"another upgrade of {ref.masked} is running ({who}): wait for it to finish, "
+                                     "then run upgrade again")
+            own = int(conn.exec_driver_sql("SELECT CONNECTION_ID()").scalar())
+        except BaseException:
+            conn.close()
+            engine.dispose()
+            raise
+
+        def release() -> None:
+            try:
+                conn.exec_driver_sql("SELECT RELEASE_LOCK(%s)", (lock_name,))
+            except Exception:  # the connection is gone (server restarted): so is its lock
+                pass
+            finally:
+                conn.close()
+                engine.dispose()
+
+        return HeldLock(release, frozenset({own}))
+
+    def other_sessions(self, conn: Connection, own: frozenset[int]) -> list[str] | None:
+        # Without the PROCESS privilege PROCESSLIST shows this user's own sessions only: say we cannot tell.
+        if not _sees_all_sessions(conn):
+            return None
+        rows = conn.exec_driver_sql(
+            "SELECT ID, USER, HOST FROM information_schema.PROCESSLIST "
+            "WHERE DB = DATABASE() AND ID <> CONNECTION_ID() AND COMMAND <> 'Daemon'"
+        ).all()
+        return [f"{r[1]}@{str(r[2]).rsplit(':', 1)[0]}" for r in rows if int(r[0]) not in own]
 
     def server_info(self, engine: Engine | Connection) -> tuple[bool, tuple[int, ...], str]:
         """(is MariaDB, version, version string) of the server."""
@@ -279,6 +337,51 @@ class MySQLDialect(Dialect):
     def list_tables(self, engine: Engine | Connection) -> list[str]:
         return sorted(sqlalchemy.inspect(engine).get_table_names())
 
+    # ---- copying between dialects (migrate-db) ---------------------------------------------------------
+    def copy_session(self, conn: Connection) -> None:
+        # Experiment 0 (Default) keeps id 0 in its AUTO_INCREMENT column, as MLflow itself does.
+        mode = str(conn.exec_driver_sql("SELECT @@SESSION.sql_mode").scalar() or "")
+        modes = [m for m in mode.split(",") if m] + ["NO_AUTO_VALUE_ON_ZERO"]
+        conn.exec_driver_sql(f"SET SESSION sql_mode = '{','.join(dict.fromkeys(modes))}'")
+
+    def streaming_cursor(self, conn: Connection) -> Any:
+        dbapi = conn.connection.dbapi_connection
+        module = importlib.import_module(type(dbapi).__module__.split(".")[0] + ".cursors")
+        return dbapi.cursor(module.SSCursor)  # unbuffered: rows arrive as they are fetched
+
+    def load_rows(self, conn: Connection, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        """PyMySQL's executemany sends multi-row INSERTs; statements of ~4 MB instead of its default 1 MB
+        (under the default max_allowed_packet of 16 MB)."""
+        key = ("mlflow_upgrade_insert", table, tuple(columns))
+        if key not in conn.info:
+            conn.info[key] = self.insert_sql(conn, table, columns)
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
+            cursor.max_stmt_length = _INSERT_BYTES
+            cursor.executemany(conn.info[key], rows)
+        finally:
+            cursor.close()
+
+    def text_limit(self, sql_type: Any) -> tuple[int, str] | None:
+        name = type(sql_type).__name__.upper()
+        if name in _TEXT_BYTES:
+            return (_TEXT_BYTES[name], "bytes") if _TEXT_BYTES[name] else None
+        return super().text_limit(sql_type)
+
+    def holds_non_finite_floats(self) -> bool:
+        return False  # DOUBLE has no NaN or infinity
+
+    def holds_negative_zero(self) -> bool:
+        return False  # DOUBLE stores -0.0 as 0
+
+    def holds_mlflow_auth(self) -> bool:
+        return False  # the initial auth migration names two foreign keys fk_user_id (mlflow/mlflow#9642)
+
+
+def _sees_all_sessions(conn: Connection) -> bool:
+    grants = " ".join(str(r[0]) for r in conn.exec_driver_sql("SHOW GRANTS")).upper()
+    return bool(re.search(r"GRANT (ALL PRIVILEGES|[^']*\bPROCESS\b)[^']* ON \*\.\*", grants))
+
 
 def _lock_tables(conn: Connection, tables: Sequence[str]) -> bool:
     if not tables:
@@ -329,7 +432,7 @@ def _unlock_after_snapshot(conn: Connection, locked: bool) -> Iterator[threading
 
 
 def _secrets(ref: StoreRef) -> list[str]:
-    return [ref.url.password] if ref.url is not None and ref.url.password else []
+    return [ref.password] if ref.password else []
 
 
 def _tool_env() -> dict[str, str]:
@@ -349,8 +452,8 @@ def _defaults_file(ref: StoreRef) -> Iterator[str]:
     lines = ["[client]"]
     if url.username:
         lines.append(f"user={_option_value(url.username)}")
-    if url.password:
-        lines.append(f"password={_option_value(url.password)}")
+    if ref.password:  # the userinfo's, or ?password= / ?passwd=
+        lines.append(f"password={_option_value(ref.password)}")
     socket = url.query.get("unix_socket")
     if socket:
         lines.append(f"socket={_option_value(socket if isinstance(socket, str) else socket[0])}")

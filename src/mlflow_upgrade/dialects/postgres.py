@@ -10,9 +10,10 @@ rows, then adds indexes and foreign keys and puts every sequence back at its exa
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +21,17 @@ import sqlalchemy
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.schema import AddConstraint, CreateIndex, CreateTable
 
+from mlflow_upgrade import errors, safe_files
 from mlflow_upgrade.dialects import (
     Dialect,
+    HeldLock,
     NativeCheck,
     NativeResult,
     Privileges,
+    _connection,
     find_tool,
     known_estimates,
+    lock_owner_tag,
     private_file,
     register,
     run_statement,
@@ -35,7 +40,7 @@ from mlflow_upgrade.dialects import (
     tool_version,
 )
 from mlflow_upgrade.progress import Progress, ProgressTask
-from mlflow_upgrade.store.uri import StoreRef
+from mlflow_upgrade.store.uri import StoreRef, translate_db_error
 
 _TOOL_DIRS = ("/usr/lib/postgresql/*/bin", "/usr/pgsql-*/bin", "/opt/homebrew/opt/postgresql@*/bin",
               "/usr/local/opt/postgresql@*/bin", "/Applications/Postgres.app/Contents/Versions/*/bin")
@@ -44,9 +49,12 @@ _PLAIN_TYPES = (sqlalchemy.Integer, sqlalchemy.Numeric, sqlalchemy.String, sqlal
                 sqlalchemy.LargeBinary, sqlalchemy.DateTime, sqlalchemy.Date, sqlalchemy.Time,
                 sqlalchemy.Interval)
 # libpq settings that may appear in the URI's query string, and their environment variables
+# Advisory lock keys (two int4s): "MLUP" and one per database kind, in the lock space of the current database.
+_LOCK_CLASS = 0x4D4C5550
+_LOCK_KEYS = {"tracking": 1, "auth": 2}
 _QUERY_ENV = {"sslmode": "PGSSLMODE", "sslrootcert": "PGSSLROOTCERT", "sslcert": "PGSSLCERT",
               "sslkey": "PGSSLKEY", "host": "PGHOST", "port": "PGPORT", "application_name": "PGAPPNAME",
-              "options": "PGOPTIONS", "connect_timeout": "PGCONNECT_TIMEOUT"}
+              "options": "PGOPTIONS", "connect_timeout": "PGCONNECT_TIMEOUT", "passfile": "PGPASSFILE"}
 
 
 def _major(version_line: str) -> int | None:
@@ -188,8 +196,6 @@ class PostgresDialect(Dialect):
         return known_estimates(rows)
 
     def is_empty(self, engine: Engine | Connection) -> bool:
-        from mlflow_upgrade.dialects import _connection
-
         with _connection(engine) as conn:
             return not conn.exec_driver_sql(
                 "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -214,9 +220,58 @@ class PostgresDialect(Dialect):
             for signature, _ in _functions(conn):
                 run_statement(conn, f"DROP ROUTINE IF EXISTS {signature} CASCADE")
 
-    def server_major(self, engine: Engine | Connection) -> int:
-        from mlflow_upgrade.dialects import _connection
+    def acquire_run_lock(self, ref: StoreRef, name: str) -> HeldLock:
+        """A session-level advisory lock on a connection of its own, open for the whole run; the connection's
+        application_name carries our pid, host and start time so that a second run can name us."""
+        assert ref.url is not None
+        tag = lock_owner_tag()
+        engine = sqlalchemy.create_engine(ref.url, poolclass=sqlalchemy.pool.NullPool, isolation_level="AUTOCOMMIT",
+                                          connect_args={"application_name": tag[:63], "connect_timeout": 10})
+        key = _LOCK_KEYS.get(name, 0)
+        try:
+            conn = engine.connect()
+        except Exception as exc:
+            engine.dispose()
+            raise translate_db_error(ref, exc) from None
+        try:
+            got = conn.exec_driver_sql(f"SELECT pg_try_advisory_lock({_LOCK_CLASS}, {key})").scalar()
+            if not got:
+                holder = conn.exec_driver_sql(
+                    "SELECT a.application_name, a.usename, a.client_addr::text, a.backend_start::text, a.pid "
+                    "FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' "
+                    f"AND l.classid = {_LOCK_CLASS} AND l.objid = {key} AND l.objsubid = 2 AND l.granted "
+                    "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                ).first()
+                raise errors.Refused(f"another upgrade of {ref.masked} is running ({_describe_holder(holder)}): "
+                                     "wait for it to finish, then run upgrade again")
+            own = int(conn.exec_driver_sql("SELECT pg_backend_pid()").scalar())
+        except BaseException:
+            conn.close()
+            engine.dispose()
+            raise
 
+        def release() -> None:
+            try:
+                conn.exec_driver_sql(f"SELECT pg_advisory_unlock({_LOCK_CLASS}, {key})")
+            except Exception:  # the session is gone (server restarted): so is its lock
+                pass
+            finally:
+                conn.close()
+                engine.dispose()
+
+        return HeldLock(release, frozenset({own}))
+
+    def other_sessions(self, conn: Connection, own: frozenset[int]) -> list[str] | None:
+        # Sessions of other roles show backend_type NULL to a non-superuser: count those too (background
+        # workers have no user name).
+        rows = conn.exec_driver_sql(
+            "SELECT pid, usename, client_addr::text FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND (backend_type = 'client backend' OR "
+            "(backend_type IS NULL AND usename IS NOT NULL))"
+        ).all()
+        return [f"{r[1]}@{r[2] or 'local'}" for r in rows if int(r[0]) not in own]
+
+    def server_major(self, engine: Engine | Connection) -> int:
         with _connection(engine) as conn:
             return int(conn.exec_driver_sql("SHOW server_version_num").scalar()) // 10000
 
@@ -255,9 +310,10 @@ class PostgresDialect(Dialect):
             versions = self.read_versions(conn, version_tables)
             cmd = [check.tool, "--format=custom", "--verbose", "--no-password", f"--snapshot={snapshot}",
                    f"--file={target}"]
-            with progress.task(f"pg_dump {ref.database_name}", total=len(tables), unit="tables") as task:
-                run_tool(cmd, _libpq_env(ref), on_stderr_line=_table_counter(task, "dumping contents of table"),
-                         secrets=[ref.url.password or ""] if ref.url else ())
+            with progress.task(f"pg_dump {ref.database_name}", total=len(tables), unit="tables") as task, \
+                    _libpq_env(ref) as env:
+                run_tool(cmd, env, on_stderr_line=_table_counter(task, "dumping contents of table"),
+                         secrets=[ref.password or ""])
             conn.rollback()
         os.chmod(target, 0o600)
         return NativeResult(files=[target], row_counts=counts, versions=versions,
@@ -272,9 +328,10 @@ class PostgresDialect(Dialect):
         # --no-owner/--no-privileges: the restoring user owns what it creates (a copy may use another role).
         cmd = [check.tool, "--verbose", "--no-password", "--no-owner", "--no-privileges", "--exit-on-error",
                "--single-transaction", f"--dbname={ref.database_name}", str(files[0])]
-        with progress.task(f"pg_restore {ref.database_name}", total=None, unit="tables") as task:
-            run_tool(cmd, _libpq_env(ref), on_stderr_line=_table_counter(task, "processing data for table"),
-                     secrets=[ref.url.password or ""] if ref.url else ())
+        with progress.task(f"pg_restore {ref.database_name}", total=None, unit="tables") as task, \
+                _libpq_env(ref) as env:
+            run_tool(cmd, env, on_stderr_line=_table_counter(task, "processing data for table"),
+                     secrets=[ref.password or ""])
 
     # ---- logical hooks --------------------------------------------------------------------------------
     def begin_consistent_read(self, conn: Connection) -> None:
@@ -329,6 +386,37 @@ class PostgresDialect(Dialect):
         post += _triggers(conn)  # last: no trigger fires while the dumped rows are loaded
         return {"pre": pre, "post": post}
 
+    # ---- copying between dialects (migrate-db) ---------------------------------------------------------
+    def streaming_cursor(self, conn: Connection) -> Any:
+        # a named (server-side) cursor, inside the connection's transaction (the snapshot)
+        return conn.connection.dbapi_connection.cursor(name=f"mlflow_upgrade_copy_{id(conn):x}")
+
+    def finish_copy(self, conn: Connection) -> None:
+        """Serial and identity sequences do not see explicit ids: move each past its column's largest value, or
+        the next ``create_experiment`` collides with a copied id."""
+        serials = run_statement(
+            conn, "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = "
+            "current_schema() AND (column_default LIKE 'nextval(%' OR is_identity = 'YES')").all()
+        for table, column in serials:
+            conn.execute(sqlalchemy.text(
+                f"SELECT setval(pg_get_serial_sequence(:t, :c), COALESCE(MAX({_ident(column)}), 1), "
+                f"MAX({_ident(column)}) IS NOT NULL) FROM {_ident(table)}"), {"t": _ident(table), "c": column})
+
+    def negative_zero_condition(self, conn: Connection, column: str) -> str | None:
+        return f"({column} = 0 AND CAST({column} AS TEXT) = '-0')"
+
+    def non_finite_condition(self, conn: Connection, column: str) -> str:
+        return f"({column} IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8))"
+
+
+def _describe_holder(row: Any) -> str:
+    if row is None:
+        return "its session just ended"
+    app, user, addr, since, pid = row
+    if app and str(app).startswith("mlflow-upgrade"):
+        return f"{app}, server session {pid}"
+    return f"server session {pid} of {user}@{addr or 'local'} since {since}"
+
 
 def _keep_sequence_defaults(table: sqlalchemy.Table) -> None:
     """Emit ``DEFAULT nextval('<the dumped sequence>')`` rather than SERIAL, which would create another one."""
@@ -338,9 +426,12 @@ def _keep_sequence_defaults(table: sqlalchemy.Table) -> None:
             column.autoincrement = False
 
 
-def _libpq_env(ref: StoreRef) -> dict[str, str]:
-    # The user's PG* settings (PGSSLROOTCERT, PGPASSWORD, .pgpass via PGPASSFILE...) apply to psycopg too, so
-    # they stay; what the URI names overrides them.
+@contextlib.contextmanager
+def _libpq_env(ref: StoreRef) -> Iterator[dict[str, str]]:
+    """The environment of pg_dump/pg_restore: never a password on their command line. The user's PG* settings
+    (PGSSLROOTCERT, PGPASSWORD, .pgpass via PGPASSFILE...) apply to psycopg too, so they stay; what the URI
+    names overrides them. The password comes from the userinfo or ``?password=``; ``?sslpassword=`` has no
+    environment variable, so it goes in a 0600 service file in a 0700 temporary folder, removed afterwards."""
     env = dict(os.environ)
     url = ref.url
     assert url is not None
@@ -353,11 +444,20 @@ def _libpq_env(ref: StoreRef) -> dict[str, str]:
         env["PGPORT"] = str(url.port)
     if url.username:
         env["PGUSER"] = url.username
-    if url.password:
-        env["PGPASSWORD"] = url.password
+    if ref.password:
+        env["PGPASSWORD"] = ref.password
     if url.database:
         env["PGDATABASE"] = url.database
-    return env
+    ssl_password = url.query.get("sslpassword")
+    if not ssl_password:
+        yield env
+        return
+    with safe_files.private_tempdir() as tmp:
+        service = tmp / "pg_service.conf"
+        value = ssl_password if isinstance(ssl_password, str) else ssl_password[-1]
+        with open(safe_files.create_new(service, "libpq service file"), "w") as fh:
+            fh.write(f"[mlflow-upgrade]\nsslpassword={value}\n")
+        yield {**env, "PGSERVICEFILE": str(service), "PGSERVICE": "mlflow-upgrade"}
 
 
 def _table_counter(task: ProgressTask, marker: str) -> Any:

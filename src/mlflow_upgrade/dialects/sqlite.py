@@ -6,6 +6,9 @@ AUTOINCREMENT counters of ``sqlite_sequence``.
 
 from __future__ import annotations
 
+import datetime as dt
+import errno
+import fcntl
 import itertools
 import os
 import sqlite3
@@ -14,16 +17,19 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
 
+import sqlalchemy
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
-from mlflow_upgrade import errors
+from mlflow_upgrade import errors, safe_files
 from mlflow_upgrade.dialects import (
     Dialect,
+    HeldLock,
     NativeCheck,
     NativeResult,
     Privileges,
     is_disk_full,
+    lock_owner_tag,
     register,
     run_statement,
 )
@@ -41,6 +47,9 @@ def _literal(text: str) -> str:
 
 def connect_readonly(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+
+
+LOCK_SUFFIX = ".mlflow-upgrade.lock"
 
 
 @register
@@ -142,6 +151,37 @@ class SQLiteDialect(Dialect):
                 conn.exec_driver_sql("DELETE FROM sqlite_sequence")
             conn.commit()
 
+    # ---- one upgrade at a time -----------------------------------------------------------------------
+    def acquire_run_lock(self, ref: StoreRef, name: str) -> HeldLock:
+        """An exclusive ``flock`` on ``<db file>.mlflow-upgrade.lock`` (``<db file>.auth…`` for a basic-auth
+        DB), held for the whole run and released by the kernel if the process dies. The file (0600, never
+        followed through a symlink) holds our pid, host and start time for a second run to print; it is
+        removed on release."""
+        assert ref.path is not None
+        path = ref.path.with_name(ref.path.name + ("" if name == "tracking" else f".{name}") + LOCK_SUFFIX)
+        while True:
+            fd = _open_lock_file(path)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.pread(fd, 512, 0).decode("utf-8", "replace").strip() or "a process that just started"
+                os.close(fd)
+                raise errors.Refused(f"another upgrade of {ref.masked} is running ({holder}; lock file {path}): "
+                                     "wait for it to finish, then run upgrade again") from None
+            if _same_file(fd, path):  # not unlinked by a holder that released it meanwhile
+                break
+            os.close(fd)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, lock_owner_tag().encode() + b"\n", 0)
+
+        def release() -> None:
+            try:
+                path.unlink(missing_ok=True)  # while still locked: a waiting run then re-opens a fresh file
+            finally:
+                os.close(fd)
+
+        return HeldLock(release)
+
     # ---- native: the backup API ------------------------------------------------------------------------
     def can_dump_natively(self, ref: StoreRef, engine: Engine) -> NativeCheck:
         return NativeCheck(True, "SQLite online backup API", tool="sqlite3", tool_version=f"SQLite {sqlite3.sqlite_version}")
@@ -154,7 +194,7 @@ class SQLiteDialect(Dialect):
     ) -> NativeResult:
         assert ref.path is not None
         target = dest_dir / f"{ref.path.stem}{self.native_suffix}"
-        os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        os.close(safe_files.create_new(target, "backup file"))
         source = connect_readonly(ref.path)
         copy = sqlite3.connect(target)
         try:
@@ -216,6 +256,49 @@ class SQLiteDialect(Dialect):
     def table_order(self, conn: Connection, tables: Sequence[str]) -> list[str]:
         # SQLite loads with foreign keys off: any order works, and reflection of odd schemas is avoided.
         return list(tables)
+
+    # ---- copying between dialects (migrate-db) ---------------------------------------------------------
+    def copy_session(self, conn: Connection) -> None:
+        # a 64 MB page cache: index pages of large tables stay in memory while rows arrive in key order
+        conn.exec_driver_sql("PRAGMA cache_size = -65536")
+
+    def value_adapter(self, sql_type: Any) -> Any:
+        if isinstance(sql_type, sqlalchemy.DateTime):
+            return _sqlalchemy_datetime
+        return None
+
+    def integer_bits(self, sql_type: Any) -> int | None:
+        bits = super().integer_bits(sql_type)
+        return None if bits is None else 64  # every SQLite INTEGER is a 64-bit signed integer
+
+    def holds_negative_zero(self) -> bool:
+        return False  # a REAL -0.0 is stored as the integer 0
+
+    def text_limit(self, sql_type: Any) -> tuple[int, str] | None:
+        return None  # SQLite keeps a value of any length whatever the declared VARCHAR(n)
+
+
+def _sqlalchemy_datetime(value: Any) -> Any:
+    """SQLAlchemy's SQLite DATETIME text (always with microseconds), which MLflow's models read back."""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return value
+
+
+def _open_lock_file(path: Path) -> int:
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise errors.Refused(f"{path} is a symbolic link: remove it (mlflow-upgrade never writes through one)") from None
+        raise errors.OperationFailed(f"cannot create the upgrade lock file {path}: {exc.strerror}") from None
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        return os.fstat(fd).st_ino == os.stat(path, follow_symlinks=False).st_ino
+    except FileNotFoundError:
+        return False
 
 
 # ---- transactional DDL ------------------------------------------------------------------------------------

@@ -23,6 +23,8 @@ from collections.abc import Callable, Iterable, Iterator
 from queue import Empty
 from typing import Any
 
+from mlflow_upgrade import errors
+
 _STOP = None
 _reader_index = 0  # which reader this process is (0 in the writer process when reading inline)
 
@@ -46,8 +48,6 @@ class Task:
 def env_int(name: str, default: int, minimum: int = 0) -> int:
     """An integer setting from the environment; a bad value is a usage error (exit 2), raised before the
     migration touches anything."""
-    from mlflow_upgrade import errors
-
     text = os.environ.get(name, "").strip()
     if not text:
         return default

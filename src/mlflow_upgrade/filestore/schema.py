@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import sqlite3
 import tempfile
@@ -17,11 +18,12 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from mlflow_upgrade import errors
-from mlflow_upgrade.catalog import installed_head
+from mlflow_upgrade import errors, safe_files
+from mlflow_upgrade.catalog import installed_head, load_catalog, newer_than_installed, store_too_new
 from mlflow_upgrade.dialects import get_dialect
+from mlflow_upgrade.filestore import pipeline
 from mlflow_upgrade.store.schema import TRACKING, TRACKING_VERSION_TABLE, read_version_rows
-from mlflow_upgrade.store.uri import mask_uri
+from mlflow_upgrade.store.uri import StoreRef, mask_uri, sqlite_readonly_uri, sqlite_url
 
 _log = logging.getLogger(__name__)
 
@@ -35,13 +37,20 @@ def head_revision() -> str:
     return installed_head(TRACKING)
 
 
+def refuse_too_new(ref: StoreRef, revision: str | None) -> None:
+    """A destination written by a newer MLflow than the installed one: the same line as every verb (exit 5)."""
+    if revision is None or not newer_than_installed(TRACKING, revision):
+        return
+    # Another application's revision in a shared alembic_version is not MLflow's: its own error follows.
+    if load_catalog().is_known(TRACKING, revision) or re.fullmatch(r"[0-9a-f]{12,13}", revision):
+        raise store_too_new(ref.masked, TRACKING, revision)
+
+
 def initialize(engine: sa.Engine) -> None:
     """Create or upgrade-to-head an empty database with MLflow's migrations; quiet, errors as one line.
 
     They run in a child process: importing MLflow takes ~250 MB that would stay in this process for the
     whole migration (the goal is 300 MB in all) and the child's memory is returned when it ends."""
-    from mlflow_upgrade.filestore import pipeline
-
     pipeline.call_in_child(_initialize_here, engine)
 
 
@@ -71,7 +80,7 @@ def _cache_dir() -> Path:
 
 def _revision_of(path: Path) -> str | None:
     try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        con = sqlite3.connect(sqlite_readonly_uri(path), uri=True)
         try:
             rows = read_version_rows(con, TRACKING_VERSION_TABLE)
         finally:
@@ -114,16 +123,26 @@ def create_sqlite_file(path: Path) -> None:
     if not path.parent.is_dir():
         raise errors.StoreNotFound(f"directory {path.parent} of the SQLite destination does not exist")
     template = sqlite_template()
-    tmp = path.with_name(f".{path.name}.mlflow-upgrade-tmp")
-    if template is not None:
-        shutil.copyfile(template, tmp)
-    else:  # no writable cache: run the migrations on the destination itself
-        engine = sa.create_engine(f"sqlite:///{tmp}", poolclass=sa.pool.NullPool)
-        try:
-            initialize(engine)
-        finally:
-            engine.dispose()
-    os.replace(tmp, path)
+    # a fresh random name (mkstemp, 0600): a link planted at a predictable one cannot redirect the copy
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".mlflow-upgrade-tmp")
+    except OSError as exc:
+        raise safe_files.cannot_write("SQLite destination", path, exc) from None
+    try:
+        if template is not None:
+            with os.fdopen(fd, "wb") as out, open(template, "rb") as src:
+                shutil.copyfileobj(src, out)
+        else:  # no writable cache: run the migrations on the destination itself
+            os.close(fd)
+            engine = sa.create_engine(sqlite_url(tmp), poolclass=sa.pool.NullPool)
+            try:
+                initialize(engine)
+            finally:
+                engine.dispose()
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def has_mlflow_data(engine: sa.Engine) -> dict[str, int]:

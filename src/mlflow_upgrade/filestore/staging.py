@@ -4,8 +4,9 @@ Inserting millions of points into ``metrics`` in arrival order is the slowest pa
 every row goes into the middle of the six-column primary-key index, and only one process can write to the
 database. So a new migration into SQLite splits the work:
 
-* while reading, each reader process appends its runs' points to its own staging file next to the
-  destination (``<dest>.mlflow-upgrade-stage-<n>``, no indexes, owner-only), in parallel with the others and
+* while reading, each reader process appends its runs' points to its own staging file in a private folder
+  next to the destination (``<dest>.mlflow-upgrade-stage/stage-<n>``, no indexes, owner-only; the folder is
+  0700 and must be this user's), in parallel with the others and
   with the writer, which writes everything else;
 * each run's points get a random tag; the staging file keeps the tag with the run's row-id range, and the
   writer records, with the run's checkpoint row and in the same transaction, the tag and how many points
@@ -32,7 +33,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from mlflow_upgrade import errors
+from mlflow_upgrade import errors, safe_files
 from mlflow_upgrade.dialects.sqlite import insert_flat
 from mlflow_upgrade.filestore.checkpoint import STAGED_RUNS
 from mlflow_upgrade.filestore.loader import COLUMNS
@@ -45,7 +46,9 @@ _open: dict[str, sqlite3.Connection] = {}  # per process: staging file -> connec
 
 
 def prefix_for(database: Path) -> str:
-    return f"{database}.mlflow-upgrade-stage-"
+    """Staging files live in a private (0700) directory beside the destination: a link planted at a
+    predictable name next to it cannot redirect them (or SQLite's journal files) to another file."""
+    return f"{database}.mlflow-upgrade-stage{os.sep}stage-"
 
 
 def files(prefix: str) -> list[str]:
@@ -89,8 +92,11 @@ def commit(prefix: str, reader: int) -> None:
 def _connection(path: str) -> sqlite3.Connection:
     conn = _open.get(path)
     if conn is None:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)  # created owner-only: it holds the user's data
-        os.close(fd)
+        safe_files.private_dir(Path(path).parent, "staging directory")
+        try:  # created owner-only: it holds the user's data
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600))
+        except OSError as exc:
+            raise safe_files.cannot_write("staging file", path, exc) from None
         conn = sqlite3.connect(path)
         # A rollback journal: appends journal almost nothing, and a killed reader leaves a consistent file.
         # No fsync: a process kill loses nothing committed; after a power loss the count check at the end
@@ -178,3 +184,5 @@ def remove_files(prefix: str) -> None:
         for suffix in ("", "-journal"):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(path + suffix)
+    with contextlib.suppress(OSError):  # the private folder, when empty (a prefix of an older release has none)
+        os.rmdir(os.path.dirname(prefix))

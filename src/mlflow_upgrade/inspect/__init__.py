@@ -11,8 +11,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mlflow_upgrade import errors
+from mlflow_upgrade.catalog import (
+    installed_head,
+    installed_version,
+    load_catalog,
+    newer_than_installed,
+    pending_revisions,
+    store_too_new,
+)
 from mlflow_upgrade.dialects import get_dialect
-from mlflow_upgrade.store.counts import RowCount, count_rows
+from mlflow_upgrade.inspect.filestore import summarize_file_store
+from mlflow_upgrade.inspect.server import probe_server
+from mlflow_upgrade.store.counts import MAIN_TABLES, RowCount, count_rows
+from mlflow_upgrade.store.journal import detect_outside_migration, has_journal
 from mlflow_upgrade.store.schema import (
     AUTH,
     STATUS_EMPTY,
@@ -101,14 +112,10 @@ def inspect(
     if ref.is_sql:
         snapshot.tracking = inspect_database(ref, TRACKING, exact_counts=exact_counts)
     else:
-        from mlflow_upgrade.inspect.filestore import summarize_file_store
-
         snapshot.filestore = summarize_file_store(ref)
     if auth_uri:
         snapshot.auth = inspect_database(parse_store_uri(auth_uri), AUTH, exact_counts=exact_counts)
     if server:
-        from mlflow_upgrade.inspect.server import probe_server
-
         snapshot.server = probe_server(server)
     return snapshot
 
@@ -130,8 +137,6 @@ def inspect_database(ref: StoreRef, db: str, *, exact_counts: bool = False) -> D
 def _outside_migration(conn, state: SchemaState) -> str | None:
     """Compare the revision with mlflow-upgrade's journal (if it ever upgraded this DB): a silent migration by
     a newer MLflow client or server shows up as a revision the journal did not leave."""
-    from mlflow_upgrade.store.journal import detect_outside_migration, has_journal
-
     if state.db != TRACKING or not has_journal(conn):
         return None
     return detect_outside_migration(conn, state.revision)
@@ -154,8 +159,6 @@ def refuse_unusable(ref: StoreRef, state: SchemaState) -> None:
             f"{ref.masked} holds a half-created MLflow schema ({_partial_note(state)}): restore it from a backup, "
             "or drop it and let MLflow create it again"
         )
-    from mlflow_upgrade.catalog import load_catalog, newer_than_installed
-
     catalog = load_catalog()
     if (
         state.revision
@@ -168,17 +171,9 @@ def refuse_unusable(ref: StoreRef, state: SchemaState) -> None:
                 f"{ref.masked}: {state.version_table} holds revision '{state.revision}', which is not MLflow's "
                 f"({owner} shares the table name): give MLflow and {owner} separate databases"
             )
-        raise errors.StoreTooNew(
-            f"{ref.masked} is at revision '{state.revision}', unknown to the installed MLflow and to the catalog: "
-            "it was written by a newer MLflow; upgrade mlflow (and mlflow-upgrade) before touching it"
-        )
+        raise store_too_new(ref.masked, state.db, state.revision)
     if state.revision and newer_than_installed(state.db, state.revision):
-        releases = catalog.releases_shipping(state.db, state.revision)
-        need = releases[0] if releases else "a newer release"
-        raise errors.StoreTooNew(
-            f"{ref.masked} is at revision '{state.revision}' written by MLflow {need} or later, newer than the "
-            f"installed MLflow {_installed_version()}: run `pip install 'mlflow>={need}'` first (never downgrade)"
-        )
+        raise store_too_new(ref.masked, state.db, state.revision)
 
 
 def _looks_like_alembic_rev(rev: str) -> bool:
@@ -186,8 +181,6 @@ def _looks_like_alembic_rev(rev: str) -> bool:
 
 
 def _describe(ref: StoreRef, state: SchemaState) -> DatabaseReport:
-    from mlflow_upgrade.catalog import installed_head, load_catalog, pending_revisions
-
     catalog = load_catalog()
     head = installed_head(state.db)
     notes: list[str] = []
@@ -248,15 +241,11 @@ def _partial_note(state: SchemaState) -> str:
 
 
 def _count_tables(state: SchemaState) -> list[str]:
-    from mlflow_upgrade.store.counts import MAIN_TABLES
-
     return [t for t in MAIN_TABLES[state.db] if t in state.tables]
 
 
 def _installed_version() -> str:
-    from importlib.metadata import version
-
-    return version("mlflow")
+    return installed_version()
 
 
 __all__ = [

@@ -1,18 +1,23 @@
 """Probe a live MLflow tracking server for its version (``inspect --server URL``).
 
-Uses only unauthenticated endpoints: ``/health``, ``/version`` (MLflow ≥ 1.x) and the newer
-``/api/3.0/mlflow/server-info``. Nothing is written to the server.
+Reads ``/health``, ``/version`` (MLflow ≥ 1.x) and the newer ``/api/3.0/mlflow/server-info``; nothing is
+written to the server. A server behind basic auth: credentials in the URL (``http://user:password@host``, taken
+out of the URL and sent as an ``Authorization`` header), else MLflow's own ``MLFLOW_TRACKING_USERNAME`` /
+``MLFLOW_TRACKING_PASSWORD`` or ``MLFLOW_TRACKING_TOKEN``. The password is masked in every message.
 """
 
 from __future__ import annotations
 
+import base64
 import json
+import os
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from mlflow_upgrade import errors
-from mlflow_upgrade.store.uri import mask_uri
+from mlflow_upgrade.store.masking import mask_one_uri, mask_uri, remember_secret
 
 TIMEOUT = 5.0
 
@@ -30,20 +35,17 @@ class ServerInfo:
 
 
 def probe_server(url: str) -> ServerInfo:
-    base = url.rstrip("/")
-    if not base.startswith(("http://", "https://")):
-        raise errors.UsageError(f"--server needs an http(s) URL, got {mask_uri(url)}")
+    shown = mask_one_uri(url.rstrip("/"))
+    base, headers = _split_credentials(url.strip().rstrip("/"), shown)
     endpoints: dict[str, int | str] = {}
-    health = _get(base + "/health", endpoints, "/health")
+    health = _get(base + "/health", headers, endpoints, "/health")
     if health is None and all(isinstance(v, str) for v in endpoints.values()):
-        raise errors.ConnectionFailed(
-            f"cannot reach the MLflow server at {mask_uri(base)}: {endpoints['/health']}"
-        )
-    version = _get(base + "/version", endpoints, "/version")
-    info_raw = _get(base + "/api/3.0/mlflow/server-info", endpoints, "/api/3.0/mlflow/server-info")
+        raise errors.ConnectionFailed(f"cannot reach the MLflow server at {shown}: {endpoints['/health']}")
+    version = _get(base + "/version", headers, endpoints, "/version")
+    info_raw = _get(base + "/api/3.0/mlflow/server-info", headers, endpoints, "/api/3.0/mlflow/server-info")
     info = _parse_json(info_raw)
     return ServerInfo(
-        url=mask_uri(base),
+        url=shown,
         healthy=health is not None and health.strip().upper() == "OK",
         version=version.strip() if version and _looks_like_version(version.strip()) else None,
         info=info,
@@ -51,9 +53,33 @@ def probe_server(url: str) -> ServerInfo:
     )
 
 
-def _get(url: str, endpoints: dict[str, int | str], key: str) -> str | None:
+def _split_credentials(url: str, shown: str) -> tuple[str, dict[str, str]]:
+    """The URL without its userinfo, and the ``Authorization`` header its credentials (or MLflow's environment
+    variables) make; one masked line for a URL that is not http(s)://host[:port][/path]."""
     try:
-        with urllib.request.urlopen(url, timeout=TIMEOUT) as resp:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a non-numeric or out-of-range port
+    except ValueError as exc:
+        raise errors.UsageError(f"--server URL {shown} is malformed: {mask_uri(str(exc))}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise errors.UsageError(f"--server needs an http(s)://host[:port] URL, got {shown}")
+    user = unquote(parts.username) if parts.username is not None else os.environ.get("MLFLOW_TRACKING_USERNAME")
+    password = (unquote(parts.password) if parts.password is not None
+                else os.environ.get("MLFLOW_TRACKING_PASSWORD") if parts.username is None else None)
+    remember_secret(password)
+    netloc = parts.netloc.rpartition("@")[2]
+    base = urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+    if user is not None:
+        token = base64.b64encode(f"{user}:{password or ''}".encode()).decode("ascii")
+        return base, {"Authorization": f"Basic {token}"}
+    if os.environ.get("MLFLOW_TRACKING_TOKEN"):
+        return base, {"Authorization": f"Bearer {os.environ['MLFLOW_TRACKING_TOKEN']}"}
+    return base, {}
+
+
+def _get(url: str, headers: dict[str, str], endpoints: dict[str, int | str], key: str) -> str | None:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=TIMEOUT) as resp:
             endpoints[key] = resp.status
             return resp.read(65536).decode("utf-8", "replace")
     except urllib.error.HTTPError as exc:

@@ -16,6 +16,8 @@ from functools import cache
 import sqlalchemy
 from sqlalchemy.engine import Connection, Engine
 
+from mlflow_upgrade.catalog import installed_script_dir, load_catalog
+
 TRACKING = "tracking"
 AUTH = "auth"
 
@@ -96,8 +98,6 @@ def read_revision(bind: Connection | Engine, db: str = TRACKING) -> str | None:
 def known_mlflow_tables() -> frozenset[str]:
     """Every table name MLflow ever defined: the installed models and migration scripts (read as text, never
     imported: importing MLflow takes seconds) plus the tables the catalog saw created by any release."""
-    from mlflow_upgrade.catalog import installed_script_dir, load_catalog
-
     names = {*ALL_VERSION_TABLES, JOURNAL_TABLE}
     mlflow_root = installed_script_dir(TRACKING).parents[1]
     for folder in (mlflow_root / "store", mlflow_root / "server" / "auth"):

@@ -9,20 +9,22 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import sqlalchemy
 from sqlalchemy.engine import URL, Engine, make_url
 
 from mlflow_upgrade import errors
 from mlflow_upgrade.store.masking import MASK as MASK  # re-exported
-from mlflow_upgrade.store.masking import mask_uri
+from mlflow_upgrade.store.masking import is_secret_key, mask_one_uri, mask_uri, remember_secret
 
+_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*")
 SQL_DIALECTS = ("sqlite", "postgresql", "mysql", "mssql")
 MIGRATE_FILESTORE_HINT = "nothing to migrate in place; use `mlflow-upgrade migrate-filestore` to copy it into a database"
 
@@ -55,7 +57,20 @@ class StoreRef:
 
     @property
     def masked(self) -> str:
-        return mask_uri(self.uri)
+        return mask_one_uri(self.uri)
+
+    @property
+    def password(self) -> str | None:
+        """The password the driver will use: the URI's userinfo, else a ``password``/``passwd`` parameter."""
+        if self.url is None:
+            return None
+        if self.url.password:
+            return str(self.url.password)
+        for key in ("password", "passwd"):
+            value = self.url.query.get(key)
+            if value:
+                return value if isinstance(value, str) else value[-1]
+        return None
 
     @property
     def is_sql(self) -> bool:
@@ -87,7 +102,9 @@ def parse_store_uri(text: str) -> StoreRef:
     text = text.strip()
     if not text:
         raise errors.UsageError("empty store URI: give a database URI (sqlite:///mlflow.db) or a ./mlruns path")
-    scheme = urlsplit(text).scheme.lower() if "://" in text else ""
+    scheme = text.split("://", 1)[0].lower() if "://" in text else ""
+    if not _SCHEME.fullmatch(scheme):  # "./dir://x" is a path (urlsplit is not used: it raises on a lone '[')
+        scheme = ""
     if scheme in ("", "file"):
         return _file_store_ref(text)
     base = scheme.split("+", 1)[0]
@@ -95,23 +112,62 @@ def parse_store_uri(text: str) -> StoreRef:
         base = "mysql"
     if base not in SQL_DIALECTS:
         raise errors.UsageError(
-            f"unsupported store URI scheme '{scheme}' in {mask_uri(text)}: use sqlite://, postgresql://, "
-            "mysql://, mssql:// or a file-store path"
+            f"unsupported store URI scheme '{mask_uri(scheme)}' in {mask_one_uri(text)}: use sqlite://, "
+            "postgresql://, mysql://, mssql:// or a file-store path"
         )
-    try:
-        url = make_url(text)
-    except Exception as exc:  # SQLAlchemy's ArgumentError text may echo the URI: mask it
-        raise errors.UsageError(f"malformed database URI {mask_uri(text)}: {mask_uri(str(exc))}") from None
+    url = _parse_sql_uri(text)
     if base == "sqlite":
         return _sqlite_ref(text, url)
     return StoreRef(kind=base, uri=text, url=_with_driver(url, base))
 
 
+def _parse_sql_uri(text: str) -> URL:
+    """SQLAlchemy's URL for ``text``, its secrets remembered for masking; one masked line per malformed URI."""
+    masked = mask_one_uri(text)
+    problem = _authority_problem(text)
+    if problem:
+        raise errors.UsageError(f"malformed database URI {masked}: {problem}")
+    try:
+        url = make_url(text)
+    except ValueError as exc:  # int(port) failed; the port text may hold half a password: never echo it
+        reason = "the port is not a number" if "int()" in str(exc) else mask_uri(str(exc))
+        raise errors.UsageError(f"malformed database URI {masked}: {reason}") from None
+    except Exception:  # SQLAlchemy's ArgumentError quotes the whole URI unmasked
+        raise errors.UsageError(
+            f"malformed database URI {masked}: expected dialect+driver://user:password@host:port/database"
+        ) from None
+    remember_secret(url.password if isinstance(url.password, str) else None)
+    for key, value in url.query.items():
+        if is_secret_key(key):
+            for item in [value] if isinstance(value, str) else value:
+                remember_secret(item)
+    return url
+
+
+def _authority_problem(text: str) -> str | None:
+    """What SQLAlchemy would misread in ``user:password@host:port`` (it splits a raw '@' in the password and
+    takes the rest for the host), said without quoting any of it."""
+    rest = text.split("://", 1)[1].split("?", 1)[0]
+    at = rest.rfind("@")
+    colon = rest.find(":", 0, max(at, 0))
+    if at != -1 and colon != -1 and "/" not in rest[:colon] and "@" in rest[colon:at]:
+        return "the password holds a raw '@': percent-encode it (@ as %40, : as %3A, / as %2F)"
+    host = rest[at + 1:].split("/", 1)[0]
+    if host.startswith("[") and "]" not in host:
+        return "the host has a '[' without ']': write an IPv6 host as [::1]"
+    if "[" in host.partition("]")[2] or ("]" in host and not host.startswith("[")):
+        return "the host has a stray '[' or ']': only an IPv6 host is bracketed, as [::1]"
+    return None
+
+
 def _file_store_ref(text: str) -> StoreRef:
-    path = Path(unquote(urlsplit(text).path)) if text.startswith("file:") else Path(text)
+    try:
+        path = Path(unquote(urlsplit(text).path)) if text.startswith("file:") else Path(text)
+    except ValueError as exc:  # urlsplit: "Invalid IPv6 URL"
+        raise errors.UsageError(f"malformed file-store URI {mask_one_uri(text)}: {exc}") from None
     path = path.expanduser().resolve()
     if _is_sqlite_file(path):  # `inspect mlflow.db`: a bare path to a SQLite database, not a file store
-        uri = f"sqlite:///{path}"
+        uri = sqlite_url(path)
         return StoreRef(kind="sqlite", uri=uri, path=path, url=make_url(uri))
     return StoreRef(kind="file", uri=text, path=path)
 
@@ -157,9 +213,20 @@ def require_driver(ref: StoreRef) -> None:
         )
 
 
+def sqlite_url(path: Path | str) -> str:
+    """``sqlite:///path`` with the path percent-encoded where SQLAlchemy would misread it ('?', '#', '%')."""
+    return URL.create("sqlite", database=str(path)).render_as_string(hide_password=False)
+
+
+def sqlite_readonly_uri(path: Path) -> str:
+    """SQLite's URI filename opening ``path`` read-only; the path is percent-encoded, so a '?', '#' or '%' in a
+    folder name cannot end the path early (SQLite would then open, or create, another file)."""
+    return f"file:{quote(str(path))}?mode=ro"
+
+
 def sqlite_readonly_engine(path: Path) -> Engine:
     """An engine that can never write ``path``: SQLite opens it with ``mode=ro`` (no journal, no WAL files)."""
-    uri = "file:" + str(path) + "?mode=ro"
+    uri = sqlite_readonly_uri(path)
     return sqlalchemy.create_engine(
         "sqlite://", creator=lambda: sqlite3.connect(uri, uri=True), poolclass=sqlalchemy.pool.NullPool
     )
@@ -217,7 +284,7 @@ def _open_sqlite(ref: StoreRef, *, read_only: bool) -> Engine:
         raise errors.NotAnMlflowStore(f"{ref.path} is a directory, not a SQLite database")
     if read_only:
         return sqlite_readonly_engine(ref.path)
-    return sqlalchemy.create_engine(f"sqlite:///{ref.path}", poolclass=sqlalchemy.pool.NullPool)
+    return sqlalchemy.create_engine(sqlite_url(ref.path), poolclass=sqlalchemy.pool.NullPool)
 
 
 def _connect_args(ref: StoreRef) -> dict:
@@ -236,6 +303,12 @@ def translate_db_error(ref: StoreRef, exc: BaseException) -> errors.MlflowUpgrad
     where = ref.masked
     if isinstance(exc, sqlite3.DatabaseError) or "file is not a database" in low:
         return errors.NotAnMlflowStore(f"{ref.path} is not a SQLite database ({text})")
+    if "access denied for user" in low and "to database" in low:  # MySQL 1044: a database this user cannot see
+        user = ref.url.username if ref.url is not None else None
+        return errors.StoreNotFound(
+            f"database '{ref.database_name}' does not exist on the server of {where}, or user '{user}' may not "
+            "see it: check the name, or GRANT the user access to it"
+        )
     if "password authentication failed" in low or "access denied" in low:
         return errors.ConnectionFailed(f"authentication failed for {where}: check the user name and password")
     if ("does not exist" in low and "database" in low) or "unknown database" in low:

@@ -17,8 +17,8 @@ from __future__ import annotations
 import functools
 import io
 import os
+import signal
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -159,17 +159,23 @@ def stamp_legacy_auth(engine: Engine) -> str | None:
 def pause_point(revision: str, statement: int | None = None) -> None:
     """Test-only. ``MLFLOW_UPGRADE_TEST_PAUSE_AT=<rev>`` stops the runner just before ``<rev>`` starts;
     ``<rev>@<n>`` stops inside ``<rev>`` right after its n-th SQL statement (its transaction still open);
-    ``verify`` stops after the last revision, before the verification.
-    The process prints ``MLFLOW_UPGRADE_PAUSED <spec>`` on stderr and sleeps, so a test can SIGKILL it there.
+    ``verify`` stops after the last revision, before the verification; ``backup`` before the backup.
+    The process prints ``MLFLOW_UPGRADE_PAUSED <spec>`` on stderr and sleeps, so a test can SIGKILL it there, or
+    do something (kill the database server, fill the disk) and send SIGUSR1 to let it go on.
     Never set it outside tests."""
     spec = os.environ.get(PAUSE_ENV)
     if not spec:
         return
     want = revision if statement is None else f"{revision}@{statement}"
     if spec == want:
-        sys.stderr.write(f"MLFLOW_UPGRADE_PAUSED {spec}\n")
-        sys.stderr.flush()
-        time.sleep(float(os.environ.get("MLFLOW_UPGRADE_TEST_PAUSE_SECONDS", "600")))
+        seconds = float(os.environ.get("MLFLOW_UPGRADE_TEST_PAUSE_SECONDS", "600"))
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})
+        try:
+            sys.stderr.write(f"MLFLOW_UPGRADE_PAUSED {spec}\n")
+            sys.stderr.flush()
+            signal.sigtimedwait({signal.SIGUSR1}, seconds)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 @contextmanager

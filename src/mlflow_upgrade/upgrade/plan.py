@@ -8,6 +8,8 @@ from the store's row counts, and the SQL Alembic's offline mode renders for the 
 
 from __future__ import annotations
 
+import sqlite3
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ import sqlalchemy
 
 from mlflow_upgrade.catalog import load_catalog
 from mlflow_upgrade.dialects import dialect_for, get_dialect
+from mlflow_upgrade.inspect import inspect_database
 from mlflow_upgrade.store.schema import ALL_VERSION_TABLES, AUTH, TRACKING, VERSION_TABLE, read_version_rows
 from mlflow_upgrade.store.uri import (
     MIGRATE_FILESTORE_HINT,
@@ -23,8 +26,10 @@ from mlflow_upgrade.store.uri import (
     mask_uri,
     parse_store_uri,
     require_database,
+    sqlite_readonly_uri,
 )
 from mlflow_upgrade.upgrade import alembic_driver, estimate
+from mlflow_upgrade.upgrade.preflight import preflight
 
 CLASS_LABELS = {
     "additive": "additive",
@@ -139,8 +144,6 @@ def plan(uri: str, *, auth: bool = False, check: bool = False, with_sql: bool = 
     db = AUTH if auth else TRACKING
     result = plan_database(ref, db, with_sql=with_sql)
     if check:
-        from mlflow_upgrade.upgrade.preflight import preflight
-
         result.preflight = preflight(uri, auth=auth)
     if auth_uri:
         result.auth = plan(auth_uri, auth=True, check=check, with_sql=with_sql)
@@ -148,8 +151,6 @@ def plan(uri: str, *, auth: bool = False, check: bool = False, with_sql: bool = 
 
 
 def plan_database(ref: StoreRef, db: str, *, with_sql: bool = True) -> Plan:
-    from mlflow_upgrade.inspect import inspect_database
-
     require_database(ref, file_store_hint=MIGRATE_FILESTORE_HINT)
     report = inspect_database(ref, db)
     current = report.revision
@@ -252,9 +253,6 @@ def _rehearse_sqlite(ref: StoreRef, db: str, result: Plan) -> None:
     revisions (MLflow's own, one at a time) on a scratch database holding only this store's schema, and record
     the statements each one executes. The store itself is only read. A revision failing there will fail on the
     store too: that is noted on the revision."""
-    import sqlite3
-    import tempfile
-
     assert ref.path is not None
     with tempfile.TemporaryDirectory(prefix="mlflow-upgrade-rehearsal-") as tmp:
         scratch = Path(tmp) / "schema.db"
@@ -266,7 +264,7 @@ def _rehearse_sqlite(ref: StoreRef, db: str, result: Plan) -> None:
 
 
 def _copy_schema(sqlite3, source: Path, scratch: Path) -> None:
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    src = sqlite3.connect(sqlite_readonly_uri(source), uri=True)
     try:
         rows = src.execute(
             "SELECT type, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' "

@@ -11,8 +11,13 @@ Safety model
   database itself. Running ``upgrade`` again after any interruption reads the marker: a store at a clean
   intermediate revision is resumed; a half-applied revision (or an unknown state) is restored from the recorded
   backup first. The final verification always compares against the fingerprint taken before the first run.
-* On a failing revision: PostgreSQL keeps the last good revision (the failing one was rolled back); SQLite and
-  MySQL/MariaDB are restored from the backup automatically. The one-line error says which, and where the backup is.
+* One outcome on every dialect: after ``upgrade`` the store is at MLflow's head or exactly where it started. A
+  failing revision, a lost connection, a database server that died and came back, Ctrl-C or SIGTERM: the store
+  is restored from the backup (``keep_partial`` keeps the revisions that completed instead). The journal records
+  ``ok``, ``restored`` or ``failed``; the one-line error says which, and what to run.
+* Exactly one run per database: a lock other runs can see (SQLite: ``flock`` on a sidecar file; PostgreSQL: an
+  advisory lock; MariaDB/MySQL: ``GET_LOCK``) is held from the preflight to the end, and every database named
+  (tracking and ``--auth-uri``) passes its preflight before either changes.
 """
 
 from __future__ import annotations
@@ -20,19 +25,28 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
+import signal
 import socket
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy
+import sqlalchemy.exc
 from sqlalchemy.engine import Engine
 
-from mlflow_upgrade import errors
-from mlflow_upgrade.dialects import get_dialect
+from mlflow_upgrade import errors, safe_files
+from mlflow_upgrade.backup import backup, restore
+from mlflow_upgrade.dialects import get_dialect, is_disk_full
 from mlflow_upgrade.progress import QUIET, Progress
+from mlflow_upgrade.store import journal
+from mlflow_upgrade.store.counts import MAIN_TABLES
 from mlflow_upgrade.store.schema import AUTH, TRACKING
 from mlflow_upgrade.store.uri import (
     MIGRATE_FILESTORE_HINT,
@@ -41,14 +55,28 @@ from mlflow_upgrade.store.uri import (
     open_engine,
     parse_store_uri,
     require_database,
+    sqlite_url,
 )
 from mlflow_upgrade.upgrade import alembic_driver
+from mlflow_upgrade.upgrade import verify as verify_module
+from mlflow_upgrade.upgrade.plan import plan_database
+from mlflow_upgrade.upgrade.preflight import find_half_applied, preflight
+from mlflow_upgrade.upgrade.verify.fingerprint import Fingerprint, compare_fingerprints, take_fingerprint
 
 MARKER_SUFFIX = ".mlflow-upgrade-run.json"
 # MLflow's read-back pages every entity through its own store (~15k rows/s here): bounded so that verify stays a
 # fraction of the migration time; above it the fingerprint comparison (every row, in SQL) still runs, and
 # `mlflow-upgrade verify` does the full read-back on demand.
 READ_BACK_MAX_ROWS = 100_000
+# After losing the database server mid-upgrade, wait this long for it to come back before giving up (then the
+# next `upgrade` finishes the job from the marker).
+RECONNECT_SECONDS = float(os.environ.get("MLFLOW_UPGRADE_RECONNECT_SECONDS", "30"))
+# Driver messages that mean "the server or the connection went away", not "the SQL was wrong".
+_CONNECTION_LOST = ("server closed the connection", "terminating connection", "connection refused",
+                    "lost connection", "server has gone away", "connection reset", "broken pipe",
+                    "connection is closed", "could not connect", "can't connect", "the database system is",
+                    "connection already closed", "consuming input failed", "no connection to the server",
+                    "connection timed out", "ssl syscall error")
 
 
 @dataclass
@@ -80,6 +108,7 @@ class DatabaseUpgrade:
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)  # phase -> seconds
     warnings: list[str] = field(default_factory=list)
+    read_back_not_done: str | None = None  # why MLflow's read-back could not run (upgrade itself complete)
     preflight: Any = None
     plan: Any = None
 
@@ -106,6 +135,11 @@ class UpgradeReport:
     def databases(self) -> list[DatabaseUpgrade]:
         return [d for d in (self.tracking, self.auth) if d is not None]
 
+    @property
+    def read_back_not_done(self) -> list[DatabaseUpgrade]:
+        """Databases upgraded and fingerprint-checked whose read-back through MLflow could not run."""
+        return [d for d in self.databases if d.read_back_not_done]
+
     def to_dict(self) -> dict[str, Any]:
         return {"dry_run": self.dry_run, "ok": self.ok,
                 "tracking": self.tracking.to_dict() if self.tracking else None,
@@ -120,6 +154,22 @@ class Options:
     progress: Progress
     allow_connections: bool
     dry_run: bool
+    keep_partial: bool = False
+    allow_foreign_tables: bool = False
+    own_sessions: frozenset[int] = frozenset()  # server sessions of our own locks (not "other clients")
+
+
+@dataclass
+class _Prepared:
+    """One database, checked and locked, ready to change: either a fresh run (``preflight`` passed) or the
+    recovery of an interrupted one (``marker``)."""
+
+    ref: StoreRef
+    db: str
+    marker_file: Path
+    marker: dict[str, Any] | None = None
+    preflight: Any = None
+    started: float = field(default_factory=time.monotonic)
 
 
 def upgrade(
@@ -133,23 +183,84 @@ def upgrade(
     allow_connections: bool = False,
     dry_run: bool = False,
     auth: bool = False,
+    keep_partial: bool = False,
+    allow_foreign_tables: bool = False,
 ) -> UpgradeReport:
     """Upgrade the tracking store at ``uri`` (and the basic-auth DB at ``auth_uri``) to the installed MLflow.
 
-    ``auth=True`` treats ``uri`` itself as a basic-auth database. Raises a :class:`errors.MlflowUpgradeError`
-    subclass with a one-line message on refusal (5, 7) or failure (8); the report says what was done otherwise.
+    ``auth=True`` treats ``uri`` itself as a basic-auth database. Every database is locked and preflighted before
+    any of them changes. Raises a :class:`errors.MlflowUpgradeError` subclass with a one-line message on refusal
+    (5, 7, 9), failure (8) or interruption (130); the report says what was done otherwise.
     """
-    opts = Options(backup_dir, no_backup, verify, progress, allow_connections, dry_run)
+    opts = Options(backup_dir, no_backup, verify, progress, allow_connections, dry_run, keep_partial,
+                   allow_foreign_tables)
     report = UpgradeReport(dry_run=dry_run)
-    db = AUTH if auth else TRACKING
-    result = upgrade_database(parse_store_uri(uri), db, opts)
-    if db == AUTH:
-        report.auth = result
-    else:
-        report.tracking = result
+    targets = [(parse_store_uri(uri), AUTH if auth else TRACKING)]
     if auth_uri:
-        report.auth = upgrade_database(parse_store_uri(auth_uri), AUTH, opts)
+        targets.append((parse_store_uri(auth_uri), AUTH))
+    with ExitStack() as held:
+        prepared: list[_Prepared | DatabaseUpgrade] = []
+        for ref, db in targets:
+            require_database(ref, file_store_hint=MIGRATE_FILESTORE_HINT)
+            if not dry_run:
+                lock = get_dialect(ref).acquire_run_lock(ref, db)
+                held.callback(lock.release)
+                opts.own_sessions = opts.own_sessions | lock.session_ids
+            prepared.append(_prepare(ref, db, opts))
+        # Every database passed its checks: only now does anything change.
+        with _signals_as_exceptions():
+            for item in prepared:
+                result = item if isinstance(item, DatabaseUpgrade) else _execute(item, opts)
+                if result.db == AUTH:
+                    report.auth = result
+                else:
+                    report.tracking = result
     return report
+
+
+def _prepare(ref: StoreRef, db: str, opts: Options) -> _Prepared | DatabaseUpgrade:
+    """Read-only: the run marker (an interrupted run to recover) or the preflight. Returns the finished result
+    when there is nothing to change (dry run, already at head)."""
+    started = time.monotonic()
+    marker_file = marker_path(ref, db)
+    marker = read_marker(marker_file)
+    if marker and marker.get("status") == "running" and not opts.dry_run:
+        _refuse_if_alive(ref, marker, marker_file)
+        return _Prepared(ref, db, marker_file, marker=marker, started=started)
+    report = preflight(ref.uri, auth=db == AUTH, backup_dir=opts.backup_dir, no_backup=opts.no_backup,
+                       allow_connections=opts.allow_connections, own_sessions=opts.own_sessions)
+    target = alembic_driver.head(db)
+    result = DatabaseUpgrade(db=db, store=ref.masked, dialect=ref.kind, from_revision=report.revision,
+                             to_revision=target, preflight=report)
+    result.timings["preflight"] = round(time.monotonic() - started, 3)
+    if opts.dry_run:
+        result.plan = plan_database(ref, db, with_sql=True)
+        result.status = "dry-run"
+        result.message = (f"dry run: {len(result.plan.revisions)} revision(s) pending; preflight "
+                          f"{'passed' if report.ok else 'FAILED: ' + '; '.join(c.name for c in report.failures)}")
+        return result
+    report.raise_for_failures(allow=_allowed(opts))
+    if not alembic_driver.pending(db, report.revision):
+        result.status = "up-to-date"
+        result.message = f"{ref.masked} is already at {target} (MLflow's head): nothing to do"
+        result.seconds = time.monotonic() - started
+        return result
+    return _Prepared(ref, db, marker_file, preflight=report, started=started)
+
+
+def _allowed(opts: Options) -> frozenset[str]:
+    """Preflight checks the caller chose to override."""
+    return frozenset(name for name, on in (("connections", opts.allow_connections),
+                                           ("foreign_tables", opts.allow_foreign_tables)) if on)
+
+
+def _execute(item: _Prepared, opts: Options) -> DatabaseUpgrade:
+    if item.marker is not None:
+        result = _recover(item.ref, item.db, opts, item.marker_file, item.marker)
+    else:
+        result = _fresh_run(item, opts)
+    result.seconds = time.monotonic() - item.started
+    return result
 
 
 # --- the run marker -----------------------------------------------------------------------------------------
@@ -168,6 +279,8 @@ def marker_path(ref: StoreRef, db: str) -> Path:
 
 
 def read_marker(path: Path) -> dict[str, Any] | None:
+    if path.is_symlink():  # the tool never makes one: someone planted it, to read or to overwrite its target
+        raise errors.Refused(f"run marker {path} is a symbolic link the tool did not make: remove it, then rerun")
     try:
         return json.loads(path.read_text())
     except FileNotFoundError:
@@ -177,58 +290,30 @@ def read_marker(path: Path) -> dict[str, Any] | None:
 
 
 def write_marker(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as fh:
-        json.dump(data, fh, indent=2)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    if not path.parent.exists():  # the state directory (a SQLite file's folder exists: it is the user's)
+        safe_files.private_dir(path.parent, "state directory")
+    safe_files.write_atomic(path, json.dumps(data, indent=2), "run marker", given=False)
 
 
 # --- one database -------------------------------------------------------------------------------------------
 
 
-def upgrade_database(ref: StoreRef, db: str, opts: Options) -> DatabaseUpgrade:
-    from mlflow_upgrade.upgrade.preflight import preflight
-
-    require_database(ref, file_store_hint=MIGRATE_FILESTORE_HINT)
-    started = time.monotonic()
+def _fresh_run(item: _Prepared, opts: Options) -> DatabaseUpgrade:
+    ref, db, marker_file, report = item.ref, item.db, item.marker_file, item.preflight
     target = alembic_driver.head(db)
-    marker_file = marker_path(ref, db)
-    marker = read_marker(marker_file)
-    if marker and marker.get("status") == "running" and not opts.dry_run:
-        _refuse_if_alive(ref, marker, marker_file)
-        result = _recover(ref, db, opts, marker_file, marker)
-        result.seconds = time.monotonic() - started
-        return result
-    report = preflight(ref.uri, auth=db == AUTH, backup_dir=opts.backup_dir, no_backup=opts.no_backup,
-                       allow_connections=opts.allow_connections)
     result = DatabaseUpgrade(db=db, store=ref.masked, dialect=ref.kind, from_revision=report.revision,
                              to_revision=target, preflight=report)
-    result.timings["preflight"] = round(time.monotonic() - started, 3)
-    if opts.dry_run:
-        from mlflow_upgrade.upgrade.plan import plan_database
-
-        result.plan = plan_database(ref, db, with_sql=True)
-        result.status = "dry-run"
-        result.message = (f"dry run: {len(result.plan.revisions)} revision(s) pending; preflight "
-                          f"{'passed' if report.ok else 'FAILED: ' + '; '.join(c.name for c in report.failures)}")
-        return result
-    report.raise_for_failures(allow=frozenset({"connections"} if opts.allow_connections else ()))
-    pending = alembic_driver.pending(db, report.revision)
-    if not pending:
-        result.status = "up-to-date"
-        result.message = f"{ref.masked} is already at {target} (MLflow's head): nothing to do"
-        result.seconds = time.monotonic() - started
-        return result
+    result.timings["preflight"] = round(time.monotonic() - item.started, 3)
     engine = open_engine(ref, read_only=False)
     try:
         t0 = time.monotonic()
-        backup_path = _take_backup(ref, db, opts, result)
+        backup_path = _backup_or_explain(ref, db, opts, result)
         result.timings["backup"] = round(time.monotonic() - t0, 3)
         t0 = time.monotonic()
-        fp_path = _fingerprint_before(engine, db, ref, marker_file, backup_path, opts)
+        try:
+            fp_path = _fingerprint_before(engine, db, ref, marker_file, backup_path, opts)
+        except (Exception, Interruption) as exc:
+            raise _nothing_changed(ref, "taking the fingerprint of the data", exc) from None
         result.timings["fingerprint_before"] = round(time.monotonic() - t0, 3)
         marker = {
             "status": "running", "db": db, "store": ref.masked, "dialect": ref.kind,
@@ -242,16 +327,41 @@ def upgrade_database(ref: StoreRef, db: str, opts: Options) -> DatabaseUpgrade:
         _migrate_and_finish(ref, db, engine, opts, marker_file, marker, result)
     finally:
         engine.dispose()
-    result.seconds = time.monotonic() - started
     return result
+
+
+def _backup_or_explain(ref: StoreRef, db: str, opts: Options, result: DatabaseUpgrade) -> str | None:
+    """The backup; when it fails (disk full, the server went away, Ctrl-C) nothing has changed yet: say so."""
+    try:
+        alembic_driver.pause_point("backup")  # test-only: fill the disk here
+        return _take_backup(ref, db, opts, result)
+    except (Exception, Interruption) as exc:
+        raise _nothing_changed(ref, "the backup", exc) from None
+
+
+def _nothing_changed(ref: StoreRef, during: str, exc: BaseException) -> errors.MlflowUpgradeError:
+    if isinstance(exc, Interruption):
+        return errors.Interrupted(f"{exc.name} during {during}: nothing was changed ({ref.masked} is as before); "
+                                  "run upgrade again")
+    cause = _one_line(exc)
+    full = is_disk_full(exc) or "disk full" in cause.lower() or "no space" in cause.lower()
+    if is_disk_full(exc):
+        cause = f"disk full: {cause}"
+    fix = ("free space (or pass --backup-dir on a larger disk) and run upgrade again" if full else
+           "fix the cause and run upgrade again")
+    return errors.OperationFailed(f"{during} failed ({cause}): nothing was changed ({ref.masked} is as before); "
+                                  f"{fix}")
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return mask_uri(text.splitlines()[0])[:240] if text else type(exc).__name__
 
 
 def _take_backup(ref: StoreRef, db: str, opts: Options, result: DatabaseUpgrade) -> str | None:
     if opts.no_backup:
         result.warnings.append("NO BACKUP was taken (--no-backup): a failure may leave the store unrecoverable")
         return None
-    from mlflow_upgrade.backup import backup
-
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     dest = None
     if opts.backup_dir:
@@ -261,22 +371,22 @@ def _take_backup(ref: StoreRef, db: str, opts: Options, result: DatabaseUpgrade)
     return str(manifest.directory)
 
 
+def _fingerprint_beside(marker_file: Path) -> Path:
+    """Where the fingerprint taken before the migrations lives when there is no backup folder to hold it."""
+    return marker_file.with_name(marker_file.name + ".fingerprint.json")
+
+
 def _fingerprint_before(engine: Engine, db: str, ref: StoreRef, marker_file: Path, backup_path: str | None,
                         opts: Options) -> Path | None:
     if not opts.verify:
         return None
-    from mlflow_upgrade.upgrade.verify.fingerprint import take_fingerprint
-
     fp = take_fingerprint(engine, tables=_auth_tables(engine) if db == AUTH else None, progress=opts.progress)
-    where = Path(backup_path) if backup_path else marker_file.parent
-    path = where / (f"fingerprint-before-{db}.json" if backup_path else marker_file.name + ".fingerprint.json")
-    fp.save(path)
+    path = Path(backup_path) / f"fingerprint-before-{db}.json" if backup_path else _fingerprint_beside(marker_file)
+    fp.save(path, given=False)
     return path
 
 
 def _auth_tables(engine: Engine) -> list[str]:
-    from mlflow_upgrade.store.counts import MAIN_TABLES
-
     present = set(sqlalchemy.inspect(engine).get_table_names())
     return [t for t in MAIN_TABLES[AUTH] if t in present]
 
@@ -298,23 +408,81 @@ def _migrate_and_finish(ref: StoreRef, db: str, engine: Engine, opts: Options, m
     try:
         run_revisions(ref, db, pending, opts, result, offset=done_before, total=total)
     except _StepFailed as failure:
-        _handle_failure(ref, db, engine, marker_file, marker, result, failure)
+        _handle_failure(ref, db, engine, marker_file, marker, result, failure, opts)
         raise AssertionError("unreachable") from None
     result.timings["migrations"] = round(time.monotonic() - t0, 3)
     alembic_driver.pause_point("verify")  # test-only: kill after the last revision, before verify
     t0 = time.monotonic()
-    _verify(ref, db, engine, marker, opts, result)
+    try:
+        _verify(ref, db, engine, marker, opts, result)
+    except Interruption as exc:  # the marker stays: the next `upgrade` finds the work done and verifies
+        raise errors.Interrupted(
+            f"{exc.name} during the verification: the upgrade itself is complete ({ref.masked} is at "
+            f"{result.to_revision}); run upgrade again to finish verifying against the data as it was before"
+        ) from None
     result.timings["verify"] = round(time.monotonic() - t0, 3)
+    if result.read_back_not_done and result.verify and result.verify.get("not_done"):
+        result.status = "upgraded"  # the fingerprint comparison is owed: keep the marker for the next run
+        result.message = f"{ref.masked}: {marker.get('from_revision')} → {result.to_revision}, verification not done"
+        return
     _journal_finish(engine, marker.get("journal_id"), "ok" if result.status != "failed" else "failed")
     if result.status == "failed":
         marker["status"] = "verify-failed"
         write_marker(marker_file, marker)
         raise errors.OperationFailed(result.message)
     marker_file.unlink(missing_ok=True)
+    if not marker.get("backup"):  # beside the marker it served this run only (with a backup it stays there)
+        _fingerprint_beside(marker_file).unlink(missing_ok=True)
     result.status = "upgraded"
     where = f"; backup at {marker['backup']}" if marker.get("backup") else ""
     result.message = (f"{ref.masked}: {marker.get('from_revision')} → {result.to_revision} "
                       f"({len(result.steps)} revision(s) applied{', resumed' if result.resumed else ''}){where}")
+
+
+class Interruption(BaseException):
+    """SIGINT or SIGTERM while a store changes, raised in the main thread (a BaseException: no ``except
+    Exception`` on the way swallows it, and SQLAlchemy rolls the open transaction back)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.name = signal.Signals(signum).name
+
+
+@contextmanager
+def _signals_as_exceptions() -> Iterator[None]:
+    """Ctrl-C and SIGTERM end an upgrade like a failure (restored, or kept with --keep-partial), never outright."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        raise Interruption(signum)
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    except Interruption as exc:  # between two steps that handle it themselves
+        raise errors.Interrupted(f"{exc.name}: interrupted; run upgrade again: it finishes or restores what this "
+                                 "run started") from None
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+@contextmanager
+def _signals_deferred() -> Iterator[list[str]]:
+    """While restoring: a second Ctrl-C or SIGTERM must not leave a half-restored store; note it and go on."""
+    caught: list[str] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield caught
+        return
+    previous = {sig: signal.signal(sig, lambda signum, frame: caught.append(signal.Signals(signum).name))
+                for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield caught
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 class _StepFailed(Exception):
@@ -330,66 +498,105 @@ def run_revisions(ref: StoreRef, db: str, pending: list[alembic_driver.RevisionI
     total = total or len(pending)
     url = ref.url.render_as_string(hide_password=False) if ref.url is not None else ref.uri
     if ref.database_file is not None:
-        url = f"sqlite:///{ref.database_file}"
+        url = sqlite_url(ref.database_file)
     with get_dialect(ref).migration_guard(), opts.progress.task("migrating", total=total, completed=offset) as task:
         for i, info in enumerate(pending, start=offset + 1):
             task.update(description=f"[{i}/{total}] {info.revision} {info.message[:48]}")
-            alembic_driver.pause_point(info.revision)
             t0 = time.monotonic()
             try:
+                alembic_driver.pause_point(info.revision)
                 alembic_driver.upgrade_one(db, url, info.revision)
-            except Exception as exc:
+            except (Exception, Interruption) as exc:
                 step = StepResult(i, info.revision, info.message, time.monotonic() - t0, "failed")
                 result.steps.append(step)
-                raise _StepFailed(step, exc) from exc
+                raise _StepFailed(step, exc) from None
             result.steps.append(StepResult(i, info.revision, info.message, time.monotonic() - t0, "applied"))
             task.advance()
 
 
+def connection_lost(exc: BaseException) -> bool:
+    """True when ``exc`` says the server or the connection went away (not that the SQL was wrong)."""
+    if isinstance(exc, errors.ConnectionFailed) or (
+            isinstance(exc, sqlalchemy.exc.DBAPIError) and exc.connection_invalidated):
+        return True
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    return isinstance(exc, (sqlalchemy.exc.DBAPIError, errors.ConnectionFailed, OSError)) and any(
+        s in text for s in _CONNECTION_LOST)
+
+
+def _wait_for_server(ref: StoreRef, seconds: float) -> bool:
+    """Poll until the database answers again (a restarted server), at most ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            open_engine(ref, read_only=True).dispose()
+            return True
+        except errors.MlflowUpgradeError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(1.0)
+
+
 def _handle_failure(ref: StoreRef, db: str, engine: Engine, marker_file: Path, marker: dict[str, Any],
-                    result: DatabaseUpgrade, failure: _StepFailed) -> None:
-    cause = mask_uri(str(failure.cause)).strip().splitlines()[0][:240] if str(failure.cause) else type(
-        failure.cause).__name__
-    step = failure.step
-    head = f"revision {step.index} {step.revision} ({step.message}) failed: {cause}"
+                    result: DatabaseUpgrade, failure: _StepFailed, opts: Options) -> None:
+    """One outcome: restore the store to where it started (or keep the completed revisions with
+    ``keep_partial``); if the server is gone for good, leave the marker so that the next run finishes the job."""
+    step, cause = failure.step, failure.cause
+    where = f"revision {step.index} {step.revision} ({step.message})"
+    signalled = isinstance(cause, Interruption)
+    lost = not signalled and connection_lost(cause)
+    if signalled:
+        head = f"{cause.name} during {where}"
+    elif lost:
+        head = f"lost the connection to the database during {where} ({_one_line(cause)})"
+    else:
+        head = f"{where} failed: {_one_line(cause)}"
+    error = errors.Interrupted if signalled else errors.OperationFailed
     backup_path = marker.get("backup")
     result.status = "failed"
-    dialect = get_dialect(ref)
-    if dialect.rolls_back_failed_revision:
+    with _signals_deferred():
+        if lost and not _wait_for_server(ref, RECONNECT_SECONDS):
+            # The marker still says "running": the next run resumes, or restores first if that revision is half
+            # applied (MariaDB); nothing is lost either way.
+            saved = f"; the backup of the original is at {backup_path}" if backup_path else ""
+            result.message = (f"{head}. The database server did not come back within {RECONNECT_SECONDS:.0f} s; "
+                              f"when it is up, run `mlflow-upgrade upgrade` again: it resumes from the last "
+                              f"completed revision, or restores the backup first{saved}")
+            raise errors.OperationFailed(result.message)
+        if backup_path and not opts.keep_partial:
+            marker["phase"] = "restoring"  # a kill during the restore makes the next run restore again
+            write_marker(marker_file, marker)
+            _restore(ref, backup_path)
+            _journal_record(engine, marker.get("from_revision"), result.to_revision, "restored")
+            marker_file.unlink(missing_ok=True)
+            result.status = "restored"
+            result.message = (f"{head}. The store was restored from the backup at {backup_path} (revision "
+                              f"{marker.get('from_revision')}, as before the upgrade); fix the cause and run "
+                              "upgrade again")
+            raise error(result.message)
         current = alembic_driver.current_revision(engine, db)
         _journal_finish(engine, marker.get("journal_id"), "failed")
         marker["status"] = "failed"
         write_marker(marker_file, marker)
-        where = f"; backup of the original at {backup_path}" if backup_path else ""
-        result.message = (f"{head}. {dialect.label} rolled that revision back: the store is intact at {current}; fix "
-                          f"the cause and run `upgrade` again to continue{where}")
-        raise errors.OperationFailed(result.message)
-    if backup_path:
-        marker["phase"] = "restoring"  # a kill during the restore makes the next run restore again
-        write_marker(marker_file, marker)
-        _restore(ref, backup_path)
-        marker_file.unlink(missing_ok=True)
-        result.status = "restored"
-        result.message = (f"{head}. The store was restored from the backup at {backup_path} (revision "
-                          f"{marker.get('from_revision')}, as before the upgrade)")
-        raise errors.OperationFailed(result.message)
-    current = alembic_driver.current_revision(engine, db)
-    marker["status"] = "failed"
-    write_marker(marker_file, marker)
-    state = dialect.failed_revision_state(current)
-    result.message = f"{head}. No backup was taken (--no-backup); that revision was {state}"
-    raise errors.OperationFailed(result.message)
+    dialect = get_dialect(ref)
+    half = (f"; {dialect.label} commits DDL at once, so {step.revision} may be half applied (the next upgrade "
+            "refuses until it is restored)" if not dialect.rolls_back_failed_revision
+            else f"; {step.revision} was rolled back")
+    why = ("kept at the last completed revision (--keep-partial)" if backup_path else
+           "left at the last completed revision: no backup was taken (--no-backup)")
+    saved = f"; the backup of the original is at {backup_path}" if backup_path else ""
+    result.message = f"{head}. The store was {why}: {current}{half}{saved}; fix the cause and run upgrade again"
+    raise error(result.message)
 
 
 def _restore(ref: StoreRef, backup_path: str) -> None:
-    from mlflow_upgrade.backup import restore
-
     try:
         restore(backup_path, ref.uri, force=True)
     except errors.MlflowUpgradeError as exc:
         raise errors.OperationFailed(
-            f"restoring {ref.masked} from {backup_path} failed too ({exc}): restore it by hand with "
-            f"`mlflow-upgrade restore {backup_path} --force`"
+            f"restoring {ref.masked} from {backup_path} failed too ({exc}): run upgrade again once the cause is "
+            f"fixed (it restores the backup first), or restore by hand with `mlflow-upgrade restore {backup_path} "
+            "--force`"
         ) from None
 
 
@@ -416,8 +623,6 @@ def _refuse_if_alive(ref: StoreRef, marker: dict[str, Any], marker_file: Path) -
 def _recover(ref: StoreRef, db: str, opts: Options, marker_file: Path, marker: dict[str, Any]) -> DatabaseUpgrade:
     """A previous run died (marker still 'running'): resume from a clean revision, or restore a half-applied one
     from the recorded backup first. Either way the final verify compares against the original fingerprint."""
-    from mlflow_upgrade.upgrade.preflight import find_half_applied
-
     target = alembic_driver.head(db)
     result = DatabaseUpgrade(db=db, store=ref.masked, dialect=ref.kind, from_revision=marker.get("from_revision"),
                              to_revision=target, resumed=True, backup=marker.get("backup"))
@@ -468,18 +673,29 @@ def _verify(ref: StoreRef, db: str, engine: Engine, marker: dict[str, Any], opts
     if not opts.verify or not fp_path:
         result.verify = {"skipped": True}
         return
-    from mlflow_upgrade.upgrade.verify.fingerprint import Fingerprint, compare_fingerprints
-
     before = Fingerprint.load(fp_path)
     t0 = time.monotonic()
-    diffs = compare_fingerprints(before, engine)
+    try:
+        diffs = compare_fingerprints(before, engine)
+    except Exception as exc:
+        if not connection_lost(exc):
+            raise
+        result.verify = {"not_done": _one_line(exc)}
+        result.read_back_not_done = (f"the comparison with the data as it was before was not done (lost the "
+                                     f"database: {_one_line(exc)}): run `mlflow-upgrade upgrade` again when it is "
+                                     "reachable; it finds the upgrade complete and verifies")
+        return
     result.verify = {"tables": len(before.tables), "rows": before.rows, "differences": [str(d) for d in diffs[:20]],
                      "difference_count": len(diffs), "seconds": round(time.monotonic() - t0, 3)}
+    alembic_driver.pause_point("read_back")  # test-only: stop the server here
     read_back = _read_back(ref, db) if before.rows <= READ_BACK_MAX_ROWS else {
         "skipped": f"{before.rows} rows > {READ_BACK_MAX_ROWS}: run `mlflow-upgrade verify` for a full read-back"}
     if read_back is not None:
         result.verify["read_back"] = read_back
-        if read_back.get("ok") is False:
+        if read_back.get("not_done"):
+            result.read_back_not_done = (f"MLflow's read-back was not done ({read_back['not_done']}): run "
+                                         f"`mlflow-upgrade verify {ref.masked}` when the database is reachable")
+        elif read_back.get("ok") is False:
             result.warnings.append(f"MLflow's read-back disagrees with SQL: {str(read_back.get('mismatches') or read_back.get('error'))[:300]}")
     if diffs:
         result.status = "failed"
@@ -488,29 +704,48 @@ def _verify(ref: StoreRef, db: str, engine: Engine, marker: dict[str, Any], opts
                           f"pre-existing data (first: {diffs[0]}){where}")
 
 
+# MLflow's engine retries ten times over ~100 s, logging a warning block each time, when the server is gone.
+READ_BACK_RETRIES = 2
+
+
+@contextmanager
+def _mlflow_quiet_and_bounded() -> Iterator[None]:
+    """While MLflow's store reads back: its retry warnings stay out of the terminal and its engine retries a
+    bounded number of times (module globals of ``mlflow.store.db.utils``, restored afterwards)."""
+    from mlflow.store.db import utils as mlflow_db_utils  # lazy: importing MLflow takes seconds
+
+    logger = logging.getLogger("mlflow")
+    level, retries = logger.level, mlflow_db_utils.MAX_RETRY_COUNT
+    logger.setLevel(logging.ERROR)
+    mlflow_db_utils.MAX_RETRY_COUNT = min(retries, READ_BACK_RETRIES)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+        mlflow_db_utils.MAX_RETRY_COUNT = retries
+
+
 def _read_back(ref: StoreRef, db: str) -> dict[str, Any] | None:
-    """The verify helper's read-back (MLflow's own store reading sampled entities), when available."""
+    """The verify module's read-back (MLflow's own store reading every entity) for a tracking store."""
     if db != TRACKING:
         return None
     try:
-        from mlflow_upgrade.upgrade import verify as verify_module
-    except ImportError:
-        return None
-    fn = getattr(verify_module, "read_back", None)
-    if fn is None:
-        return None
-    try:
-        out = fn(ref.uri)
+        with _mlflow_quiet_and_bounded():
+            out = verify_module.read_back(ref.uri)
     except Exception as exc:  # a read-back problem is reported, not fatal: the fingerprint check already passed
+        if connection_lost(exc):
+            return {"ok": None, "not_done": f"cannot reach the database: {_one_line(exc)}"}
         return {"ok": False, "error": mask_uri(str(exc))[:200]}
-    return out.to_dict() if hasattr(out, "to_dict") else {"result": str(out)}
+    return out.to_dict()
+
+
+def _journal_record(engine: Engine, from_rev: str | None, to_rev: str, status: str) -> None:
+    """A finished journal entry (after a restore the journal is the backup's: record this run again)."""
+    with suppress(Exception):  # the journal is advisory; the marker file is authoritative
+        _journal_finish(engine, _journal_start(engine, from_rev, to_rev), status)
 
 
 def _journal_start(engine: Engine, from_rev: str | None, to_rev: str) -> Any:
-    try:
-        from mlflow_upgrade.store import journal
-    except ImportError:
-        return None
     with engine.begin() as conn:
         journal.ensure_journal(conn)
         return journal.record_start(conn, from_rev, to_rev)
@@ -518,10 +753,6 @@ def _journal_start(engine: Engine, from_rev: str | None, to_rev: str) -> Any:
 
 def _journal_finish(engine: Engine, entry_id: Any, status: str) -> None:
     if entry_id is None:
-        return
-    try:
-        from mlflow_upgrade.store import journal
-    except ImportError:
         return
     try:
         with engine.begin() as conn:

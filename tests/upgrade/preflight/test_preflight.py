@@ -19,7 +19,8 @@ def test_clean_sqlite_store_passes(tmp_path: Path) -> None:
     report = preflight(copy_sqlite_fixture("1.30.1", tmp_path))
     assert report.ok, report.to_dict()
     assert {c.name for c in report.checks} == {"version_table", "mlflow_version", "connections", "privileges",
-                                              "disk_space", "half_applied", "interrupted_run"}
+                                              "disk_space", "half_applied", "conflicts", "foreign_tables",
+                                              "interrupted_run", "case_only_versions"}
 
 
 def test_tracking_tables_without_revision_are_refused(tmp_path: Path) -> None:
@@ -30,11 +31,12 @@ def test_tracking_tables_without_revision_are_refused(tmp_path: Path) -> None:
 
 
 def test_checks_run_in_the_declared_order_and_each_is_registered_once() -> None:
-    assert [c.name for c in pf.CHECKS] == ["version_table", "mlflow_version", "connections", "privileges",
-                                         "disk_space", "half_applied", "interrupted_run"]
+    assert [c.name for c in pf.CHECKS] == ["version_table", "foreign_tables", "mlflow_version", "connections",
+                                         "privileges", "disk_space", "half_applied", "conflicts",
+                                         "interrupted_run", "case_only_versions"]
     # every registered check is in RUN_ORDER (a module forgotten there would never run)
     assert {c.name for c in pf.CHECKS} == set(pf.base.REGISTERED)
-    assert pf.OVERRIDES == {"connections": "--allow-connections"}
+    assert pf.OVERRIDES == {"connections": "--allow-connections", "foreign_tables": "--allow-foreign-tables"}
     assert {c.name: c.exit_code for c in pf.CHECKS}["mlflow_version"] == errors.ExitCode.TOO_NEW
 
 

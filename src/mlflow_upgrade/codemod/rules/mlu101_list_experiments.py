@@ -6,8 +6,9 @@ from typing import ClassVar
 
 import libcst as cst
 
+from mlflow_upgrade.codemod.receivers import CLIENT, GATEWAY, OTHER
 from mlflow_upgrade.codemod.registry import Rule, register
-from mlflow_upgrade.codemod.rules._helpers import has_star, method_name, positional
+from mlflow_upgrade.codemod.rules._helpers import has_star, keyword, method_name, positional
 
 
 @register
@@ -28,13 +29,29 @@ class ListExperiments(Rule):
     def call(self, ctx, node: cst.Call, qname: str | None) -> cst.Call | None:
         if method_name(node) != "list_experiments" or (qname in self.renames):
             return None
-        # MlflowClient.list_experiments(view_type, max_results, page_token): the third positional argument of
-        # search_experiments is filter_string, so only calls with at most two positional arguments map 1:1.
-        if ctx.receiver(node) == "client" and len(positional(node)) <= 2 and not has_star(node):
+        kind = ctx.receiver(node)
+        if kind in (OTHER, GATEWAY):
+            return None  # some other object's own `list_experiments`
+        # MlflowClient.list_experiments(view_type, max_results=None, page_token=None) returned *every* experiment
+        # when max_results was not given; search_experiments returns one page (max_results=1000 by default, and
+        # 3.17.2 rejects None), so only calls that already asked for a page map 1:1. The third positional
+        # parameter of search_experiments is filter_string, not page_token.
+        paged = len(positional(node)) == 2 or keyword(node, "max_results") is not None
+        if kind == CLIENT and paged and len(positional(node)) <= 2 and not has_star(node):
             ctx.report(self, "`MlflowClient.list_experiments` was removed in MLflow 2.0; use "
                        "`search_experiments` (same arguments)", fixable=True)
             return node.with_changes(func=node.func.with_changes(attr=cst.Name("search_experiments")))
+        if kind == CLIENT and not paged:
+            ctx.report(self, "`MlflowClient.list_experiments` was removed in MLflow 2.0; its replacement "
+                       "`search_experiments` returns at most 1000 experiments per call where this returned all",
+                       suggestion=PAGINATE)
+            return None
         ctx.report(self, "`list_experiments` was removed in MLflow 2.0 (if this is an `MlflowClient`)",
-                   suggestion="call `search_experiments(view_type, max_results, page_token=...)`; pass "
-                   "`page_token` by keyword")
+                   suggestion="`search_experiments(view_type, max_results=..., page_token=...)` returns one page "
+                   "(pass `page_token` by keyword); to get every experiment: " + PAGINATE)
         return None
+
+
+PAGINATE = ("`experiments, token = [], None` / `while True: page = client.search_experiments(view_type, "
+            "page_token=token); experiments += page; token = page.token` / `if not token: break` "
+            "(or `mlflow.search_experiments()`, which returns all, if the client uses the default tracking URI)")

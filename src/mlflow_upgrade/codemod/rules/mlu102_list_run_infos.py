@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from mlflow_upgrade.codemod.receivers import GATEWAY, OTHER
 from mlflow_upgrade.codemod.registry import Rule, register
 from mlflow_upgrade.codemod.rules._helpers import method_name
 
@@ -22,7 +23,7 @@ class ListRunInfos(Rule):
             ctx.report(self, "`mlflow.list_run_infos` was removed in MLflow 2.0",
                        suggestion="`[r.info for r in mlflow.search_runs([experiment_id], output_format='list')]` "
                        "(search_runs returns runs, not RunInfo objects)")
-        elif method_name(node) == "list_run_infos":
+        elif method_name(node) == "list_run_infos" and ctx.receiver(node) not in (OTHER, GATEWAY):
             ctx.report(self, "`MlflowClient.list_run_infos` was removed in MLflow 2.0",
                        suggestion="`[r.info for r in client.search_runs([experiment_id], run_view_type=..., "
                        "max_results=..., order_by=...)]`")

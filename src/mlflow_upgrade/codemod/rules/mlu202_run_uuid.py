@@ -6,6 +6,7 @@ import re
 
 import libcst as cst
 
+from mlflow_upgrade.codemod.receivers import MLFLOW, OTHER
 from mlflow_upgrade.codemod.registry import Rule, register
 from mlflow_upgrade.codemod.rules._helpers import keyword, rename_keyword, short
 
@@ -32,6 +33,10 @@ class RunUuid(Rule):
         if isinstance(node.value, cst.Attribute) and node.value.attr.value == "info":
             ctx.report(self, "`RunInfo.run_uuid` was removed in MLflow 3; use `run_id`", fixable=True)
             return node.with_changes(attr=cst.Name("run_id"))
+        original = ctx.original if isinstance(ctx.original, cst.Attribute) else node
+        kind = ctx.kind_of(original.value)
+        if kind == OTHER or (kind != MLFLOW and ctx.defines_attribute("run_uuid")):
+            return None  # the file's own objects (`self.run_uuid = ...`, a class field) or a known non-MLflow one
         ctx.report(self, f"`{short(node)}`: `RunInfo.run_uuid` was removed in MLflow 3",
                    suggestion="use `.run_id` if this is an MLflow RunInfo")
         return None

@@ -7,10 +7,9 @@ ships. Only the advice per flavor is written here.
 
 from __future__ import annotations
 
-from importlib.metadata import version
 from typing import ClassVar
 
-from mlflow_upgrade.catalog import load_catalog
+from mlflow_upgrade.catalog import installed_version, load_catalog
 from mlflow_upgrade.codemod.registry import Rule, register
 from mlflow_upgrade.codemod.rules._modules import RemovedModules
 
@@ -31,7 +30,7 @@ _NOT_FLAVORS = {
 
 def _removed() -> dict[str, str]:
     """{module: advice (with the last release that shipped it)} for flavors the installed MLflow lacks."""
-    removed = load_catalog().flavors_removed_before(version("mlflow"))
+    removed = load_catalog().flavors_removed_before(installed_version())
     modules = {f"mlflow.{name}": f"{_ADVICE.get(name, _PYFUNC)}; last shipped in MLflow {last}"
                for name, last in sorted(removed.items())}
     return {**modules, **_NOT_FLAVORS}

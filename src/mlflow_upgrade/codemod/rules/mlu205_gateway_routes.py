@@ -5,6 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from mlflow_upgrade.codemod.python import dotted
+from mlflow_upgrade.codemod.receivers import GATEWAY
 from mlflow_upgrade.codemod.registry import Rule, register
 from mlflow_upgrade.codemod.rules._helpers import method_name
 
@@ -53,5 +54,5 @@ class GatewayRoutes(Rule):
             if module in MODULES and name in REPLACEMENTS and isinstance(node.func, cst.Attribute):
                 self._report(ctx, qname, name)  # bare names were reported at their import
                 return
-        if ctx.receiver(node) == "gateway" and method_name(node) in REPLACEMENTS:
+        if method_name(node) in REPLACEMENTS and ctx.receiver(node) == GATEWAY:
             self._report(ctx, f"MlflowGatewayClient.{method_name(node)}", method_name(node))

@@ -22,33 +22,59 @@ class GatewayConfig(Rule):
              "(`task_type`, `destinations`).")
 
     def config(self, ctx, kind: str, text: str) -> str | None:
-        if kind != "gateway" or not ROUTE_TYPE.search(text):
+        if kind != "gateway":
             return None
-        if not _is_legacy(text):
+        data = _load(text)
+        if data is None:
             return None
+        old_routes = _old_routes(data.get("routes"))
+        old_keys = any("route_type" in entry for entry in _entries(data))
         new = text
-        for match in ROUTES.finditer(text):
-            line = text.count("\n", 0, match.start()) + 1
-            ctx.report_at(self, line, 1, "top-level `routes:` is the 2.x gateway schema; MLflow 3 reads "
-                          "`endpoints:`", fixable=True)
-        new = ROUTES.sub(r"endpoints\1", new)
-        for match in ROUTE_TYPE.finditer(text):
-            line = text.count("\n", 0, match.start()) + 1
-            ctx.report_at(self, line, len(match.group(1)) + 1, "`route_type` is rejected by MLflow 3; use "
-                          "`endpoint_type`", fixable=True)
-        return ROUTE_TYPE.sub(r"\1endpoint_type\2", new)
+        if old_routes:
+            both = "endpoints" in data
+            for match in ROUTES.finditer(text):
+                line = text.count("\n", 0, match.start()) + 1
+                if both:
+                    ctx.report_at(self, line, 1, "top-level `routes:` holds 2.x endpoint entries, and `endpoints:` "
+                                  "exists too; MLflow 3 reads `routes:` as traffic-split routes",
+                                  suggestion="move these entries under `endpoints:`")
+                else:
+                    ctx.report_at(self, line, 1, "top-level `routes:` is the 2.x gateway schema; MLflow 3 reads "
+                                  "`endpoints:`", fixable=True)
+            if not both:
+                new = ROUTES.sub(r"endpoints\1", new)
+        if old_keys:
+            for match in ROUTE_TYPE.finditer(text):
+                line = text.count("\n", 0, match.start()) + 1
+                ctx.report_at(self, line, len(match.group(1)) + 1, "`route_type` is rejected by MLflow 3; use "
+                              "`endpoint_type`", fixable=True)
+            new = ROUTE_TYPE.sub(r"\1endpoint_type\2", new)
+        return new if new != text else None
 
 
-def _is_legacy(text: str) -> bool:
-    """Only a mapping whose `routes`/`endpoints` entries carry `route_type` is rewritten."""
+def _load(text: str) -> dict | None:
     import yaml
 
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _entries(data: dict) -> list[dict]:
+    entries = []
+    for key in ("routes", "endpoints"):
+        if isinstance(data.get(key), list):
+            entries.extend(e for e in data[key] if isinstance(e, dict))
+    return entries
+
+
+def _old_routes(routes: object) -> bool:
+    """A top-level `routes:` list of 2.x endpoint entries (with `route_type` or already `endpoint_type`), not
+    3.x traffic-split routes (`task_type`, `destinations`)."""
+    if not isinstance(routes, list):
         return False
-    if not isinstance(data, dict):
-        return False
-    entries = (data.get("routes") or []) + (data.get("endpoints") or []) \
-        if isinstance(data.get("routes") or [], list) and isinstance(data.get("endpoints") or [], list) else []
-    return any(isinstance(e, dict) and "route_type" in e for e in entries)
+    entries = [e for e in routes if isinstance(e, dict)]
+    return bool(entries) and all(("route_type" in e or "endpoint_type" in e) and "destinations" not in e
+                                 for e in entries)

@@ -7,11 +7,12 @@ import re
 from mlflow_upgrade.codemod.registry import Rule, register
 
 TARGET = "3.17.2"  # the release the codemod targets (the newest installable 3.x)
-# package name, then the specifier up to a quote, comment, semicolon (markers) or end of line
+# The package name exactly (PEP 503: case and `-`/`_`/`.` are equivalent; `fastapi-mlflow` or `mlflow-export-import`
+# are other packages), then the specifier up to a quote, comment, semicolon (markers) or end of line.
 PIN = re.compile(
-    r"""(?P<pkg>\bmlflow(?:-skinny)?)(?:\[[^\]]*\])?\s*(?P<spec>(?:[<>=!~^]=?|={1,2})\s*[0-9][^"'#;\s,]*"""
+    r"""(?<![\w.-])(?P<pkg>(?i:mlflow)(?:[-_.](?i:skinny))?)(?![\w.-])(?:\[[^\]]*\])?\s*(?P<spec>(?:[<>=!~^]=?|={1,2})\s*[0-9][^"'#;\s,]*"""
     r"""(?:\s*,\s*[<>=!~]=?\s*[0-9][^"'#;\s,]*)*)""")
-POETRY = re.compile(r"""^\s*(?P<pkg>mlflow(?:-skinny)?)\s*=\s*(?:\{[^}]*version\s*=\s*)?["'](?P<spec>[^"']+)["']""")
+POETRY = re.compile(r"""^\s*(?P<pkg>(?i:mlflow)(?:[-_.](?i:skinny))?)\s*=\s*(?:\{[^}]*version\s*=\s*)?["'](?P<spec>[^"']+)["']""")
 
 
 def excludes_target(spec: str, conda: bool) -> bool:

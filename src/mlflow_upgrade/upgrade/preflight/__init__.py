@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 from mlflow_upgrade import errors
 from mlflow_upgrade.store.schema import (
     AUTH,
+    AUTH_CORE,
     STATUS_EMPTY,
     STATUS_NOT_MLFLOW,
     TRACKING,
@@ -34,8 +35,11 @@ from mlflow_upgrade.store.uri import (
 )
 from mlflow_upgrade.upgrade import alembic_driver
 from mlflow_upgrade.upgrade.preflight import (
+    case_conflicts,
+    conflicts,
     connections,
     disk_space,
+    foreign_tables,
     half_applied,
     interrupted_run,
     mlflow_version,
@@ -73,7 +77,8 @@ __all__ = [
 ]
 
 # The checks' modules in the order the checks run (importing a module registers its check).
-RUN_ORDER = (version_table, mlflow_version, connections, privileges, disk_space, half_applied, interrupted_run)
+RUN_ORDER = (version_table, foreign_tables, mlflow_version, connections, privileges, disk_space, half_applied,
+             conflicts, interrupted_run, case_conflicts)
 CHECKS: tuple[CheckSpec, ...] = tuple(
     spec for module in RUN_ORDER for spec in REGISTERED.values() if spec.module == module.__name__
 )
@@ -88,23 +93,30 @@ def preflight(
     backup_dir: str | Path | None = None,
     no_backup: bool = False,
     allow_connections: bool = False,
+    own_sessions: frozenset[int] = frozenset(),
 ) -> PreflightReport:
-    """Run every check against ``uri`` without changing anything."""
+    """Run every check against ``uri`` without changing anything. ``own_sessions`` are server sessions of the
+    caller (its upgrade lock), not counted as other clients."""
     ref = parse_store_uri(uri)
     require_database(ref, file_store_hint=MIGRATE_FILESTORE_HINT)
     db = AUTH if auth else TRACKING
     with connected(ref, read_only=True) as engine:
         return _run_checks(ref, engine, db, backup_dir=backup_dir, no_backup=no_backup,
-                           allow_connections=allow_connections)
+                           allow_connections=allow_connections, own_sessions=own_sessions)
 
 
 def _run_checks(ref: StoreRef, engine: Engine, db: str, *, backup_dir: str | Path | None, no_backup: bool,
-                allow_connections: bool) -> PreflightReport:
+                allow_connections: bool, own_sessions: frozenset[int] = frozenset()) -> PreflightReport:
     with engine.connect() as conn:
         state = read_state(conn, db)
         if state.status in (STATUS_EMPTY, STATUS_NOT_MLFLOW) and not (db == AUTH and state.tables):
             what = "basic-auth database" if db == AUTH else "MLflow tracking store"
             raise errors.NotAnMlflowStore(f"{ref.masked} is not an {what} ({state.status}): nothing to upgrade")
+        if db == AUTH and not AUTH_CORE & set(state.tables):
+            raise errors.NotAnMlflowStore(
+                f"{ref.masked} is not a basic-auth database (no users or experiment_permissions table): check "
+                "--auth-uri (MLflow's basic-auth app keeps its own database, basic_auth.db by default)"
+            )
         if db == TRACKING and state.revision is None:
             raise errors.NotAnMlflowStore(
                 f"{ref.masked} holds MLflow tables but no revision in alembic_version (half-created, or a pre-1.0 "
@@ -113,7 +125,7 @@ def _run_checks(ref: StoreRef, engine: Engine, db: str, *, backup_dir: str | Pat
         current = _current_revision(conn, db, state)
         report = PreflightReport(store=ref.masked, db=db, dialect=ref.kind, revision=current)
         ctx = Context(ref=ref, conn=conn, db=db, state=state, current=current, report=report,
-                      backup_dir=backup_dir, no_backup=no_backup, allow_connections=allow_connections)
+                      backup_dir=backup_dir, no_backup=no_backup, allow_connections=allow_connections, own_sessions=own_sessions)
         for spec in CHECKS:
             report.checks.append(run_check(spec, ctx))
         conn.rollback()

@@ -83,6 +83,7 @@ class Context:
     backup_dir: str | Path | None = None
     no_backup: bool = False
     allow_connections: bool = False
+    own_sessions: frozenset[int] = frozenset()  # the caller's server sessions (its upgrade lock): not "others"
 
     @property
     def dialect(self) -> Dialect:

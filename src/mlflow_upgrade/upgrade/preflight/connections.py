@@ -8,16 +8,19 @@ OVERRIDE = "--allow-connections"
 
 
 @register("connections", override=OVERRIDE,
-          how="PostgreSQL `pg_stat_activity`, MySQL `information_schema.PROCESSLIST` (other sessions on this "
-              "database); SQLite: take a write lock (`BEGIN IMMEDIATE`, rolled back) and look for `-wal`/`-journal` "
+          how="every session on this database but the run's own (its lock), whatever role it connected as: "
+              "PostgreSQL `pg_stat_activity` (other roles' sessions show `backend_type` NULL to a non-superuser and "
+              "still count), MySQL `information_schema.PROCESSLIST` (a user without `PROCESS` sees only its own "
+              "sessions: warning); SQLite: take a write lock (`BEGIN IMMEDIATE`, rolled back) and look for `-wal`/`-journal` "
               "files")
 def check_connections(ctx: Context) -> Check:
     in_use = ctx.dialect.file_in_use(ctx.ref)
     if in_use is not None:
         return _file_check(ctx, *in_use)
-    clients = ctx.dialect.other_clients(ctx.conn)
+    clients = ctx.dialect.other_sessions(ctx.conn, ctx.own_sessions)
     if clients is None:
-        return Check("connections", WARN, f"cannot list connections on {ctx.ref.kind}: stop every MLflow server first")
+        return Check("connections", WARN, f"this user cannot see other users' sessions on {ctx.ref.kind} (grant it "
+                     "PROCESS, or check by hand): stop every MLflow server and client first")
     if not clients:
         return Check("connections", OK, "no other connection to this database")
     who = sorted(set(clients))

@@ -23,14 +23,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import sqlalchemy
 from sqlalchemy.engine import Engine
 
 from mlflow_upgrade import errors
 from mlflow_upgrade.catalog import installed_head
+from mlflow_upgrade.inspect import refuse_unusable
 from mlflow_upgrade.progress import QUIET, Progress
 from mlflow_upgrade.store import journal
+from mlflow_upgrade.store.schema import TRACKING, read_state
 from mlflow_upgrade.store.uri import StoreRef, mask_uri, open_engine, parse_store_uri, translate_db_error
 from mlflow_upgrade.upgrade.verify.fingerprint import (
     Difference,
@@ -38,6 +41,7 @@ from mlflow_upgrade.upgrade.verify.fingerprint import (
     compare_fingerprints,
     take_fingerprint,
 )
+from mlflow_upgrade.upgrade.verify.fingerprint.take import _revision
 
 log = logging.getLogger(__name__)
 PAGE = 1000
@@ -139,8 +143,6 @@ def _verify(ref: StoreRef, engine: Engine, against: str | Path | Fingerprint | N
 
 
 def _state(engine: Engine) -> tuple[str | None, str | None]:
-    from mlflow_upgrade.upgrade.verify.fingerprint import _revision
-
     with engine.connect() as conn:
         revision = _revision(conn)
         outside = journal.detect_outside_migration(conn, revision)
@@ -152,9 +154,6 @@ def _state(engine: Engine) -> tuple[str | None, str | None]:
 
 def _refuse_non_mlflow(ref: StoreRef, engine: sqlalchemy.Engine) -> None:
     """Same refusals as `inspect`: an empty, foreign, half-created or too-new schema is nothing to verify."""
-    from mlflow_upgrade.inspect import refuse_unusable
-    from mlflow_upgrade.store.schema import TRACKING, read_state
-
     with engine.connect() as conn:
         refuse_unusable(ref, read_state(conn, TRACKING))
 
@@ -184,8 +183,11 @@ def read_back(uri: str, *, progress: Progress = QUIET, max_mismatches: int = MAX
 
 
 def _mlflow_uri(ref: StoreRef) -> str:
-    if ref.database_file is not None:  # read-only: MLflow's store must not write (default experiment, ...)
-        return f"sqlite:///file:{ref.database_file}?mode=ro&uri=true"
+    if ref.database_file is not None:  # read-only: MLflow's store must not be able to write (default experiment, ...)
+        # "sqlite+pysqlite": MLflow creates the parent folder of a "sqlite:///" path, which for "file:/…" is a
+        # relative ./file:/… tree in the working directory. The path is percent-encoded twice: SQLAlchemy
+        # decodes the URL's database part once, SQLite its URI filename once more.
+        return f"sqlite+pysqlite:///file:{quote(quote(str(ref.database_file)))}?mode=ro&uri=true"
     assert ref.url is not None
     return ref.url.render_as_string(hide_password=False)
 

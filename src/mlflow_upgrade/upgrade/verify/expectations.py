@@ -60,6 +60,11 @@ def expected_changes() -> list[Expected]:
                  skip_columns=("function_fullname",)),
         Expected("dc11669786a5", "jobs", "cancels PENDING/RUNNING jobs (status, last_update_time rewritten)",
                  skip_columns=("status", "last_update_time")),
+        # 3.18.0: new columns only (pre-existing ones, `categories` included, are kept for older readers).
+        Expected("8b6ad64cb8f5", "issues", "adds last_seen_timestamp (backfilled from created_timestamp), "
+                 "last_updated_by and metadata", skip_columns=("last_seen_timestamp", "last_updated_by", "metadata")),
+        Expected("8b6ad64cb8f5", "issue_categories", "new table filled from issues.categories (one row per "
+                 "distinct category of an issue)"),
     ]
     rules.append(Expected("75868b020152", "trace_metrics", "moves token counts into trace_info columns",
                           exclude_where="{key} IN " + _in_list(_TOKEN_KEYS)))
@@ -84,7 +89,7 @@ def _handling(rule: Expected) -> str:
         parts.append(f"rows `{rule.exclude_where.format(key='key')}` left out")
     if rule.skip_columns:
         parts.append(f"{', '.join(f'`{c}`' for c in rule.skip_columns)} not compared")
-    return "; ".join(parts)
+    return "; ".join(parts) or "nothing pre-existing to compare"
 
 
 def _migration(revision: str) -> str:

@@ -1,0 +1,141 @@
+"""Benchmark: ``mlflow-upgrade migrate-db`` SQLite → PostgreSQL, SQLite → MariaDB and PostgreSQL → SQLite, side
+by side with pgloader (Debian package) for SQLite → PostgreSQL, on a MLflow 1.30.1 store grown to 2 M metric rows
+plus runs with params and tags.
+
+    .venv/bin/python bench/migrate_db.py [--rows 2000000] [--runs 2000] [--workdir DIR]
+
+Each command runs as a subprocess on fresh databases; wall time and peak RSS (``os.wait4``: the process and the
+children it waited for, i.e. our schema child) are printed with the ratio to pgloader. Goals: ours SQLite →
+PostgreSQL ≤ 1.5× pgloader, peak memory ≤ 300 MB. pgloader's result is not a usable MLflow store (its own
+types and constraints, see docs/migrate-db.md); ours is verified (row digests on both sides).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import shutil
+import sqlite3
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent
+_spec = importlib.util.spec_from_file_location("bench_upgrade", ROOT / "upgrade.py")
+assert _spec is not None and _spec.loader is not None
+bench_upgrade = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(bench_upgrade)
+
+PG_ADMIN = os.environ.get("MLFLOW_UPGRADE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+MYSQL_ADMIN = os.environ.get("MLFLOW_UPGRADE_TEST_MYSQL", "mysql+pymysql://root@127.0.0.1:3306/test")
+
+
+def grow_runs(path: Path, runs: int) -> None:
+    """``runs`` more runs (copies of a real 1.30.1 run row), each with 20 params and 10 tags."""
+    conn = sqlite3.connect(path)
+    template = conn.execute("SELECT * FROM runs LIMIT 1").fetchone()
+    columns = [d[0] for d in conn.execute("SELECT * FROM runs LIMIT 1").description]
+    at = columns.index("run_uuid")
+    with conn:
+        for _ in range(runs):
+            row = list(template)
+            row[at] = uuid.uuid4().hex
+            conn.execute(f"INSERT INTO runs ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", row)
+            conn.executemany("INSERT INTO params (key, value, run_uuid) VALUES (?, ?, ?)",
+                             [(f"param_{i}", f"value {i} of {row[at]}", row[at]) for i in range(20)])
+            conn.executemany("INSERT INTO tags (key, value, run_uuid) VALUES (?, ?, ?)",
+                             [(f"tag_{i}", "x" * (i * 50), row[at]) for i in range(10)])
+    conn.execute("VACUUM")
+    conn.close()
+
+
+def new_database(admin: str, name: str) -> str:
+    url = sa.make_url(admin)
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    quote = '"' if url.get_backend_name() == "postgresql" else "`"
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {quote}{name}{quote}")
+        conn.exec_driver_sql(f"CREATE DATABASE {quote}{name}{quote}")
+    engine.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def ours(src: str, dest: str) -> tuple[float, int, dict]:
+    seconds, rss, out = bench_upgrade.run_measured(
+        [sys.executable, "-m", "mlflow_upgrade", "migrate-db", src, dest, "--json", "--no-progress"])
+    report = json.loads(out)
+    assert report["ok"], report
+    return seconds, rss, report["tracking"]
+
+
+def pgloader(sqlite_path: Path, dest: str) -> tuple[float, int]:
+    url = sa.make_url(dest)
+    target = f"postgresql://{url.username}@{url.host}:{url.port or 5432}/{url.database}"
+    seconds, rss, _ = bench_upgrade.run_measured(["pgloader", "--quiet", f"sqlite://{sqlite_path}", target])
+    return seconds, rss
+
+
+def count_metrics(uri: str) -> int:
+    engine = sa.create_engine(uri, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        n = int(conn.exec_driver_sql("SELECT COUNT(*) FROM metrics").scalar())
+    engine.dispose()
+    return n
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=2_000_000)
+    parser.add_argument("--runs", type=int, default=2_000)
+    parser.add_argument("--workdir", type=Path, default=None)
+    args = parser.parse_args()
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="mlu-bench-migratedb-"))
+    work.mkdir(parents=True, exist_ok=True)
+    store = work / "source.db"
+    t0 = time.perf_counter()
+    if not store.exists():
+        bench_upgrade.build_store(store, args.rows)
+        grow_runs(store, args.runs)
+    src = f"sqlite:///{store}"
+    print(f"store: 1.30.1 fixture + {args.rows:,} metric rows + {args.runs:,} runs (20 params, 10 tags each), "
+          f"{store.stat().st_size / 1e6:.0f} MB (ready in {time.perf_counter() - t0:.1f} s)")
+    results: list[tuple[str, float, int, str]] = []
+
+    pg_ours = new_database(PG_ADMIN, "mlu_bench_ours")
+    secs, rss, rep = ours(src, pg_ours)
+    results.append(("ours SQLite → PostgreSQL", secs, rss, _phases(rep)))
+    pg_loader = new_database(PG_ADMIN, "mlu_bench_pgloader")
+    pl_secs, pl_rss = pgloader(store, pg_loader)
+    results.append(("pgloader SQLite → PostgreSQL", pl_secs, pl_rss, f"{count_metrics(pg_loader):,} metric rows"))
+    maria = new_database(MYSQL_ADMIN, "mlu_bench_ours")
+    secs_m, rss_m, rep = ours(src, maria)
+    results.append(("ours SQLite → MariaDB", secs_m, rss_m, _phases(rep)))
+    back = work / "back.db"
+    back.unlink(missing_ok=True)
+    secs_b, rss_b, rep = ours(pg_ours, f"sqlite:///{back}")
+    results.append(("ours PostgreSQL → SQLite", secs_b, rss_b, _phases(rep)))
+
+    width = max(len(r[0]) for r in results)
+    for name, seconds, peak, note in results:
+        print(f"{name:<{width}}  {seconds:7.1f} s  {peak:5d} MB  {note}")
+    ratio = results[0][1] / pl_secs
+    print(f"ratio ours/pgloader (SQLite → PostgreSQL): {ratio:.2f}x (goal <= 1.5x) -> "
+          f"{'OK' if ratio <= 1.5 else 'OVER'}; peak memory max {max(r[2] for r in results if r[0].startswith('ours'))}"
+          " MB (goal <= 300)")
+    if args.workdir is None:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _phases(report: dict) -> str:
+    return (f"schema {report['schema_seconds']:.1f} s, rows {report['copy_seconds']:.1f} s, digests "
+            f"{report['verify_seconds']:.1f} s, {report['rows']:,} rows identical")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""Progress kept in the destination itself, so a killed ``migrate-db`` resumes without duplicate or missing rows.
+
+Two small tables of ours live next to MLflow's while the copy runs, and are dropped when it is complete (the
+finished destination holds MLflow's tables only):
+
+* ``mlflow_upgrade_db_state``: name/value pairs: the source (identity and revision), the phase.
+* ``mlflow_upgrade_db_tables``: one row per copied table: rows copied so far, the primary key of the last one,
+  the running digest of the source rows; updated **in the same transaction** as the rows it describes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from mlflow_upgrade.dialects.logical import _decode_row, _default
+
+STATE = "mlflow_upgrade_db_state"
+TABLES = "mlflow_upgrade_db_tables"
+OURS = frozenset({STATE, TABLES})
+
+_meta = sa.MetaData()
+state_table = sa.Table(
+    STATE, _meta,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text),
+)
+tables_table = sa.Table(
+    TABLES, _meta,
+    sa.Column("table_name", sa.String(128), primary_key=True),
+    sa.Column("copied", sa.BigInteger, nullable=False),
+    sa.Column("last_key", sa.Text),  # JSON list of the last copied row's primary key values (tagged types)
+    sa.Column("digest", sa.String(40), nullable=False),  # running digest of the source rows, decimal
+    sa.Column("complete", sa.Boolean, nullable=False),
+)
+
+
+@dataclass
+class TableProgress:
+    copied: int = 0
+    last_key: tuple[Any, ...] | None = None
+    digest: int = 0
+    complete: bool = False
+
+
+def create(engine: sa.Engine) -> None:
+    _meta.create_all(engine)
+
+
+def drop(engine: sa.Engine) -> None:
+    _meta.drop_all(engine)
+
+
+def read_state(engine: sa.Engine) -> dict[str, str]:
+    with engine.connect() as conn:
+        return {r.name: r.value for r in conn.execute(sa.select(state_table))}
+
+
+def write_state(conn: sa.Connection, **values: Any) -> None:
+    for name, value in values.items():
+        conn.execute(sa.delete(state_table).where(state_table.c.name == name))
+        conn.execute(sa.insert(state_table).values(name=name, value=str(value)))
+
+
+def read_progress(engine: sa.Engine) -> dict[str, TableProgress]:
+    with engine.connect() as conn:
+        return {
+            r.table_name: TableProgress(int(r.copied), decode_key(r.last_key), int(r.digest), bool(r.complete))
+            for r in conn.execute(sa.select(tables_table))
+        }
+
+
+def save_progress(conn: sa.Connection, table: str, progress: TableProgress) -> None:
+    """Record ``progress`` of ``table`` in the caller's transaction (the one holding its rows)."""
+    conn.execute(sa.delete(tables_table).where(tables_table.c.table_name == table))
+    conn.execute(sa.insert(tables_table).values(
+        table_name=table, copied=progress.copied, last_key=encode_key(progress.last_key),
+        digest=str(progress.digest), complete=progress.complete,
+    ))
+
+
+def encode_key(key: tuple[Any, ...] | None) -> str | None:
+    return None if key is None else json.dumps(list(key), default=_default)
+
+
+def decode_key(text: str | None) -> tuple[Any, ...] | None:
+    return None if text is None else _decode_row(json.loads(text))

@@ -1,0 +1,3 @@
+from mlflow.utils.logging_utils import _configure_mlflow_loggers
+
+_configure_mlflow_loggers(root_module_name=__name__)

@@ -1,0 +1,1 @@
+from mlflow_extend.version import __version__  # noqa
