@@ -101,8 +101,7 @@ class Dialect:
     per_row_seconds: ClassVar[Mapping[str, float]] = {"rewrite": 2.5e-6, "index": 4.0e-6, "data": 5.0e-6}
     # A failing revision is rolled back whole by the server (no restore needed to continue)
     rolls_back_failed_revision: bool = False
-    # Preflight SQL: (user, client host) of every other session on this database; the database's size in bytes
-    other_sessions_sql: str | None = None
+    # Preflight SQL: the database's size in bytes (other sessions: other_sessions)
     database_size_sql: str | None = None
 
     def native_tool_name(self, tool: str | None) -> str:
@@ -171,12 +170,6 @@ class Dialect:
         return None
 
     # ---- preflight -------------------------------------------------------------------------------------
-    def other_clients(self, conn: Connection) -> list[str] | None:
-        """"user@host" of every other session on this database (one entry a session); None: cannot tell."""
-        if self.other_sessions_sql is None:
-            return None
-        return [f"{user}@{host}" for user, host in conn.exec_driver_sql(self.other_sessions_sql).all()]
-
     def file_in_use(self, ref: StoreRef) -> tuple[bool, list[str]] | None:
         """For a file database: (another process holds a lock, side files such as -wal present); else None."""
         return None

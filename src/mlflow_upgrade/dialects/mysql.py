@@ -73,9 +73,6 @@ class MySQLDialect(Dialect):
     native_method = "mariadb-dump"
     revision_base_seconds = 0.12
     per_row_seconds: ClassVar[Mapping[str, float]] = {"rewrite": 5.0e-6, "index": 3.1e-6, "data": 8.0e-6}
-    other_sessions_sql = (
-        "SELECT USER, HOST FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND ID <> CONNECTION_ID()"
-    )
     database_size_sql = (
         "SELECT COALESCE(SUM(data_length + index_length), 0) FROM information_schema.TABLES "
         "WHERE table_schema = DATABASE()"

@@ -79,10 +79,6 @@ class PostgresDialect(Dialect):
     native_method = "pg_dump"
     revision_base_seconds = 0.07
     rolls_back_failed_revision = True
-    other_sessions_sql = (
-        "SELECT usename, client_addr::text FROM pg_stat_activity "
-        "WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
-    )
     database_size_sql = "SELECT pg_database_size(current_database())"
 
     # ---- planning and upgrading ------------------------------------------------------------------------
