@@ -13,7 +13,7 @@ import importlib
 import os
 import shutil
 import subprocess
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection, Engine
 from mlflow_upgrade import errors, safe_files
 from mlflow_upgrade.progress import Progress
 from mlflow_upgrade.store.schema import read_version_rows
-from mlflow_upgrade.store.uri import StoreRef, mask_uri, parse_store_uri
+from mlflow_upgrade.store.uri import StoreRef, mask_uri, parse_store_uri, translate_db_error
 
 # The modules under mlflow_upgrade.dialects that define a dialect; each registers its class with @register on
 # import. Supporting another server: a module here, nothing elsewhere.
@@ -78,6 +78,40 @@ def lock_owner_tag() -> str:
 
     started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     return f"mlflow-upgrade pid={os.getpid()} host={socket.gethostname()} since={started}"
+
+
+def hold_session_lock(ref: StoreRef, connect_args: Mapping[str, Any], try_lock: Callable[[Connection], int],
+                      unlock: Callable[[Connection], object]) -> HeldLock:
+    """A server-side lock held by a connection of its own (autocommit, outside any pool) for the whole run.
+
+    ``try_lock`` takes the lock and returns this session's id, or raises :class:`errors.Refused` naming the
+    holder; ``unlock`` gives it back when the run ends.
+    """
+    assert ref.url is not None
+    engine = sqlalchemy.create_engine(ref.url, poolclass=sqlalchemy.pool.NullPool, isolation_level="AUTOCOMMIT",
+                                      connect_args={**connect_args, "connect_timeout": 10})
+    try:
+        conn = engine.connect()
+    except Exception as exc:
+        engine.dispose()
+        raise translate_db_error(ref, exc) from None
+    try:
+        own = try_lock(conn)
+    except BaseException:
+        conn.close()
+        engine.dispose()
+        raise
+
+    def release() -> None:
+        try:
+            unlock(conn)
+        except Exception:  # the session is gone (server restarted): so is its lock
+            pass
+        finally:
+            conn.close()
+            engine.dispose()
+
+    return HeldLock(release, frozenset({own}))
 
 
 class Dialect:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import hashlib
 import importlib
 import os
 import re
@@ -34,6 +35,7 @@ from mlflow_upgrade.dialects import (
     Privileges,
     _connection,
     find_tool,
+    hold_session_lock,
     is_disk_full,
     known_estimates,
     private_file,
@@ -44,7 +46,7 @@ from mlflow_upgrade.dialects import (
     tool_version,
 )
 from mlflow_upgrade.progress import Progress, ProgressTask
-from mlflow_upgrade.store.uri import StoreRef, translate_db_error
+from mlflow_upgrade.store.uri import StoreRef
 
 _TOOL_DIRS = ("/usr/local/mysql/bin", "/opt/homebrew/opt/mysql-client/bin", "/opt/homebrew/opt/mariadb/bin")
 _DUMP_TOOLS = ("mariadb-dump", "mysqldump")
@@ -167,20 +169,10 @@ class MySQLDialect(Dialect):
     def acquire_run_lock(self, ref: StoreRef, name: str) -> HeldLock:
         """``GET_LOCK`` (server-wide names, hence the database in the name) on a connection of its own, held for
         the whole run; a second run names the holder's connection, user, host and idle time."""
-        assert ref.url is not None
-        import hashlib
-
         lock_name = "mlflow_upgrade:" + hashlib.sha256(f"{ref.database_name}:{name}".encode()).hexdigest()[:40]
-        engine = sqlalchemy.create_engine(ref.url, poolclass=sqlalchemy.pool.NullPool, isolation_level="AUTOCOMMIT",
-                                          connect_args={"connect_timeout": 10})
-        try:
-            conn = engine.connect()
-        except Exception as exc:
-            engine.dispose()
-            raise translate_db_error(ref, exc) from None
-        try:
-            got = conn.exec_driver_sql("SELECT GET_LOCK(%s, 0)", (lock_name,)).scalar()
-            if got != 1:
+
+        def try_lock(conn: Connection) -> int:
+            if conn.exec_driver_sql("SELECT GET_LOCK(%s, 0)", (lock_name,)).scalar() != 1:
                 holder_id = conn.exec_driver_sql("SELECT IS_USED_LOCK(%s)", (lock_name,)).scalar()
                 row = conn.exec_driver_sql(
                     "SELECT USER, HOST, TIME FROM information_schema.PROCESSLIST WHERE ID = %s", (holder_id,)
@@ -189,22 +181,10 @@ class MySQLDialect(Dialect):
                        f"server connection {holder_id}" if holder_id is not None else "its session just ended")
                 raise errors.Refused(f"another upgrade of {ref.masked} is running ({who}): wait for it to finish, "
                                      "then run upgrade again")
-            own = int(conn.exec_driver_sql("SELECT CONNECTION_ID()").scalar())
-        except BaseException:
-            conn.close()
-            engine.dispose()
-            raise
+            return int(conn.exec_driver_sql("SELECT CONNECTION_ID()").scalar())
 
-        def release() -> None:
-            try:
-                conn.exec_driver_sql("SELECT RELEASE_LOCK(%s)", (lock_name,))
-            except Exception:  # the connection is gone (server restarted): so is its lock
-                pass
-            finally:
-                conn.close()
-                engine.dispose()
-
-        return HeldLock(release, frozenset({own}))
+        return hold_session_lock(ref, {}, try_lock,
+                                 lambda conn: conn.exec_driver_sql("SELECT RELEASE_LOCK(%s)", (lock_name,)))
 
     def other_sessions(self, conn: Connection, own: frozenset[int]) -> list[str] | None:
         # Without the PROCESS privilege PROCESSLIST shows this user's own sessions only: say we cannot tell.

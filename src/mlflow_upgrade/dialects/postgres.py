@@ -30,6 +30,7 @@ from mlflow_upgrade.dialects import (
     Privileges,
     _connection,
     find_tool,
+    hold_session_lock,
     known_estimates,
     lock_owner_tag,
     private_file,
@@ -40,7 +41,7 @@ from mlflow_upgrade.dialects import (
     tool_version,
 )
 from mlflow_upgrade.progress import Progress, ProgressTask
-from mlflow_upgrade.store.uri import StoreRef, translate_db_error
+from mlflow_upgrade.store.uri import StoreRef
 
 _TOOL_DIRS = ("/usr/lib/postgresql/*/bin", "/usr/pgsql-*/bin", "/opt/homebrew/opt/postgresql@*/bin",
               "/usr/local/opt/postgresql@*/bin", "/Applications/Postgres.app/Contents/Versions/*/bin")
@@ -219,19 +220,10 @@ class PostgresDialect(Dialect):
     def acquire_run_lock(self, ref: StoreRef, name: str) -> HeldLock:
         """A session-level advisory lock on a connection of its own, open for the whole run; the connection's
         application_name carries our pid, host and start time so that a second run can name us."""
-        assert ref.url is not None
-        tag = lock_owner_tag()
-        engine = sqlalchemy.create_engine(ref.url, poolclass=sqlalchemy.pool.NullPool, isolation_level="AUTOCOMMIT",
-                                          connect_args={"application_name": tag[:63], "connect_timeout": 10})
         key = _LOCK_KEYS.get(name, 0)
-        try:
-            conn = engine.connect()
-        except Exception as exc:
-            engine.dispose()
-            raise translate_db_error(ref, exc) from None
-        try:
-            got = conn.exec_driver_sql(f"SELECT pg_try_advisory_lock({_LOCK_CLASS}, {key})").scalar()
-            if not got:
+
+        def try_lock(conn: Connection) -> int:
+            if not conn.exec_driver_sql(f"SELECT pg_try_advisory_lock({_LOCK_CLASS}, {key})").scalar():
                 holder = conn.exec_driver_sql(
                     "SELECT a.application_name, a.usename, a.client_addr::text, a.backend_start::text, a.pid "
                     "FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' "
@@ -240,22 +232,11 @@ class PostgresDialect(Dialect):
                 ).first()
                 raise errors.Refused(f"another upgrade of {ref.masked} is running ({_describe_holder(holder)}): "
                                      "wait for it to finish, then run upgrade again")
-            own = int(conn.exec_driver_sql("SELECT pg_backend_pid()").scalar())
-        except BaseException:
-            conn.close()
-            engine.dispose()
-            raise
+            return int(conn.exec_driver_sql("SELECT pg_backend_pid()").scalar())
 
-        def release() -> None:
-            try:
-                conn.exec_driver_sql(f"SELECT pg_advisory_unlock({_LOCK_CLASS}, {key})")
-            except Exception:  # the session is gone (server restarted): so is its lock
-                pass
-            finally:
-                conn.close()
-                engine.dispose()
-
-        return HeldLock(release, frozenset({own}))
+        return hold_session_lock(
+            ref, {"application_name": lock_owner_tag()[:63]}, try_lock,
+            lambda conn: conn.exec_driver_sql(f"SELECT pg_advisory_unlock({_LOCK_CLASS}, {key})"))
 
     def other_sessions(self, conn: Connection, own: frozenset[int]) -> list[str] | None:
         # Sessions of other roles show backend_type NULL to a non-superuser: count those too (background
