@@ -40,6 +40,9 @@ class ExitCode(enum.IntEnum):
         "the report with its path; `--strict` refuses instead, writing nothing)")
     READ_BACK_NOT_DONE = 11, "upgraded, not verified", (
         "`upgrade` complete, but its verification could not reach the database: run `mlflow-upgrade verify` later")
+    BREAKING = 12, "breaking", (
+        "something will stop working after the upgrade: a BREAKING `compat` verdict, a model that will not load "
+        "on the target (`models`)")
     INTERRUPTED = 130, "interrupted", (
         "interrupted (Ctrl-C, SIGTERM) or aborted at a prompt; an `upgrade` restores the store first and says so")
 

@@ -30,6 +30,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "migrate-filestore": ("filestore", "migrate_filestore_command", "Copy a file store (./mlruns) into SQL."),
     "migrate-db": ("migrate_db", "migrate_db_command", "Copy a tracking store (and auth DB) to another database."),
     "codemod": ("codemod", "codemod_group", "Rewrite Python code and notebooks from MLflow 1.x/2.x to 3.x."),
+    "compat": ("compat", "compat_command", "Verdicts for every client/server pair before and after the upgrade."),
+    "models": ("models", "models_command", "Inventory of logged and registered models: will each load on the target?"),
+    "diffcheck": ("diffcheck", "diffcheck_command", "Old and new MLflow servers side by side on a copy: differences."),
+    "runbook": ("runbook", "runbook_command", "The ordered upgrade steps for this deployment, as commands."),
+    "report": ("report", "report_command", "One self-contained HTML report (and JSON) of the whole upgrade."),
 }
 
 
