@@ -73,6 +73,19 @@ def test_upgrade_server_dialects(dialect: str, request: pytest.FixtureRequest, t
     assert "***" not in t.message or ":***@" in t.message
 
 
+def test_no_backup_on_a_new_machine_creates_the_state_directory(pg_uri: str, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # Without a backup folder the "before" fingerprint is the first file in the state directory: on a machine
+    # that never ran the tool that directory does not exist yet (CI on a fresh machine failed here).
+    state = tmp_path / "never-used" / "state"
+    monkeypatch.setenv("MLFLOW_UPGRADE_STATE_DIR", str(state))
+    load_fixture_into("2.16.2", pg_uri)
+    report = upgrade(pg_uri, no_backup=True)
+    assert report.ok and report.tracking.status == "upgraded", report.tracking.message
+    assert report.tracking.verify["difference_count"] == 0
+    assert state.is_dir() and state.stat().st_mode & 0o077 == 0
+
+
 def test_auth_db_legacy_stamp_and_upgrade(tmp_path: Path) -> None:
     pytest.importorskip("flask_wtf")
     auth_uri = copy_auth_fixture("3.0.1", tmp_path)

@@ -290,9 +290,14 @@ def read_marker(path: Path) -> dict[str, Any] | None:
 
 
 def write_marker(path: Path, data: dict[str, Any]) -> None:
-    if not path.parent.exists():  # the state directory (a SQLite file's folder exists: it is the user's)
-        safe_files.private_dir(path.parent, "state directory")
+    _ensure_state_dir(path)
     safe_files.write_atomic(path, json.dumps(data, indent=2), "run marker", given=False)
+
+
+def _ensure_state_dir(state_file: Path) -> None:
+    """Create the state directory on first use (a SQLite file's folder exists: it is the user's)."""
+    if not state_file.parent.exists():
+        safe_files.private_dir(state_file.parent, "state directory")
 
 
 # --- one database -------------------------------------------------------------------------------------------
@@ -382,6 +387,7 @@ def _fingerprint_before(engine: Engine, db: str, ref: StoreRef, marker_file: Pat
         return None
     fp = take_fingerprint(engine, tables=_auth_tables(engine) if db == AUTH else None, progress=opts.progress)
     path = Path(backup_path) / f"fingerprint-before-{db}.json" if backup_path else _fingerprint_beside(marker_file)
+    _ensure_state_dir(path)  # with --no-backup it is the first file written in the state directory
     fp.save(path, given=False)
     return path
 
