@@ -24,12 +24,13 @@ from sqlalchemy.engine import Connection, Engine
 
 from mlflow_upgrade import errors, safe_files
 from mlflow_upgrade.progress import Progress
+from mlflow_upgrade.store.masking import mask_uri
+from mlflow_upgrade.store.ref import StoreRef, translate_db_error
 from mlflow_upgrade.store.schema import read_version_rows
-from mlflow_upgrade.store.uri import StoreRef, mask_uri, parse_store_uri, translate_db_error
 
 # The modules under mlflow_upgrade.dialects that define a dialect; each registers its class with @register on
 # import. Supporting another server: a module here, nothing elsewhere.
-_BUILTIN_MODULES = ("sqlite", "postgres", "mysql")
+_BUILTIN_MODULES = ("sqlite", "postgres", "mysql", "mssql")
 _REGISTRY: dict[str, Dialect] = {}
 
 
@@ -122,6 +123,20 @@ class Dialect:
     name: str = ""
     label: str = ""  # as people write it in messages ("PostgreSQL")
     aliases: tuple[str, ...] = ()  # other names users give it ("pg", "mariadb")
+    # mlflow-upgrade backs up, upgrades and restores it (False: known to the URI parser, plan and inspect only)
+    supported: bool = True
+
+    # ---- URIs and connections (store/uri.py) -----------------------------------------------------------
+    uri_schemes: tuple[str, ...] = ()  # URI schemes naming it besides its name ("mariadb://")
+    # (SQLAlchemy driver, module to import) in order of preference, for a URI naming no driver
+    default_drivers: tuple[tuple[str, str], ...] = ()
+    driver_install_hints: ClassVar[Mapping[str, str]] = {}  # SQLAlchemy driver -> what to install for it
+    needs_driver_package: bool = True  # False: the driver ships with Python (sqlite3)
+    open_probe_sql: str = "SELECT 1"  # run once on opening: proves the server (or file) answers
+
+    def connect_timeout_args(self, ref: StoreRef, seconds: int) -> dict[str, Any]:
+        """Driver connect arguments bounding how long opening a connection may take; {} where not settable."""
+        return {}
     # file suffix of the native backup (one file), and the method name the manifest records for it
     native_suffix: str = ".dump"
     native_method: str = "native"
@@ -137,6 +152,16 @@ class Dialect:
     rolls_back_failed_revision: bool = False
     # Preflight SQL: the database's size in bytes (other sessions: other_sessions)
     database_size_sql: str | None = None
+    # Preflight `conflicts`: index names are unique per table (else per schema); constraint names per database
+    # (else per table); reflected constraint names can be trusted; a unique constraint is also an index of
+    # the same name
+    index_names_per_table: bool = False
+    constraint_names_per_database: bool = False
+    reflects_constraint_names: bool = True
+    unique_constraint_is_index: bool = False
+    # Preflight `case_only_versions`: the case-sensitive collation MLflow's revisions compare text with where
+    # the default one ignores case; None: comparisons are case-sensitive already
+    case_sensitive_collation: str | None = None
 
     def native_tool_name(self, tool: str | None) -> str:
         """The method a manifest records for a native backup made with ``tool``."""
@@ -458,43 +483,66 @@ def register(cls: type[_D]) -> type[_D]:
 
 
 def _registry() -> dict[str, Dialect]:
+    """Every registered dialect, supported or only known (MSSQL)."""
     for module in _BUILTIN_MODULES:  # imported once; each module's @register fills the registry
         importlib.import_module(f"mlflow_upgrade.dialects.{module}")
     return _REGISTRY
 
 
+def _supported() -> dict[str, Dialect]:
+    return {name: d for name, d in _registry().items() if d.supported}
+
+
 def by_name(text: str) -> Dialect | None:
-    """The registered dialect called ``text`` (its name or an alias, any case), or None."""
+    """The supported dialect called ``text`` (its name or an alias, any case), or None."""
     wanted = text.strip().lower()
-    return next((d for d in _registry().values() if wanted == d.name or wanted in d.aliases), None)
+    return next((d for d in _supported().values() if wanted == d.name or wanted in d.aliases), None)
+
+
+def for_scheme(scheme: str) -> Dialect | None:
+    """The dialect a URI scheme (without ``+driver``) names, supported or not; None for an unknown scheme."""
+    wanted = scheme.lower()
+    return next((d for d in _registry().values() if wanted == d.name or wanted in d.uri_schemes), None)
 
 
 def supported() -> tuple[str, ...]:
     """The store kinds (SQLAlchemy dialect names) mlflow-upgrade supports, in a fixed order."""
+    return tuple(_supported())
+
+
+def known() -> tuple[str, ...]:
+    """Every SQL store kind the URI parser accepts (the supported ones, then those plan and inspect describe)."""
     return tuple(_registry())
 
 
 def is_supported(kind: str) -> bool:
-    return kind in _registry()
+    return kind in _supported()
 
 
 def get_dialect(ref: StoreRef | str) -> Dialect:
     """The dialect object for a StoreRef, a database URI, or a dialect name ("sqlite", "postgresql", "mysql")."""
-    registry = _registry()
+    registry = _supported()
     if isinstance(ref, StoreRef):
         kind = ref.kind
     elif ref in registry:
         kind = ref
     else:
-        kind = parse_store_uri(ref).kind
+        kind = _kind_of_uri(ref)
     if kind not in registry:
         raise errors.UsageError(f"backup and restore support {_spoken(supported())} stores, not {kind}")
     return registry[kind]
 
 
+def _kind_of_uri(text: str) -> str:
+    """The store kind a URI names, by its scheme ("file" for a path); the URI itself is parsed by store/uri.py."""
+    scheme = text.split("://", 1)[0].split("+", 1)[0] if "://" in text else "file"
+    dialect = for_scheme(scheme)
+    return dialect.name if dialect is not None else scheme
+
+
 def dialect_for(kind: str) -> Dialect:
-    """The registered dialect of ``kind``, or the SQLAlchemy-generic base for one mlflow-upgrade does not
-    support (MSSQL: plan and inspect still describe it)."""
+    """The registered dialect of ``kind`` (MSSQL: one plan and inspect still describe, though unsupported), or
+    the SQLAlchemy-generic base for another kind."""
     registry = _registry()
     if kind in registry:
         return registry[kind]

@@ -46,7 +46,7 @@ from mlflow_upgrade.dialects import (
     tool_version,
 )
 from mlflow_upgrade.progress import Progress, ProgressTask
-from mlflow_upgrade.store.uri import StoreRef
+from mlflow_upgrade.store.ref import StoreRef
 
 _TOOL_DIRS = ("/usr/local/mysql/bin", "/opt/homebrew/opt/mysql-client/bin", "/opt/homebrew/opt/mariadb/bin")
 _DUMP_TOOLS = ("mariadb-dump", "mysqldump")
@@ -71,6 +71,16 @@ class MySQLDialect(Dialect):
     name = "mysql"
     label = "MySQL/MariaDB"
     aliases = ("mariadb",)
+    uri_schemes = ("mariadb",)
+    # pymysql first: it is pure Python and is what our extras install
+    default_drivers = (("pymysql", "pymysql"), ("mysqldb", "MySQLdb"))
+    driver_install_hints: ClassVar[Mapping[str, str]] = {
+        "pymysql": "pip install pymysql",
+        "mysqldb": "pip install mysqlclient (or use mysql+pymysql://)",
+    }
+    index_names_per_table = True
+    constraint_names_per_database = True  # foreign keys
+    case_sensitive_collation = "utf8mb4_bin"
     native_suffix = ".sql.gz"
     native_method = "mariadb-dump"
     revision_base_seconds = 0.12
@@ -82,6 +92,11 @@ class MySQLDialect(Dialect):
 
     def native_tool_name(self, tool: str | None) -> str:
         return Path(tool).name if tool else self.native_method  # mariadb-dump or mysqldump
+
+    def connect_timeout_args(self, ref: StoreRef, seconds: int) -> dict[str, Any]:
+        # only pymysql's connect() is known to take it under this name
+        driver = ref.url.get_dialect().driver if ref.url is not None else None
+        return {"connect_timeout": seconds} if driver == "pymysql" else {}
 
     # ---- planning and upgrading ------------------------------------------------------------------------
     def revision_transaction(self, ops: Sequence[dict[str, Any]]) -> tuple[bool, str]:

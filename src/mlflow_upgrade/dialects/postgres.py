@@ -13,9 +13,9 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy
 from sqlalchemy.engine import Connection, Engine
@@ -41,7 +41,7 @@ from mlflow_upgrade.dialects import (
     tool_version,
 )
 from mlflow_upgrade.progress import Progress, ProgressTask
-from mlflow_upgrade.store.uri import StoreRef
+from mlflow_upgrade.store.ref import StoreRef
 
 _TOOL_DIRS = ("/usr/lib/postgresql/*/bin", "/usr/pgsql-*/bin", "/opt/homebrew/opt/postgresql@*/bin",
               "/usr/local/opt/postgresql@*/bin", "/Applications/Postgres.app/Contents/Versions/*/bin")
@@ -76,11 +76,20 @@ class PostgresDialect(Dialect):
     name = "postgresql"
     label = "PostgreSQL"
     aliases = ("postgres", "pg")
+    default_drivers = (("psycopg", "psycopg"), ("psycopg2", "psycopg2"))
+    driver_install_hints: ClassVar[Mapping[str, str]] = {
+        "psycopg": "pip install 'psycopg[binary]'",
+        "psycopg2": "pip install psycopg2-binary (or use postgresql+psycopg://)",
+    }
+    unique_constraint_is_index = True
     native_suffix = ".pgdump"
     native_method = "pg_dump"
     revision_base_seconds = 0.07
     rolls_back_failed_revision = True
     database_size_sql = "SELECT pg_database_size(current_database())"
+
+    def connect_timeout_args(self, ref: StoreRef, seconds: int) -> dict[str, Any]:
+        return {"connect_timeout": seconds}
 
     # ---- planning and upgrading ------------------------------------------------------------------------
     def revision_transaction(self, ops: Sequence[dict[str, Any]]) -> tuple[bool, str]:

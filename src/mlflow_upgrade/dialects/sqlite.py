@@ -34,8 +34,8 @@ from mlflow_upgrade.dialects import (
     run_statement,
 )
 from mlflow_upgrade.progress import Progress
+from mlflow_upgrade.store.ref import StoreRef
 from mlflow_upgrade.store.schema import read_version_rows
-from mlflow_upgrade.store.uri import StoreRef
 
 # Pages copied per backup step: large steps so a concurrently written database restarts the copy rarely.
 _PAGES_PER_STEP = 16384
@@ -60,6 +60,10 @@ class SQLiteDialect(Dialect):
     native_method = "sqlite-backup-api"
     is_file_database = True
     alters_in_place = False
+    needs_driver_package = False
+    # SQLite reads nothing of the file for "SELECT 1": reading its schema is what finds a file that is not one
+    open_probe_sql = "SELECT count(*) FROM sqlite_master"
+    reflects_constraint_names = False  # unreliably: the conflicts preflight does not judge them
     revision_base_seconds = 0.03
     per_row_seconds: ClassVar[Mapping[str, float]] = {"rewrite": 2.0e-6, "index": 3.5e-6, "data": 4.0e-6}
 
