@@ -9,7 +9,8 @@ import click
 from rich.table import Table
 
 from mlflow_upgrade import api, errors
-from mlflow_upgrade.cli.render import escape, print_json, print_warning, progress, stderr, stdout
+from mlflow_upgrade.cli import render
+from mlflow_upgrade.cli.render import escape, print_warning, progress, stderr, stdout
 from mlflow_upgrade.filestore.problems import KINDS
 
 
@@ -42,18 +43,10 @@ def migrate_filestore_command(src: str, dest_uri: str, strict: bool, incremental
     MLFLOW_UPGRADE_FS_WRITERS (parallel connections to PostgreSQL/MariaDB, default 2),
     MLFLOW_UPGRADE_FS_READER=inline (read in one process), MLFLOW_UPGRADE_FS_COMMIT_ROWS (rows per transaction).
     """
-    try:
-        with progress(not (as_json or no_progress) and stderr.is_terminal) as shown:
-            report = api.migrate_filestore(src, dest_uri, strict=strict, incremental=incremental, progress=shown)
-    except errors.MlflowUpgradeError as exc:
-        failed = getattr(exc, "report", None)
-        if failed is not None:
-            print_json(failed) if as_json else render_report(failed)
-        raise
-    if as_json:
-        print_json(report)
-    else:
-        render_report(report)
+    with render.failed_report_shown(as_json, render_report), \
+            progress(not (as_json or no_progress) and stderr.is_terminal) as shown:
+        report = api.migrate_filestore(src, dest_uri, strict=strict, incremental=incremental, progress=shown)
+    render.show_report(report, as_json, render_report)
     if report.problems.errors:  # written, but not all of it as it was: scripts must notice (exit 10)
         raise errors.Incomplete(
             f"migrated with {report.problems.errors:,} problem(s) where data was skipped, repaired or guessed "

@@ -13,7 +13,7 @@ import logging
 import math
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
@@ -23,6 +23,7 @@ import rich.progress
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from mlflow_upgrade import errors
 from mlflow_upgrade.progress import QUIET, Progress
 from mlflow_upgrade.store.masking import mask_uri
 
@@ -71,6 +72,27 @@ def to_jsonable(obj: Any) -> Any:
 def print_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(to_jsonable(obj), indent=2, sort_keys=False) + "\n")
     sys.stdout.flush()
+
+
+def show_report(report: Any, as_json: bool, render_text: Callable[[Any], None]) -> None:
+    """A verb's report: JSON for ``--json``, else the verb's own rendering."""
+    if as_json:
+        print_json(report)
+    else:
+        render_text(report)
+
+
+@contextmanager
+def failed_report_shown(as_json: bool, render_text: Callable[[Any], None]) -> Iterator[None]:
+    """A failure carrying the report so far (``exc.report``: what was written before it) shows that report the
+    way success would, then propagates (its one-line error and exit code follow)."""
+    try:
+        yield
+    except errors.MlflowUpgradeError as exc:
+        failed = getattr(exc, "report", None)
+        if failed is not None:
+            show_report(failed, as_json, render_text)
+        raise
 
 
 class MaskingFilter(logging.Filter):

@@ -29,17 +29,14 @@ from mlflow_upgrade.dialects import (
     NativeResult,
     Privileges,
     _connection,
-    find_tool,
     hold_session_lock,
     known_estimates,
     lock_owner_tag,
-    private_file,
     register,
     run_statement,
-    run_tool,
     sql_literal,
-    tool_version,
 )
+from mlflow_upgrade.dialects.tools import find_tool, private_file, run_tool, tool_version
 from mlflow_upgrade.progress import Progress, ProgressTask
 from mlflow_upgrade.store.ref import StoreRef
 
@@ -280,12 +277,8 @@ class PostgresDialect(Dialect):
     def can_restore_natively(self, ref: StoreRef, engine: Engine, details: dict[str, Any]) -> NativeCheck:
         return self._pick("pg_restore", int(details.get("pg_dump_major") or 0))
 
-    def backup_native(
-        self, ref: StoreRef, engine: Engine, dest_dir: Path, progress: Progress, version_tables: Sequence[str] = ()
-    ) -> NativeResult:
-        check = self.can_dump_natively(ref, engine)
-        assert check.ok and check.tool is not None
-        target = dest_dir / f"{ref.database_name or 'database'}{self.native_suffix}"
+    def native_dump(self, ref: StoreRef, engine: Engine, check: NativeCheck, target: Path, progress: Progress,
+                    version_tables: Sequence[str]) -> NativeResult:
         os.close(private_file(target))
         with engine.connect() as base:
             conn = base.execution_options(isolation_level="REPEATABLE READ")
@@ -306,11 +299,8 @@ class PostgresDialect(Dialect):
                             details={"pg_dump": check.tool_version, "pg_dump_major": _major(check.tool_version or ""),
                                      "server_major": self.server_major(engine), "format": "custom"})
 
-    def restore_native(
-        self, ref: StoreRef, engine: Engine, files: Sequence[Path], details: dict[str, Any], progress: Progress
-    ) -> None:
-        check = self.can_restore_natively(ref, engine, details)
-        assert check.ok and check.tool is not None
+    def native_load(self, ref: StoreRef, engine: Engine, check: NativeCheck, files: Sequence[Path],
+                    progress: Progress) -> None:
         # --no-owner/--no-privileges: the restoring user owns what it creates (a copy may use another role).
         cmd = [check.tool, "--verbose", "--no-password", "--no-owner", "--no-privileges", "--exit-on-error",
                "--single-transaction", f"--dbname={ref.database_name}", str(files[0])]

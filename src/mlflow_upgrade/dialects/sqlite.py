@@ -28,11 +28,11 @@ from mlflow_upgrade.dialects import (
     NativeCheck,
     NativeResult,
     Privileges,
-    is_disk_full,
     lock_owner_tag,
     register,
     run_statement,
 )
+from mlflow_upgrade.dialects.tools import is_disk_full
 from mlflow_upgrade.progress import Progress
 from mlflow_upgrade.store.ref import StoreRef
 from mlflow_upgrade.store.schema import read_version_rows
@@ -193,11 +193,13 @@ class SQLiteDialect(Dialect):
     def can_restore_natively(self, ref: StoreRef, engine: Engine, details: dict[str, Any]) -> NativeCheck:
         return self.can_dump_natively(ref, engine)
 
-    def backup_native(
-        self, ref: StoreRef, engine: Engine, dest_dir: Path, progress: Progress, version_tables: Sequence[str] = ()
-    ) -> NativeResult:
+    def backup_stem(self, ref: StoreRef) -> str:
         assert ref.path is not None
-        target = dest_dir / f"{ref.path.stem}{self.native_suffix}"
+        return ref.path.stem
+
+    def native_dump(self, ref: StoreRef, engine: Engine, check: NativeCheck, target: Path, progress: Progress,
+                    version_tables: Sequence[str]) -> NativeResult:
+        assert ref.path is not None  # the online backup API copies in process (no tool runs)
         os.close(safe_files.create_new(target, "backup file"))
         source = connect_readonly(ref.path)
         copy = sqlite3.connect(target)
@@ -214,9 +216,8 @@ class SQLiteDialect(Dialect):
         return NativeResult(files=[target], row_counts=counts, versions=versions,
                             details={"sqlite_version": sqlite3.sqlite_version})
 
-    def restore_native(
-        self, ref: StoreRef, engine: Engine, files: Sequence[Path], details: dict[str, Any], progress: Progress
-    ) -> None:
+    def native_load(self, ref: StoreRef, engine: Engine, check: NativeCheck, files: Sequence[Path],
+                    progress: Progress) -> None:
         assert ref.path is not None
         source = connect_readonly(files[0])
         target = sqlite3.connect(ref.path)

@@ -43,15 +43,16 @@ from sqlalchemy.engine import Engine
 
 from mlflow_upgrade import errors, safe_files
 from mlflow_upgrade.backup import backup, restore
-from mlflow_upgrade.dialects import get_dialect, is_disk_full
+from mlflow_upgrade.dialects import get_dialect
+from mlflow_upgrade.dialects.tools import is_disk_full
 from mlflow_upgrade.progress import QUIET, Progress
 from mlflow_upgrade.store import journal
 from mlflow_upgrade.store.counts import MAIN_TABLES
+from mlflow_upgrade.store.masking import mask_uri
+from mlflow_upgrade.store.ref import StoreRef
 from mlflow_upgrade.store.schema import AUTH, TRACKING
 from mlflow_upgrade.store.uri import (
     MIGRATE_FILESTORE_HINT,
-    StoreRef,
-    mask_uri,
     open_engine,
     parse_store_uri,
     require_database,
