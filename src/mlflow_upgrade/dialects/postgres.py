@@ -68,6 +68,12 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+_PARTITIONED_ESTIMATE = (
+    "CASE WHEN c.relkind = 'p' THEN (SELECT CASE WHEN bool_or(l.reltuples < 0) THEN -1 ELSE sum(l.reltuples) END "
+    "FROM pg_partition_tree(c.oid) t JOIN pg_class l ON l.oid = t.relid WHERE t.isleaf) ELSE c.reltuples END"
+)
+
+
 @register
 class PostgresDialect(Dialect):
     name = "postgresql"
@@ -192,9 +198,14 @@ class PostgresDialect(Dialect):
         return sorted(sqlalchemy.inspect(engine).get_table_names())
 
     def row_estimates(self, conn: Connection) -> dict[str, float]:
-        rows = conn.exec_driver_sql(  # planner statistics: approximate (-1: never analysed)
-            "SELECT c.relname, c.reltuples FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE c.relkind = 'r' AND n.nspname = current_schema()"
+        # Planner statistics: approximate (-1: never analysed). A partitioned table ('p') holds no rows itself and
+        # autovacuum never analyses it: its estimate is the sum over its leaf partitions (pg_partition_tree,
+        # PostgreSQL 12+), unknown while any leaf is never analysed.
+        info = conn.dialect.server_version_info or (0,)
+        estimate = _PARTITIONED_ESTIMATE if info >= (12,) else "c.reltuples"
+        rows = conn.exec_driver_sql(
+            f"SELECT c.relname, {estimate} FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relkind IN ('r', 'p') AND n.nspname = current_schema()"
         ).all()
         return known_estimates(rows)
 
