@@ -7,6 +7,7 @@ exit code the CLI returns. Messages must never contain a password: build them fr
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 
 
 class ExitCode(enum.IntEnum):
@@ -50,6 +51,11 @@ class ExitCode(enum.IntEnum):
 def exit_codes_help() -> str:
     """One sentence for ``--help``: "0 ok, 1 findings/differences, …"."""
     return ", ".join(f"{code.value} {code.short}" for code in ExitCode)
+
+
+def verb_exit_codes(meanings: Mapping[ExitCode, str], lead: str = "Exit codes") -> str:
+    """A verb's ``--help`` sentence on the codes it returns, in its own words; the numbers come from ExitCode."""
+    return f"{lead}: " + "; ".join(f"{code.value} {text}" for code, text in meanings.items()) + "."
 
 
 def exit_codes_table() -> str:

@@ -13,11 +13,11 @@ import logging
 import math
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import rich.progress
 from rich.console import Console
@@ -72,6 +72,23 @@ def to_jsonable(obj: Any) -> Any:
 def print_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(to_jsonable(obj), indent=2, sort_keys=False) + "\n")
     sys.stdout.flush()
+
+
+EXIT_CODES_MARK = "{exit_codes}"
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def exit_codes_help(meanings: Mapping[errors.ExitCode, str], lead: str = "Exit codes") -> Callable[[_F], _F]:
+    """Decorator (below ``@click.command``): write the verb's exit codes, generated from ``errors.ExitCode``
+    with its own words, where its docstring says ``{exit_codes}``."""
+    def decorate(func: _F) -> _F:
+        doc = func.__doc__ or ""
+        if EXIT_CODES_MARK not in doc:
+            raise ValueError(f"{func.__name__}'s docstring has no {EXIT_CODES_MARK} for its exit codes")
+        func.__doc__ = doc.replace(EXIT_CODES_MARK, errors.verb_exit_codes(meanings, lead))
+        return func
+
+    return decorate
 
 
 def show_report(report: Any, as_json: bool, render_text: Callable[[Any], None]) -> None:
