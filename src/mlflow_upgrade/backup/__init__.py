@@ -111,10 +111,10 @@ class BackupManifest:
         path = Path(path).expanduser()
         if path.is_dir():
             path = path / MANIFEST_NAME
-        if not path.is_file():
+        if not path.is_file() and not path.is_symlink():  # a link, even a dangling one, is refused below
             raise errors.StoreNotFound(f"no backup manifest at {path}: give a backup directory or its {MANIFEST_NAME}")
         try:
-            data = json.loads(path.read_text())
+            data = json.loads(safe_files.read_own(path, "backup manifest", "refusing it: give the backup's own folder"))
             if data.get("format") != MANIFEST_FORMAT:
                 raise ValueError(f"manifest format {data.get('format')!r}")
             for entry in data["files"]:
