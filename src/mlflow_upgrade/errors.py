@@ -7,6 +7,7 @@ exit code the CLI returns. Messages must never contain a password: build them fr
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 
 
 class ExitCode(enum.IntEnum):
@@ -52,6 +53,11 @@ def exit_codes_help() -> str:
     return ", ".join(f"{code.value} {code.short}" for code in ExitCode)
 
 
+def verb_exit_codes(meanings: Mapping[ExitCode, str], lead: str = "Exit codes") -> str:
+    """A verb's ``--help`` sentence on the codes it returns, in its own words; the numbers come from ExitCode."""
+    return f"{lead}: " + "; ".join(f"{code.value} {text}" for code, text in meanings.items()) + "."
+
+
 def exit_codes_table() -> str:
     """The README's markdown table."""
     rows = [f"| {code.value} | {code.meaning} |" for code in ExitCode]
@@ -59,9 +65,16 @@ def exit_codes_table() -> str:
 
 
 class MlflowUpgradeError(Exception):
-    """Base class: ``str(err)`` is the one line shown to the user."""
+    """Base class: ``str(err)`` is the one line shown to the user.
+
+    A subclass names its exit code in its header: ``class UsageError(MlflowUpgradeError, code=ExitCode.USAGE)``."""
 
     exit_code: int = ExitCode.FAILED
+
+    def __init_subclass__(cls, code: ExitCode | None = None, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if code is not None:
+            cls.exit_code = code
 
     def __init__(self, message: str, *, exit_code: int | None = None) -> None:
         super().__init__(message)
@@ -73,64 +86,56 @@ class MlflowUpgradeError(Exception):
         return str(self)
 
 
-class Findings(MlflowUpgradeError):
+class Findings(MlflowUpgradeError, code=ExitCode.FINDINGS):
     """The verb worked and found something to report (verify differences, codemod findings). An empty message
     means the verb's own output already lists them: nothing more is printed."""
 
-    exit_code = ExitCode.FINDINGS
+
+class UsageError(MlflowUpgradeError, code=ExitCode.USAGE):
+    """A command, option or argument used wrongly."""
 
 
-class UsageError(MlflowUpgradeError):
-    exit_code = ExitCode.USAGE
+class StoreNotFound(MlflowUpgradeError, code=ExitCode.NOT_FOUND):
+    """The named file, folder or database does not exist."""
 
 
-class StoreNotFound(MlflowUpgradeError):
-    exit_code = ExitCode.NOT_FOUND
+class NotAnMlflowStore(MlflowUpgradeError, code=ExitCode.NOT_MLFLOW):
+    """It exists, but is not (or not wholly) an MLflow store."""
 
 
-class NotAnMlflowStore(MlflowUpgradeError):
-    exit_code = ExitCode.NOT_MLFLOW
+class StoreTooNew(MlflowUpgradeError, code=ExitCode.TOO_NEW):
+    """A newer MLflow wrote the store than the installed one: never downgraded."""
 
 
-class StoreTooNew(MlflowUpgradeError):
-    exit_code = ExitCode.TOO_NEW
-
-
-class ConnectionFailed(MlflowUpgradeError):
-    exit_code = ExitCode.CONNECTION
+class ConnectionFailed(MlflowUpgradeError, code=ExitCode.CONNECTION):
+    """The server cannot be reached or refuses the login."""
 
 
 class DriverMissing(ConnectionFailed):
-    pass
+    """The URI's database driver is not installed (the message says what to install)."""
 
 
-class PreflightFailed(MlflowUpgradeError):
-    exit_code = ExitCode.PREFLIGHT
+class PreflightFailed(MlflowUpgradeError, code=ExitCode.PREFLIGHT):
+    """A preflight check refused the operation before anything changed."""
 
 
-class OperationFailed(MlflowUpgradeError):
-    exit_code = ExitCode.FAILED
+class OperationFailed(MlflowUpgradeError, code=ExitCode.FAILED):
+    """The operation failed (the message says what was restored and where the backup is)."""
 
 
-class Refused(MlflowUpgradeError):
-    exit_code = ExitCode.REFUSED
+class Refused(MlflowUpgradeError, code=ExitCode.REFUSED):
+    """Would overwrite, downgrade or drop without an explicit flag; or another run holds the store."""
 
 
-class Incomplete(MlflowUpgradeError):
+class Incomplete(MlflowUpgradeError, code=ExitCode.INCOMPLETE):
     """The operation finished, but not everything came across as it was: the report lists what was skipped,
     repaired or guessed, each with its path."""
 
-    exit_code = ExitCode.INCOMPLETE
 
-
-class ReadBackNotDone(MlflowUpgradeError):
+class ReadBackNotDone(MlflowUpgradeError, code=ExitCode.READ_BACK_NOT_DONE):
     """The upgrade is complete and its data checked, but MLflow's read-back (or the comparison) could not run."""
 
-    exit_code = ExitCode.READ_BACK_NOT_DONE
 
-
-class Interrupted(MlflowUpgradeError):
+class Interrupted(MlflowUpgradeError, code=ExitCode.INTERRUPTED):
     """Ctrl-C or SIGTERM: the store is restored (or at the target, or kept with --keep-partial); the message says
     which and what to run."""
-
-    exit_code = ExitCode.INTERRUPTED

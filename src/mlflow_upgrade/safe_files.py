@@ -18,6 +18,7 @@ symbolic link there and have the tool overwrite the link's target. So:
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import tempfile
@@ -26,6 +27,7 @@ from pathlib import Path
 
 from mlflow_upgrade import errors
 
+_READ_OWN = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
@@ -39,6 +41,20 @@ def refuse_symlink(path: Path, what: str) -> None:
     """Refuse ``path`` when it is a symbolic link: the tool writes the path it was given, never a link's target."""
     if path.is_symlink():
         raise errors.Refused(f"{what} {path} is a symbolic link: give the real path (nothing is written through a link)")
+
+
+def read_own(path: str | Path, what: str, fix: str = "give the real file (nothing is read through a link)") -> str:
+    """The text of a file the tool wrote (a run marker, a backup manifest), opened without following a link: a
+    link there was planted, to make the tool trust another file's contents. FileNotFoundError and other
+    OSErrors propagate; a link is refused with one line (``fix`` says what to do)."""
+    try:
+        fd = os.open(path, _READ_OWN)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # O_NOFOLLOW met a link as the last component
+            raise errors.Refused(f"{what} {path} is a symbolic link: {fix}") from None
+        raise
+    with os.fdopen(fd, encoding="utf-8") as fh:
+        return fh.read()
 
 
 def create_new(path: str | Path, what: str = "file", mode: int = 0o600) -> int:

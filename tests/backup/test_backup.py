@@ -454,7 +454,8 @@ def test_dump_failure_is_one_masked_line(
 
 @pytest.mark.parametrize("dialect", ["postgresql", "mysql"])
 def test_tool_failure_shows_its_first_error_line_masked(dialect: str, tmp_path: Path) -> None:
-    from mlflow_upgrade.dialects import mysql, postgres, run_tool
+    from mlflow_upgrade.dialects import mysql, postgres
+    from mlflow_upgrade.dialects.tools import run_tool
     from mlflow_upgrade.store.uri import parse_store_uri
 
     secret = "Sup3r-secret-pw"

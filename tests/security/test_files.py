@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from mlflow_upgrade import errors, safe_files
 from mlflow_upgrade.errors import ExitCode
 from tests.cli_helpers import CliResult, run_cli
 from tests.support.fixture_stores import copy_filestore_fixture, copy_sqlite_fixture, load_fixture_into
@@ -60,6 +61,38 @@ def test_restore_refuses_manifest_paths_outside_its_folder(dialect: str, escape:
     assert result.returncode == ExitCode.FAILED
     assert "outside its folder" in _one_line(result)
     assert not (tmp_path / "new.db").exists()
+
+
+@pytest.mark.parametrize("given", ["folder", "manifest", "dangling"])
+def test_restore_refuses_a_linked_manifest(given: str, tmp_path: Path) -> None:
+    """A manifest.json that is a link is not read: it could make restore trust another file's list and sums."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    real = elsewhere / "manifest.json"
+    real.write_text(json.dumps({"format": 1, "tool_version": "0", "dialect": "sqlite", "source_uri": "x",
+                                "database": "x", "method": "sqlite-backup-api", "created": "2026-01-01T00:00:00+00:00",
+                                "schema_revision": None, "row_counts": {}, "files": []}))
+    backup = tmp_path / "backup"
+    backup.mkdir()
+    (backup / "manifest.json").symlink_to(real if given != "dangling" else elsewhere / "gone.json")
+    target = tmp_path / "new.db"
+    named = backup / "manifest.json" if given == "manifest" else backup
+    result = run_cli("restore", str(named), "--to", f"sqlite:///{target}")
+    assert result.returncode == ExitCode.REFUSED, result.output
+    assert "backup manifest" in (line := _one_line(result)) and "symbolic link" in line
+    assert not target.exists()
+
+
+def test_read_own_never_follows_a_link(tmp_path: Path) -> None:
+    own = tmp_path / "marker.json"
+    own.write_text("{}")
+    assert safe_files.read_own(own, "run marker") == "{}"
+    link = tmp_path / "link.json"
+    link.symlink_to(own)
+    with pytest.raises(errors.Refused, match=r"run marker .*link\.json is a symbolic link: remove it"):
+        safe_files.read_own(link, "run marker", "remove it")
+    with pytest.raises(FileNotFoundError):
+        safe_files.read_own(tmp_path / "missing.json", "run marker")
 
 
 # -- F2: nothing written through a link planted at a predictable path ----------------------------------------

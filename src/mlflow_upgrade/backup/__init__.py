@@ -29,18 +29,13 @@ import sqlalchemy.exc
 from sqlalchemy.engine import Engine
 
 from mlflow_upgrade import __version__, errors, safe_files
-from mlflow_upgrade.dialects import Dialect, NativeResult, get_dialect, is_disk_full, logical
+from mlflow_upgrade.dialects import Dialect, NativeResult, get_dialect, logical
+from mlflow_upgrade.dialects.tools import is_disk_full
 from mlflow_upgrade.progress import QUIET, Progress
+from mlflow_upgrade.store.masking import MASK, mask_uri
+from mlflow_upgrade.store.ref import StoreRef
 from mlflow_upgrade.store.schema import ALL_VERSION_TABLES, TRACKING_VERSION_TABLE
-from mlflow_upgrade.store.uri import (
-    MASK,
-    StoreRef,
-    mask_uri,
-    open_engine,
-    parse_store_uri,
-    require_database,
-    sqlite_url,
-)
+from mlflow_upgrade.store.uri import open_engine, parse_store_uri, require_database, sqlite_url
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = 1
@@ -116,10 +111,10 @@ class BackupManifest:
         path = Path(path).expanduser()
         if path.is_dir():
             path = path / MANIFEST_NAME
-        if not path.is_file():
+        if not path.is_file() and not path.is_symlink():  # a link, even a dangling one, is refused below
             raise errors.StoreNotFound(f"no backup manifest at {path}: give a backup directory or its {MANIFEST_NAME}")
         try:
-            data = json.loads(path.read_text())
+            data = json.loads(safe_files.read_own(path, "backup manifest", "refusing it: give the backup's own folder"))
             if data.get("format") != MANIFEST_FORMAT:
                 raise ValueError(f"manifest format {data.get('format')!r}")
             for entry in data["files"]:

@@ -8,7 +8,9 @@ import sys
 import click
 
 from mlflow_upgrade import errors
+from mlflow_upgrade.cli.render import exit_codes_help
 from mlflow_upgrade.codemod import engine, output
+from mlflow_upgrade.errors import ExitCode
 
 _COMMON = [
     click.argument("paths", nargs=-1, required=True, type=click.Path(exists=False)),
@@ -54,10 +56,15 @@ def _run(mode: str, paths, from_major, to_major, select, ignore, as_json, as_sar
 
 
 @click.group("codemod")
+@exit_codes_help({
+    ExitCode.OK: "nothing to do",
+    ExitCode.FINDINGS: "findings (check), changes (diff) or findings left (fix)",
+    ExitCode.USAGE: "usage",
+}, lead="Exit codes (as ruff)")
 def codemod_group() -> None:
     """Rewrite Python code, notebooks and config from MLflow 1.x/2.x to 3.x.
 
-    Exit codes (as ruff): 0 nothing to do, 1 findings (check), changes (diff) or findings left (fix), 2 usage.
+    {exit_codes}
     Rules: docs/codemod.md.
     """
 

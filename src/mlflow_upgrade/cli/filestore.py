@@ -9,11 +9,20 @@ import click
 from rich.table import Table
 
 from mlflow_upgrade import api, errors
-from mlflow_upgrade.cli.render import escape, print_json, print_warning, progress, stderr, stdout
+from mlflow_upgrade.cli import render
+from mlflow_upgrade.cli.render import escape, exit_codes_help, print_warning, progress, stderr, stdout
+from mlflow_upgrade.errors import ExitCode
 from mlflow_upgrade.filestore.problems import KINDS
 
 
 @click.command("migrate-filestore")
+@exit_codes_help({
+    ExitCode.OK: "done, nothing skipped or guessed",
+    ExitCode.INCOMPLETE: "done, but something was skipped, repaired or guessed (listed in the report)",
+    ExitCode.PREFLIGHT: "--strict found bad data, nothing written",
+    ExitCode.FAILED: "failed (e.g. staged points lost, no disk room for the final step: resumable)",
+    ExitCode.REFUSED: "destination holds other data",
+})
 @click.argument("src", type=click.Path(file_okay=True, dir_okay=True, path_type=str))
 @click.argument("dest_uri")
 @click.option("--strict", is_flag=True, help="Fail, writing nothing, if the file store holds any bad data.")
@@ -30,9 +39,7 @@ def migrate_filestore_command(src: str, dest_uri: str, strict: bool, incremental
     the installed MLflow's migrations. Bad data (corrupt meta.yaml, malformed or duplicate metric lines, runs of
     missing experiments, symlinks, numbers out of range) is counted and listed with its path; a run or experiment
     whose meta.yaml is unreadable is rebuilt from its folder and tagged mlflow_upgrade.recovered; --strict
-    refuses bad data before writing. Exit codes: 0 done, nothing skipped or guessed; 10 done, but something was
-    skipped, repaired or guessed (listed in the report); 7 --strict found bad data, nothing written; 8 failed
-    (e.g. staged points lost, no disk room for the final step: resumable); 9 destination holds other data.
+    refuses bad data before writing. {exit_codes}
 
     \b
     A new SQLite destination gets staging files next to it while loading (DEST.mlflow-upgrade-stage/, owner
@@ -42,18 +49,10 @@ def migrate_filestore_command(src: str, dest_uri: str, strict: bool, incremental
     MLFLOW_UPGRADE_FS_WRITERS (parallel connections to PostgreSQL/MariaDB, default 2),
     MLFLOW_UPGRADE_FS_READER=inline (read in one process), MLFLOW_UPGRADE_FS_COMMIT_ROWS (rows per transaction).
     """
-    try:
-        with progress(not (as_json or no_progress) and stderr.is_terminal) as shown:
-            report = api.migrate_filestore(src, dest_uri, strict=strict, incremental=incremental, progress=shown)
-    except errors.MlflowUpgradeError as exc:
-        failed = getattr(exc, "report", None)
-        if failed is not None:
-            print_json(failed) if as_json else render_report(failed)
-        raise
-    if as_json:
-        print_json(report)
-    else:
-        render_report(report)
+    with render.failed_report_shown(as_json, render_report), \
+            progress(not (as_json or no_progress) and stderr.is_terminal) as shown:
+        report = api.migrate_filestore(src, dest_uri, strict=strict, incremental=incremental, progress=shown)
+    render.show_report(report, as_json, render_report)
     if report.problems.errors:  # written, but not all of it as it was: scripts must notice (exit 10)
         raise errors.Incomplete(
             f"migrated with {report.problems.errors:,} problem(s) where data was skipped, repaired or guessed "

@@ -8,6 +8,7 @@ from rich.table import Table
 from mlflow_upgrade import api, errors
 from mlflow_upgrade.cli.render import escape, print_json, stdout
 from mlflow_upgrade.examples import EXAMPLE_DB
+from mlflow_upgrade.inspect.server import DEFAULT_TIMEOUT
 
 
 @click.command("inspect")
@@ -18,6 +19,8 @@ from mlflow_upgrade.examples import EXAMPLE_DB
 @click.option("--server", "server_url", metavar="URL", help=(
     "Probe a live tracking server for its version. Basic auth: http://user:password@host, or MLflow's "
     "MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN); the password is masked."))
+@click.option("--timeout", "server_timeout", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_TIMEOUT,
+              show_default=True, metavar="SECONDS", help="How long each --server request may take.")
 @click.option("--exact-counts", is_flag=True, help="COUNT(*) every table even where a fast estimate exists.")
 @click.option(
     "--example", is_flag=True, help="Inspect the small MLflow 1.30.1 store bundled with the package."
@@ -27,6 +30,7 @@ def inspect_command(
     uri: str | None,
     auth_uri: str | None,
     server_url: str | None,
+    server_timeout: float,
     exact_counts: bool,
     example: bool,
     as_json: bool,
@@ -44,7 +48,8 @@ def inspect_command(
         raise errors.UsageError(
             "give a store URI or path (or --example): mlflow-upgrade inspect sqlite:///mlflow.db"
         )
-    snapshot = api.inspect(uri, auth_uri=auth_uri, server=server_url, exact_counts=exact_counts)
+    snapshot = api.inspect(uri, auth_uri=auth_uri, server=server_url, exact_counts=exact_counts,
+                           server_timeout=server_timeout)
     if as_json:
         print_json(snapshot)
         return

@@ -9,7 +9,8 @@ import click
 from rich.table import Table
 
 from mlflow_upgrade import api, errors
-from mlflow_upgrade.cli.render import escape, print_json, print_warning, progress, stderr, stdout
+from mlflow_upgrade.cli import render
+from mlflow_upgrade.cli.render import escape, print_warning, progress, stderr, stdout
 
 
 @click.command("migrate-db")
@@ -46,18 +47,9 @@ def migrate_db_command(src_uri: str, dest_uri: str, auth: tuple[str, str] | None
     MLFLOW_UPGRADE_DB_COMMIT_ROWS (rows per destination transaction and checkpoint, default 200000).
     """
     show = not (as_json or no_progress) and stderr.is_terminal
-    try:
-        with progress(show) as bar:
-            report = api.migrate_db(src_uri, dest_uri, auth=auth, upgrade=upgrade_after, progress=bar)
-    except errors.MlflowUpgradeError as exc:
-        failed = getattr(exc, "report", None)
-        if failed is not None:
-            print_json(failed) if as_json else render_report(failed)
-        raise
-    if as_json:
-        print_json(report)
-    else:
-        render_report(report)
+    with render.failed_report_shown(as_json, render_report), progress(show) as bar:
+        report = api.migrate_db(src_uri, dest_uri, auth=auth, upgrade=upgrade_after, progress=bar)
+    render.show_report(report, as_json, render_report)
     if not report.ok:
         raise errors.OperationFailed(_failure(report))
 

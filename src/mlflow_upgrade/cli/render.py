@@ -13,16 +13,17 @@ import logging
 import math
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import rich.progress
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from mlflow_upgrade import errors
 from mlflow_upgrade.progress import QUIET, Progress
 from mlflow_upgrade.store.masking import mask_uri
 
@@ -71,6 +72,44 @@ def to_jsonable(obj: Any) -> Any:
 def print_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(to_jsonable(obj), indent=2, sort_keys=False) + "\n")
     sys.stdout.flush()
+
+
+EXIT_CODES_MARK = "{exit_codes}"
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def exit_codes_help(meanings: Mapping[errors.ExitCode, str], lead: str = "Exit codes") -> Callable[[_F], _F]:
+    """Decorator (below ``@click.command``): write the verb's exit codes, generated from ``errors.ExitCode``
+    with its own words, where its docstring says ``{exit_codes}``."""
+    def decorate(func: _F) -> _F:
+        doc = func.__doc__ or ""
+        if EXIT_CODES_MARK not in doc:
+            raise ValueError(f"{func.__name__}'s docstring has no {EXIT_CODES_MARK} for its exit codes")
+        func.__doc__ = doc.replace(EXIT_CODES_MARK, errors.verb_exit_codes(meanings, lead))
+        return func
+
+    return decorate
+
+
+def show_report(report: Any, as_json: bool, render_text: Callable[[Any], None]) -> None:
+    """A verb's report: JSON for ``--json``, else the verb's own rendering."""
+    if as_json:
+        print_json(report)
+    else:
+        render_text(report)
+
+
+@contextmanager
+def failed_report_shown(as_json: bool, render_text: Callable[[Any], None]) -> Iterator[None]:
+    """A failure carrying the report so far (``exc.report``: what was written before it) shows that report the
+    way success would, then propagates (its one-line error and exit code follow)."""
+    try:
+        yield
+    except errors.MlflowUpgradeError as exc:
+        failed = getattr(exc, "report", None)
+        if failed is not None:
+            show_report(failed, as_json, render_text)
+        raise
 
 
 class MaskingFilter(logging.Filter):

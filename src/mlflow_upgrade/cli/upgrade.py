@@ -6,7 +6,7 @@ import click
 
 from mlflow_upgrade import api, errors
 from mlflow_upgrade.cli.plan import render_plan
-from mlflow_upgrade.cli.render import escape, print_json, print_warning, progress, stdout
+from mlflow_upgrade.cli.render import escape, print_warning, progress, show_report, stdout
 
 
 @click.command("upgrade")
@@ -58,10 +58,7 @@ def upgrade_command(uri: str, auth_uri: str | None, auth: bool, backup_dir: str 
                              verify=not no_verify, progress=shown, allow_connections=allow_connections,
                              dry_run=dry_run, auth=auth, keep_partial=keep_partial,
                              allow_foreign_tables=allow_foreign_tables)
-    if as_json:
-        print_json(report)
-    else:
-        render_report(report)
+    show_report(report, as_json, render_report)
     for d in report.read_back_not_done:
         raise errors.ReadBackNotDone(f"{d.store} is upgraded to {d.to_revision}, but {d.read_back_not_done}")
     if dry_run:

@@ -6,7 +6,7 @@ import click
 from rich.table import Table
 
 from mlflow_upgrade import api, errors
-from mlflow_upgrade.cli.render import escape, print_json, print_warning, progress, stdout
+from mlflow_upgrade.cli.render import escape, print_warning, progress, show_report, stdout
 
 SHOWN = 50  # differences listed in the terminal (all of them in --json)
 
@@ -33,10 +33,7 @@ def verify_command(uri: str, against: str | None, save: str | None, no_read_back
         raise errors.UsageError("nothing to do: give --against FILE, --save FILE, or allow the read-back")
     with progress(not as_json) as shown:
         report = api.verify(uri, against=against, save=save, read_back=not no_read_back, progress=shown)
-    if as_json:
-        print_json(report)
-    else:
-        render_report(report)
+    show_report(report, as_json, render_report)
     if not report.ok:
         found = f"{len(report.differences)} difference(s)" if report.differences else "read-back mismatches"
         raise errors.Findings(f"verify found {found} in {report.store}")

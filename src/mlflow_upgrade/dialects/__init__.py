@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import shutil
-import subprocess
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -22,14 +20,14 @@ from typing import Any, ClassVar, TypeVar
 import sqlalchemy
 from sqlalchemy.engine import Connection, Engine
 
-from mlflow_upgrade import errors, safe_files
+from mlflow_upgrade import errors
 from mlflow_upgrade.progress import Progress
+from mlflow_upgrade.store.ref import StoreRef, translate_db_error
 from mlflow_upgrade.store.schema import read_version_rows
-from mlflow_upgrade.store.uri import StoreRef, mask_uri, parse_store_uri, translate_db_error
 
 # The modules under mlflow_upgrade.dialects that define a dialect; each registers its class with @register on
 # import. Supporting another server: a module here, nothing elsewhere.
-_BUILTIN_MODULES = ("sqlite", "postgres", "mysql")
+_BUILTIN_MODULES = ("sqlite", "postgres", "mysql", "mssql")
 _REGISTRY: dict[str, Dialect] = {}
 
 
@@ -122,6 +120,20 @@ class Dialect:
     name: str = ""
     label: str = ""  # as people write it in messages ("PostgreSQL")
     aliases: tuple[str, ...] = ()  # other names users give it ("pg", "mariadb")
+    # mlflow-upgrade backs up, upgrades and restores it (False: known to the URI parser, plan and inspect only)
+    supported: bool = True
+
+    # ---- URIs and connections (store/uri.py) -----------------------------------------------------------
+    uri_schemes: tuple[str, ...] = ()  # URI schemes naming it besides its name ("mariadb://")
+    # (SQLAlchemy driver, module to import) in order of preference, for a URI naming no driver
+    default_drivers: tuple[tuple[str, str], ...] = ()
+    driver_install_hints: ClassVar[Mapping[str, str]] = {}  # SQLAlchemy driver -> what to install for it
+    needs_driver_package: bool = True  # False: the driver ships with Python (sqlite3)
+    open_probe_sql: str = "SELECT 1"  # run once on opening: proves the server (or file) answers
+
+    def connect_timeout_args(self, ref: StoreRef, seconds: int) -> dict[str, Any]:
+        """Driver connect arguments bounding how long opening a connection may take; {} where not settable."""
+        return {}
     # file suffix of the native backup (one file), and the method name the manifest records for it
     native_suffix: str = ".dump"
     native_method: str = "native"
@@ -137,6 +149,16 @@ class Dialect:
     rolls_back_failed_revision: bool = False
     # Preflight SQL: the database's size in bytes (other sessions: other_sessions)
     database_size_sql: str | None = None
+    # Preflight `conflicts`: index names are unique per table (else per schema); constraint names per database
+    # (else per table); reflected constraint names can be trusted; a unique constraint is also an index of
+    # the same name
+    index_names_per_table: bool = False
+    constraint_names_per_database: bool = False
+    reflects_constraint_names: bool = True
+    unique_constraint_is_index: bool = False
+    # Preflight `case_only_versions`: the case-sensitive collation MLflow's revisions compare text with where
+    # the default one ignores case; None: comparisons are case-sensitive already
+    case_sensitive_collation: str | None = None
 
     def native_tool_name(self, tool: str | None) -> str:
         """The method a manifest records for a native backup made with ``tool``."""
@@ -274,13 +296,32 @@ class Dialect:
     def backup_native(
         self, ref: StoreRef, engine: Engine, dest_dir: Path, progress: Progress, version_tables: Sequence[str] = ()
     ) -> NativeResult:
-        """Dump with the native tool into ``dest_dir``; files 0600; counts and versions of the same snapshot."""
+        """Dump with the native tool (:meth:`can_dump_natively` said yes) into a new file of ``dest_dir``."""
+        check = self.can_dump_natively(ref, engine)
+        assert check.ok and check.tool is not None
+        target = dest_dir / f"{self.backup_stem(ref)}{self.native_suffix}"
+        return self.native_dump(ref, engine, check, target, progress, version_tables)
+
+    def backup_stem(self, ref: StoreRef) -> str:
+        """The name a native backup file of ``ref`` starts with."""
+        return ref.database_name or "database"
+
+    def native_dump(self, ref: StoreRef, engine: Engine, check: NativeCheck, target: Path, progress: Progress,
+                    version_tables: Sequence[str]) -> NativeResult:
+        """Dump with ``check.tool`` into ``target`` (0600); counts and versions of the same snapshot."""
         raise NotImplementedError
 
     def restore_native(
         self, ref: StoreRef, engine: Engine, files: Sequence[Path], details: dict[str, Any], progress: Progress
     ) -> None:
-        """Load a native backup into the (empty) database of ``engine``."""
+        """Load a native backup into the (empty) database of ``engine`` (:meth:`can_restore_natively` said yes)."""
+        check = self.can_restore_natively(ref, engine, details)
+        assert check.ok and check.tool is not None
+        self.native_load(ref, engine, check, files, progress)
+
+    def native_load(self, ref: StoreRef, engine: Engine, check: NativeCheck, files: Sequence[Path],
+                    progress: Progress) -> None:
+        """Load the native backup ``files`` with ``check.tool``."""
         raise NotImplementedError
 
     def read_versions(self, conn: Connection, version_tables: Sequence[str]) -> dict[str, list[str]]:
@@ -458,43 +499,66 @@ def register(cls: type[_D]) -> type[_D]:
 
 
 def _registry() -> dict[str, Dialect]:
+    """Every registered dialect, supported or only known (MSSQL)."""
     for module in _BUILTIN_MODULES:  # imported once; each module's @register fills the registry
         importlib.import_module(f"mlflow_upgrade.dialects.{module}")
     return _REGISTRY
 
 
+def _supported() -> dict[str, Dialect]:
+    return {name: d for name, d in _registry().items() if d.supported}
+
+
 def by_name(text: str) -> Dialect | None:
-    """The registered dialect called ``text`` (its name or an alias, any case), or None."""
+    """The supported dialect called ``text`` (its name or an alias, any case), or None."""
     wanted = text.strip().lower()
-    return next((d for d in _registry().values() if wanted == d.name or wanted in d.aliases), None)
+    return next((d for d in _supported().values() if wanted == d.name or wanted in d.aliases), None)
+
+
+def for_scheme(scheme: str) -> Dialect | None:
+    """The dialect a URI scheme (without ``+driver``) names, supported or not; None for an unknown scheme."""
+    wanted = scheme.lower()
+    return next((d for d in _registry().values() if wanted == d.name or wanted in d.uri_schemes), None)
 
 
 def supported() -> tuple[str, ...]:
     """The store kinds (SQLAlchemy dialect names) mlflow-upgrade supports, in a fixed order."""
+    return tuple(_supported())
+
+
+def known() -> tuple[str, ...]:
+    """Every SQL store kind the URI parser accepts (the supported ones, then those plan and inspect describe)."""
     return tuple(_registry())
 
 
 def is_supported(kind: str) -> bool:
-    return kind in _registry()
+    return kind in _supported()
 
 
 def get_dialect(ref: StoreRef | str) -> Dialect:
     """The dialect object for a StoreRef, a database URI, or a dialect name ("sqlite", "postgresql", "mysql")."""
-    registry = _registry()
+    registry = _supported()
     if isinstance(ref, StoreRef):
         kind = ref.kind
     elif ref in registry:
         kind = ref
     else:
-        kind = parse_store_uri(ref).kind
+        kind = _kind_of_uri(ref)
     if kind not in registry:
         raise errors.UsageError(f"backup and restore support {_spoken(supported())} stores, not {kind}")
     return registry[kind]
 
 
+def _kind_of_uri(text: str) -> str:
+    """The store kind a URI names, by its scheme ("file" for a path); the URI itself is parsed by store/uri.py."""
+    scheme = text.split("://", 1)[0].split("+", 1)[0] if "://" in text else "file"
+    dialect = for_scheme(scheme)
+    return dialect.name if dialect is not None else scheme
+
+
 def dialect_for(kind: str) -> Dialect:
-    """The registered dialect of ``kind``, or the SQLAlchemy-generic base for one mlflow-upgrade does not
-    support (MSSQL: plan and inspect still describe it)."""
+    """The registered dialect of ``kind`` (MSSQL: one plan and inspect still describe, though unsupported), or
+    the SQLAlchemy-generic base for another kind."""
     registry = _registry()
     if kind in registry:
         return registry[kind]
@@ -515,120 +579,3 @@ def offline_probe(kind: str) -> StoreRef:
 def _spoken(names: Sequence[str]) -> str:
     """("a", "b", "c") -> "a, b and c"."""
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-
-
-# ---- helpers shared by the dialect modules ---------------------------------------------------------------
-def find_tool(names: Sequence[str], extra_dirs: Sequence[str] = ()) -> list[str]:
-    """Absolute paths of executables called ``names``, from $PATH then ``extra_dirs`` (globs allowed)."""
-    found: list[str] = []
-    for name in names:
-        path = shutil.which(name)
-        if path and path not in found:
-            found.append(path)
-    for pattern in extra_dirs:
-        for directory in sorted(Path("/").glob(pattern.lstrip("/")), reverse=True):
-            for name in names:
-                candidate = directory / name
-                if candidate.is_file() and os.access(candidate, os.X_OK) and str(candidate) not in found:
-                    found.append(str(candidate))
-    return found
-
-
-def tool_version(path: str) -> str:
-    """First line of ``tool --version``."""
-    try:
-        out = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=30, check=False)
-    except OSError as exc:
-        return f"unavailable ({exc})"
-    return (out.stdout or out.stderr).strip().splitlines()[0] if (out.stdout or out.stderr).strip() else ""
-
-
-def tool_failed(tool: str, stderr: bytes | str, secrets: Sequence[str] = ()) -> errors.OperationFailed:
-    """One line for a failed dump/restore tool: its first meaningful stderr line, passwords masked."""
-    text = stderr.decode("utf-8", "replace") if isinstance(stderr, bytes) else stderr
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    first = mask_uri(lines[0]) if lines else "no error output"
-    if any("no space left on device" in line.lower() for line in lines):
-        return errors.OperationFailed(f"{Path(tool).name} failed: disk full ({first}); free space and retry")
-    return errors.OperationFailed(f"{Path(tool).name} failed: {first}")
-
-
-def is_disk_full(exc: BaseException) -> bool:
-    import errno
-
-    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
-
-
-def run_tool(
-    cmd: Sequence[str],
-    env: dict[str, str],
-    *,
-    stdin_chunks: Iterable[bytes] | None = None,
-    stdout_sink: Any = None,
-    on_stderr_line: Any = None,
-    secrets: Sequence[str] = (),
-) -> None:
-    """Run a dump/restore tool; stream ``stdin_chunks`` into it or its stdout into ``stdout_sink.write``.
-
-    Stderr is read on a thread (``on_stderr_line`` sees each line, e.g. to advance a progress bar). A non-zero
-    exit raises :func:`tool_failed` with the first stderr line, secrets and URIs masked.
-    """
-    import threading
-
-    stderr_lines: list[bytes] = []
-
-    def read_stderr(stream: Any) -> None:
-        for raw in stream:
-            stderr_lines.append(raw)
-            if on_stderr_line is not None:
-                on_stderr_line(raw.decode("utf-8", "replace").rstrip())
-
-    try:
-        proc = subprocess.Popen(
-            list(cmd), env=env, stdin=subprocess.PIPE if stdin_chunks is not None else subprocess.DEVNULL,
-            stdout=subprocess.PIPE if stdout_sink is not None else subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )
-    except OSError as exc:
-        raise errors.OperationFailed(f"cannot run {Path(cmd[0]).name}: {exc.strerror}") from None
-    reader = threading.Thread(target=read_stderr, args=(proc.stderr,), daemon=True)
-    reader.start()
-    try:
-        if stdin_chunks is not None:
-            _feed(proc, stdin_chunks)
-        elif stdout_sink is not None:
-            assert proc.stdout is not None
-            while chunk := proc.stdout.read(1 << 20):
-                stdout_sink.write(chunk)
-    except BaseException:
-        proc.kill()
-        proc.wait()
-        raise
-    rc = proc.wait()
-    reader.join(timeout=30)
-    if rc != 0:
-        raise tool_failed(cmd[0], b"".join(_error_lines(stderr_lines)), secrets)
-
-
-def _feed(proc: subprocess.Popen, chunks: Iterable[bytes]) -> None:
-    assert proc.stdin is not None
-    try:
-        for chunk in chunks:
-            proc.stdin.write(chunk)
-        proc.stdin.close()
-    except BrokenPipeError:  # the tool stopped reading: its exit code and stderr say why
-        pass
-
-
-def _error_lines(lines: list[bytes]) -> list[bytes]:
-    """Prefer lines that report an error over verbose progress lines."""
-    markers = (b"error", b"fatal", b"failed", b"denied", b"no space", b"could not")
-    errs = [line for line in lines if any(m in line.lower() for m in markers)]
-    return errs or lines
-
-
-def private_file(path: Path) -> int:
-    """Create ``path`` (which must not exist, not even as a link) readable and writable by its owner only."""
-    return safe_files.create_new(path, "backup file")

@@ -31,7 +31,8 @@ from typing import Any
 from sqlalchemy.engine import Connection, Engine
 
 from mlflow_upgrade import errors, safe_files
-from mlflow_upgrade.dialects import Dialect, NativeResult, is_disk_full
+from mlflow_upgrade.dialects import Dialect, NativeResult
+from mlflow_upgrade.dialects.tools import is_disk_full
 from mlflow_upgrade.progress import Progress, ProgressTask
 
 FORMAT = "mlflow-upgrade-logical"

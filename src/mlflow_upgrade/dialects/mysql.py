@@ -34,19 +34,15 @@ from mlflow_upgrade.dialects import (
     NativeResult,
     Privileges,
     _connection,
-    find_tool,
     hold_session_lock,
-    is_disk_full,
     known_estimates,
-    private_file,
     register,
     run_statement,
-    run_tool,
     sql_literal,
-    tool_version,
 )
+from mlflow_upgrade.dialects.tools import find_tool, is_disk_full, private_file, run_tool, tool_version
 from mlflow_upgrade.progress import Progress, ProgressTask
-from mlflow_upgrade.store.uri import StoreRef
+from mlflow_upgrade.store.ref import StoreRef
 
 _TOOL_DIRS = ("/usr/local/mysql/bin", "/opt/homebrew/opt/mysql-client/bin", "/opt/homebrew/opt/mariadb/bin")
 _DUMP_TOOLS = ("mariadb-dump", "mysqldump")
@@ -71,6 +67,16 @@ class MySQLDialect(Dialect):
     name = "mysql"
     label = "MySQL/MariaDB"
     aliases = ("mariadb",)
+    uri_schemes = ("mariadb",)
+    # pymysql first: it is pure Python and is what our extras install
+    default_drivers = (("pymysql", "pymysql"), ("mysqldb", "MySQLdb"))
+    driver_install_hints: ClassVar[Mapping[str, str]] = {
+        "pymysql": "pip install pymysql",
+        "mysqldb": "pip install mysqlclient (or use mysql+pymysql://)",
+    }
+    index_names_per_table = True
+    constraint_names_per_database = True  # foreign keys
+    case_sensitive_collation = "utf8mb4_bin"
     native_suffix = ".sql.gz"
     native_method = "mariadb-dump"
     revision_base_seconds = 0.12
@@ -82,6 +88,11 @@ class MySQLDialect(Dialect):
 
     def native_tool_name(self, tool: str | None) -> str:
         return Path(tool).name if tool else self.native_method  # mariadb-dump or mysqldump
+
+    def connect_timeout_args(self, ref: StoreRef, seconds: int) -> dict[str, Any]:
+        # only pymysql's connect() is known to take it under this name
+        driver = ref.url.get_dialect().driver if ref.url is not None else None
+        return {"connect_timeout": seconds} if driver == "pymysql" else {}
 
     # ---- planning and upgrading ------------------------------------------------------------------------
     def revision_transaction(self, ops: Sequence[dict[str, Any]]) -> tuple[bool, str]:
@@ -225,12 +236,8 @@ class MySQLDialect(Dialect):
     def can_restore_natively(self, ref: StoreRef, engine: Engine, details: dict[str, Any]) -> NativeCheck:
         return self._pick(_CLIENT_TOOLS, engine)
 
-    def backup_native(
-        self, ref: StoreRef, engine: Engine, dest_dir: Path, progress: Progress, version_tables: Sequence[str] = ()
-    ) -> NativeResult:
-        check = self.can_dump_natively(ref, engine)
-        assert check.ok and check.tool is not None
-        target = dest_dir / f"{ref.database_name or 'database'}{self.native_suffix}"
+    def native_dump(self, ref: StoreRef, engine: Engine, check: NativeCheck, target: Path, progress: Progress,
+                    version_tables: Sequence[str]) -> NativeResult:
         with engine.connect() as lock_conn:
             tables = self.list_tables(lock_conn)
             # Hold READ locks while counting and until the dump has opened its snapshot: the counts then
@@ -266,11 +273,8 @@ class MySQLDialect(Dialect):
                    else "snapshot taken just before the dump (no LOCK TABLES privilege)"}
         return NativeResult(files=[target], row_counts=counts, versions=versions, details=details)
 
-    def restore_native(
-        self, ref: StoreRef, engine: Engine, files: Sequence[Path], details: dict[str, Any], progress: Progress
-    ) -> None:
-        check = self.can_restore_natively(ref, engine, details)
-        assert check.ok and check.tool is not None
+    def native_load(self, ref: StoreRef, engine: Engine, check: NativeCheck, files: Sequence[Path],
+                    progress: Progress) -> None:
         size = files[0].stat().st_size
         description = f"{Path(check.tool).name} {ref.database_name}"
         with progress.task(description, total=size, unit="bytes") as task, _defaults_file(ref) as cnf:

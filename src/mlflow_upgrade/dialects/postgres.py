@@ -13,9 +13,9 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy
 from sqlalchemy.engine import Connection, Engine
@@ -29,19 +29,16 @@ from mlflow_upgrade.dialects import (
     NativeResult,
     Privileges,
     _connection,
-    find_tool,
     hold_session_lock,
     known_estimates,
     lock_owner_tag,
-    private_file,
     register,
     run_statement,
-    run_tool,
     sql_literal,
-    tool_version,
 )
+from mlflow_upgrade.dialects.tools import find_tool, private_file, run_tool, tool_version
 from mlflow_upgrade.progress import Progress, ProgressTask
-from mlflow_upgrade.store.uri import StoreRef
+from mlflow_upgrade.store.ref import StoreRef
 
 _TOOL_DIRS = ("/usr/lib/postgresql/*/bin", "/usr/pgsql-*/bin", "/opt/homebrew/opt/postgresql@*/bin",
               "/usr/local/opt/postgresql@*/bin", "/Applications/Postgres.app/Contents/Versions/*/bin")
@@ -71,16 +68,31 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+_PARTITIONED_ESTIMATE = (
+    "CASE WHEN c.relkind = 'p' THEN (SELECT CASE WHEN bool_or(l.reltuples < 0) THEN -1 ELSE sum(l.reltuples) END "
+    "FROM pg_partition_tree(c.oid) t JOIN pg_class l ON l.oid = t.relid WHERE t.isleaf) ELSE c.reltuples END"
+)
+
+
 @register
 class PostgresDialect(Dialect):
     name = "postgresql"
     label = "PostgreSQL"
     aliases = ("postgres", "pg")
+    default_drivers = (("psycopg", "psycopg"), ("psycopg2", "psycopg2"))
+    driver_install_hints: ClassVar[Mapping[str, str]] = {
+        "psycopg": "pip install 'psycopg[binary]'",
+        "psycopg2": "pip install psycopg2-binary (or use postgresql+psycopg://)",
+    }
+    unique_constraint_is_index = True
     native_suffix = ".pgdump"
     native_method = "pg_dump"
     revision_base_seconds = 0.07
     rolls_back_failed_revision = True
     database_size_sql = "SELECT pg_database_size(current_database())"
+
+    def connect_timeout_args(self, ref: StoreRef, seconds: int) -> dict[str, Any]:
+        return {"connect_timeout": seconds}
 
     # ---- planning and upgrading ------------------------------------------------------------------------
     def revision_transaction(self, ops: Sequence[dict[str, Any]]) -> tuple[bool, str]:
@@ -186,9 +198,14 @@ class PostgresDialect(Dialect):
         return sorted(sqlalchemy.inspect(engine).get_table_names())
 
     def row_estimates(self, conn: Connection) -> dict[str, float]:
-        rows = conn.exec_driver_sql(  # planner statistics: approximate (-1: never analysed)
-            "SELECT c.relname, c.reltuples FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE c.relkind = 'r' AND n.nspname = current_schema()"
+        # Planner statistics: approximate (-1: never analysed). A partitioned table ('p') holds no rows itself and
+        # autovacuum never analyses it: its estimate is the sum over its leaf partitions (pg_partition_tree,
+        # PostgreSQL 12+), unknown while any leaf is never analysed.
+        info = conn.dialect.server_version_info or (0,)
+        estimate = _PARTITIONED_ESTIMATE if info >= (12,) else "c.reltuples"
+        rows = conn.exec_driver_sql(
+            f"SELECT c.relname, {estimate} FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relkind IN ('r', 'p') AND n.nspname = current_schema()"
         ).all()
         return known_estimates(rows)
 
@@ -271,12 +288,8 @@ class PostgresDialect(Dialect):
     def can_restore_natively(self, ref: StoreRef, engine: Engine, details: dict[str, Any]) -> NativeCheck:
         return self._pick("pg_restore", int(details.get("pg_dump_major") or 0))
 
-    def backup_native(
-        self, ref: StoreRef, engine: Engine, dest_dir: Path, progress: Progress, version_tables: Sequence[str] = ()
-    ) -> NativeResult:
-        check = self.can_dump_natively(ref, engine)
-        assert check.ok and check.tool is not None
-        target = dest_dir / f"{ref.database_name or 'database'}{self.native_suffix}"
+    def native_dump(self, ref: StoreRef, engine: Engine, check: NativeCheck, target: Path, progress: Progress,
+                    version_tables: Sequence[str]) -> NativeResult:
         os.close(private_file(target))
         with engine.connect() as base:
             conn = base.execution_options(isolation_level="REPEATABLE READ")
@@ -297,11 +310,8 @@ class PostgresDialect(Dialect):
                             details={"pg_dump": check.tool_version, "pg_dump_major": _major(check.tool_version or ""),
                                      "server_major": self.server_major(engine), "format": "custom"})
 
-    def restore_native(
-        self, ref: StoreRef, engine: Engine, files: Sequence[Path], details: dict[str, Any], progress: Progress
-    ) -> None:
-        check = self.can_restore_natively(ref, engine, details)
-        assert check.ok and check.tool is not None
+    def native_load(self, ref: StoreRef, engine: Engine, check: NativeCheck, files: Sequence[Path],
+                    progress: Progress) -> None:
         # --no-owner/--no-privileges: the restoring user owns what it creates (a copy may use another role).
         cmd = [check.tool, "--verbose", "--no-password", "--no-owner", "--no-privileges", "--exit-on-error",
                "--single-transaction", f"--dbname={ref.database_name}", str(files[0])]

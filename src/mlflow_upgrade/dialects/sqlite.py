@@ -28,14 +28,14 @@ from mlflow_upgrade.dialects import (
     NativeCheck,
     NativeResult,
     Privileges,
-    is_disk_full,
     lock_owner_tag,
     register,
     run_statement,
 )
+from mlflow_upgrade.dialects.tools import is_disk_full
 from mlflow_upgrade.progress import Progress
+from mlflow_upgrade.store.ref import StoreRef
 from mlflow_upgrade.store.schema import read_version_rows
-from mlflow_upgrade.store.uri import StoreRef
 
 # Pages copied per backup step: large steps so a concurrently written database restarts the copy rarely.
 _PAGES_PER_STEP = 16384
@@ -60,6 +60,10 @@ class SQLiteDialect(Dialect):
     native_method = "sqlite-backup-api"
     is_file_database = True
     alters_in_place = False
+    needs_driver_package = False
+    # SQLite reads nothing of the file for "SELECT 1": reading its schema is what finds a file that is not one
+    open_probe_sql = "SELECT count(*) FROM sqlite_master"
+    reflects_constraint_names = False  # unreliably: the conflicts preflight does not judge them
     revision_base_seconds = 0.03
     per_row_seconds: ClassVar[Mapping[str, float]] = {"rewrite": 2.0e-6, "index": 3.5e-6, "data": 4.0e-6}
 
@@ -189,11 +193,13 @@ class SQLiteDialect(Dialect):
     def can_restore_natively(self, ref: StoreRef, engine: Engine, details: dict[str, Any]) -> NativeCheck:
         return self.can_dump_natively(ref, engine)
 
-    def backup_native(
-        self, ref: StoreRef, engine: Engine, dest_dir: Path, progress: Progress, version_tables: Sequence[str] = ()
-    ) -> NativeResult:
+    def backup_stem(self, ref: StoreRef) -> str:
         assert ref.path is not None
-        target = dest_dir / f"{ref.path.stem}{self.native_suffix}"
+        return ref.path.stem
+
+    def native_dump(self, ref: StoreRef, engine: Engine, check: NativeCheck, target: Path, progress: Progress,
+                    version_tables: Sequence[str]) -> NativeResult:
+        assert ref.path is not None  # the online backup API copies in process (no tool runs)
         os.close(safe_files.create_new(target, "backup file"))
         source = connect_readonly(ref.path)
         copy = sqlite3.connect(target)
@@ -210,9 +216,8 @@ class SQLiteDialect(Dialect):
         return NativeResult(files=[target], row_counts=counts, versions=versions,
                             details={"sqlite_version": sqlite3.sqlite_version})
 
-    def restore_native(
-        self, ref: StoreRef, engine: Engine, files: Sequence[Path], details: dict[str, Any], progress: Progress
-    ) -> None:
+    def native_load(self, ref: StoreRef, engine: Engine, check: NativeCheck, files: Sequence[Path],
+                    progress: Progress) -> None:
         assert ref.path is not None
         source = connect_readonly(files[0])
         target = sqlite3.connect(ref.path)

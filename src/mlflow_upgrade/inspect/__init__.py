@@ -21,7 +21,7 @@ from mlflow_upgrade.catalog import (
 )
 from mlflow_upgrade.dialects import get_dialect
 from mlflow_upgrade.inspect.filestore import summarize_file_store
-from mlflow_upgrade.inspect.server import probe_server
+from mlflow_upgrade.inspect.server import DEFAULT_TIMEOUT, probe_server
 from mlflow_upgrade.store.counts import MAIN_TABLES, RowCount, count_rows
 from mlflow_upgrade.store.journal import detect_outside_migration, has_journal
 from mlflow_upgrade.store.schema import (
@@ -105,8 +105,10 @@ def inspect(
     auth_uri: str | None = None,
     server: str | None = None,
     exact_counts: bool = False,
+    server_timeout: float = DEFAULT_TIMEOUT,
 ) -> Snapshot:
-    """Read-only report on the store at ``uri`` (a database URI or a file-store path)."""
+    """Read-only report on the store at ``uri`` (a database URI or a file-store path); ``server``: a tracking
+    server to probe, each request within ``server_timeout`` seconds."""
     ref = parse_store_uri(uri)
     snapshot = Snapshot(store=ref.masked, kind=ref.kind)
     if ref.is_sql:
@@ -116,7 +118,7 @@ def inspect(
     if auth_uri:
         snapshot.auth = inspect_database(parse_store_uri(auth_uri), AUTH, exact_counts=exact_counts)
     if server:
-        snapshot.server = probe_server(server)
+        snapshot.server = probe_server(server, timeout=server_timeout)
     return snapshot
 
 

@@ -19,7 +19,8 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 from mlflow_upgrade import errors
 from mlflow_upgrade.store.masking import mask_one_uri, mask_uri, remember_secret
 
-TIMEOUT = 5.0
+# Seconds each request may take: a loaded server (or machine) answers /health slowly, 5 s was flaky.
+DEFAULT_TIMEOUT = 10.0
 
 
 @dataclass
@@ -34,15 +35,25 @@ class ServerInfo:
         return dict(self.__dict__)
 
 
-def probe_server(url: str) -> ServerInfo:
+def probe_server(url: str, *, timeout: float = DEFAULT_TIMEOUT) -> ServerInfo:
+    """The server's health, version and info; each request may take ``timeout`` seconds."""
     shown = mask_one_uri(url.rstrip("/"))
+    if not timeout > 0:
+        raise errors.UsageError(f"the --server timeout must be a positive number of seconds, not {timeout}")
     base, headers = _split_credentials(url.strip().rstrip("/"), shown)
     endpoints: dict[str, int | str] = {}
-    health = _get(base + "/health", headers, endpoints, "/health")
+
+    def get(path: str) -> str | None:
+        return _get(base + path, headers, endpoints, path, timeout)
+
+    health = get("/health")
     if health is None and all(isinstance(v, str) for v in endpoints.values()):
-        raise errors.ConnectionFailed(f"cannot reach the MLflow server at {shown}: {endpoints['/health']}")
-    version = _get(base + "/version", headers, endpoints, "/version")
-    info_raw = _get(base + "/api/3.0/mlflow/server-info", headers, endpoints, "/api/3.0/mlflow/server-info")
+        reason = str(endpoints["/health"])
+        slow = (f" (no answer within {timeout:g} s: a slow server needs a larger --timeout)"
+                if "timed out" in reason else "")
+        raise errors.ConnectionFailed(f"cannot reach the MLflow server at {shown}: {reason}{slow}")
+    version = get("/version")
+    info_raw = get("/api/3.0/mlflow/server-info")
     info = _parse_json(info_raw)
     return ServerInfo(
         url=shown,
@@ -77,9 +88,10 @@ def _split_credentials(url: str, shown: str) -> tuple[str, dict[str, str]]:
     return base, {}
 
 
-def _get(url: str, headers: dict[str, str], endpoints: dict[str, int | str], key: str) -> str | None:
+def _get(url: str, headers: dict[str, str], endpoints: dict[str, int | str], key: str,
+         timeout: float) -> str | None:
     try:
-        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=TIMEOUT) as resp:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=timeout) as resp:
             endpoints[key] = resp.status
             return resp.read(65536).decode("utf-8", "replace")
     except urllib.error.HTTPError as exc:

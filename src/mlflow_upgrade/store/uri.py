@@ -13,88 +13,21 @@ import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 import sqlalchemy
 from sqlalchemy.engine import URL, Engine, make_url
 
-from mlflow_upgrade import errors
+from mlflow_upgrade import dialects, errors
+from mlflow_upgrade.dialects import Dialect
 from mlflow_upgrade.store.masking import MASK as MASK  # re-exported
 from mlflow_upgrade.store.masking import is_secret_key, mask_one_uri, mask_uri, remember_secret
+from mlflow_upgrade.store.ref import StoreRef as StoreRef  # re-exported
+from mlflow_upgrade.store.ref import translate_db_error as translate_db_error  # re-exported
 
 _SCHEME = re.compile(r"[a-z][a-z0-9+.-]*")
-SQL_DIALECTS = ("sqlite", "postgresql", "mysql", "mssql")
 MIGRATE_FILESTORE_HINT = "nothing to migrate in place; use `mlflow-upgrade migrate-filestore` to copy it into a database"
-
-# Driver modules SQLAlchemy needs per "dialect+driver"; the first importable one is chosen when the URI names
-# no driver. pymysql comes first for MySQL because it is pure Python and is what our extras install.
-_DEFAULT_DRIVERS = {
-    "postgresql": (("psycopg", "psycopg"), ("psycopg2", "psycopg2")),
-    "mysql": (("pymysql", "pymysql"), ("mysqldb", "MySQLdb")),
-    "mssql": (("pyodbc", "pyodbc"), ("pymssql", "pymssql")),
-}
-# SQLAlchemy driver name -> what to install for it.
-_INSTALL_HINT = {
-    "psycopg": "pip install 'psycopg[binary]'",
-    "psycopg2": "pip install psycopg2-binary (or use postgresql+psycopg://)",
-    "pymysql": "pip install pymysql",
-    "mysqldb": "pip install mysqlclient (or use mysql+pymysql://)",
-    "pyodbc": "pip install 'mlflow-upgrade[mssql]' and Microsoft's ODBC driver for SQL Server",
-    "pymssql": "pip install pymssql",
-}
-
-
-@dataclass(frozen=True)
-class StoreRef:
-    """A tracking store named by the user: a SQL database or a file-store directory."""
-
-    kind: str  # "sqlite", "postgresql", "mysql", "mssql" or "file"
-    uri: str  # as given (may hold a password: never print it)
-    path: Path | None = None  # sqlite database file or file-store root
-    url: URL | None = None  # SQLAlchemy URL with the driver resolved (SQL stores only)
-
-    @property
-    def masked(self) -> str:
-        return mask_one_uri(self.uri)
-
-    @property
-    def password(self) -> str | None:
-        """The password the driver will use: the URI's userinfo, else a ``password``/``passwd`` parameter."""
-        if self.url is None:
-            return None
-        if self.url.password:
-            return str(self.url.password)
-        for key in ("password", "passwd"):
-            value = self.url.query.get(key)
-            if value:
-                return value if isinstance(value, str) else value[-1]
-        return None
-
-    @property
-    def is_sql(self) -> bool:
-        return self.kind in SQL_DIALECTS
-
-    @property
-    def database_name(self) -> str | None:
-        return self.url.database if self.url is not None else None
-
-    @property
-    def database_file(self) -> Path | None:
-        """The database file of a SQLite store (None for a server database or a file store)."""
-        return self.path if self.kind == "sqlite" else None
-
-    @property
-    def short_name(self) -> str:
-        """A label for folder names: the SQLite file's stem, else the database name ("db" without one)."""
-        return self.database_file.stem if self.database_file is not None else (self.database_name or "db")
-
-    def __str__(self) -> str:  # never leak the password through formatting
-        return self.masked
-
-    def __repr__(self) -> str:
-        return f"StoreRef(kind={self.kind!r}, uri={self.masked!r})"
 
 
 def parse_store_uri(text: str) -> StoreRef:
@@ -107,18 +40,17 @@ def parse_store_uri(text: str) -> StoreRef:
         scheme = ""
     if scheme in ("", "file"):
         return _file_store_ref(text)
-    base = scheme.split("+", 1)[0]
-    if base == "mysql+mariadb" or base == "mariadb":
-        base = "mysql"
-    if base not in SQL_DIALECTS:
+    dialect = dialects.for_scheme(scheme.split("+", 1)[0])
+    if dialect is None:
+        schemes = ", ".join(f"{name}://" for name in dialects.known())
         raise errors.UsageError(
-            f"unsupported store URI scheme '{mask_uri(scheme)}' in {mask_one_uri(text)}: use sqlite://, "
-            "postgresql://, mysql://, mssql:// or a file-store path"
+            f"unsupported store URI scheme '{mask_uri(scheme)}' in {mask_one_uri(text)}: use {schemes} or a "
+            "file-store path"
         )
     url = _parse_sql_uri(text)
-    if base == "sqlite":
+    if dialect.is_file_database:
         return _sqlite_ref(text, url)
-    return StoreRef(kind=base, uri=text, url=_with_driver(url, base))
+    return StoreRef(kind=dialect.name, uri=text, url=_with_driver(url, dialect))
 
 
 def _parse_sql_uri(text: str) -> URL:
@@ -190,27 +122,26 @@ def _sqlite_ref(text: str, url: URL) -> StoreRef:
     return StoreRef(kind="sqlite", uri=text, path=path.resolve(), url=url)
 
 
-def _with_driver(url: URL, base: str) -> URL:
+def _with_driver(url: URL, dialect: Dialect) -> URL:
     """Pick an installed driver when the URI names none (``postgresql://`` → psycopg or psycopg2)."""
     if "+" in url.drivername:
         return url
-    for driver, module in _DEFAULT_DRIVERS.get(base, ()):
+    for driver, module in dialect.default_drivers:
         if importlib.util.find_spec(module) is not None:
-            return url.set(drivername=f"{base}+{driver}")
+            return url.set(drivername=f"{dialect.name}+{driver}")
     return url
 
 
 def require_driver(ref: StoreRef) -> None:
     """Raise :class:`errors.DriverMissing` naming the package to install when the URI's driver is absent."""
-    if ref.url is None or ref.kind == "sqlite":
+    dialect = dialects.dialect_for(ref.kind)
+    if ref.url is None or not dialect.needs_driver_package:
         return
     driver = ref.url.get_dialect().driver
-    modules = {d: m for d, m in _DEFAULT_DRIVERS.get(ref.kind, ())}
-    module = modules.get(driver, driver)
+    module = dict(dialect.default_drivers).get(driver, driver)
     if importlib.util.find_spec(module) is None:
-        raise errors.DriverMissing(
-            f"no {ref.kind} driver '{driver}' is installed for {ref.masked}: {_INSTALL_HINT.get(driver, f'install the {driver} package')}"
-        )
+        hint = dialect.driver_install_hints.get(driver, f"install the {driver} package")
+        raise errors.DriverMissing(f"no {ref.kind} driver '{driver}' is installed for {ref.masked}: {hint}")
 
 
 def sqlite_url(path: Path | str) -> str:
@@ -246,16 +177,16 @@ def require_database(ref: StoreRef, *, file_store_hint: str = "this command need
 def open_engine(ref: StoreRef, *, read_only: bool = True) -> Engine:
     """Open ``ref`` and check that the server answers; translate every driver failure into one line."""
     require_database(ref)
-    if ref.kind == "sqlite":
+    dialect = dialects.dialect_for(ref.kind)
+    if dialect.is_file_database:
         engine = _open_sqlite(ref, read_only=read_only)
     else:
         require_driver(ref)
-        engine = sqlalchemy.create_engine(ref.url, poolclass=sqlalchemy.pool.NullPool, **_connect_args(ref))
-    # SQLite reads nothing of the file for "SELECT 1": reading its schema is what finds a file that is not one
-    probe = "SELECT count(*) FROM sqlite_master" if ref.kind == "sqlite" else "SELECT 1"
+        engine = sqlalchemy.create_engine(ref.url, poolclass=sqlalchemy.pool.NullPool,
+                                          **_connect_args(ref, dialect))
     try:
         with engine.connect() as conn:
-            conn.exec_driver_sql(probe)
+            conn.exec_driver_sql(dialect.open_probe_sql)
     except Exception as exc:
         engine.dispose()
         raise translate_db_error(ref, exc) from None
@@ -287,34 +218,7 @@ def _open_sqlite(ref: StoreRef, *, read_only: bool) -> Engine:
     return sqlalchemy.create_engine(sqlite_url(ref.path), poolclass=sqlalchemy.pool.NullPool)
 
 
-def _connect_args(ref: StoreRef) -> dict:
+def _connect_args(ref: StoreRef, dialect: Dialect) -> dict:
     timeout = int(os.environ.get("MLFLOW_UPGRADE_CONNECT_TIMEOUT", "10"))
-    if ref.kind == "postgresql":
-        return {"connect_args": {"connect_timeout": timeout}}
-    if ref.kind == "mysql" and ref.url is not None and ref.url.get_dialect().driver == "pymysql":
-        return {"connect_args": {"connect_timeout": timeout}}
-    return {}
-
-
-def translate_db_error(ref: StoreRef, exc: BaseException) -> errors.MlflowUpgradeError:
-    """Map a driver exception to a one-line error with the right exit code (password masked)."""
-    text = mask_uri(str(getattr(exc, "orig", None) or exc)).strip().splitlines()[0] if str(exc) else repr(exc)
-    low = text.lower()
-    where = ref.masked
-    if isinstance(exc, sqlite3.DatabaseError) or "file is not a database" in low:
-        return errors.NotAnMlflowStore(f"{ref.path} is not a SQLite database ({text})")
-    if "access denied for user" in low and "to database" in low:  # MySQL 1044: a database this user cannot see
-        user = ref.url.username if ref.url is not None else None
-        return errors.StoreNotFound(
-            f"database '{ref.database_name}' does not exist on the server of {where}, or user '{user}' may not "
-            "see it: check the name, or GRANT the user access to it"
-        )
-    if "password authentication failed" in low or "access denied" in low:
-        return errors.ConnectionFailed(f"authentication failed for {where}: check the user name and password")
-    if ("does not exist" in low and "database" in low) or "unknown database" in low:
-        return errors.StoreNotFound(f"database '{ref.database_name}' does not exist on the server of {where}")
-    if any(s in low for s in ("could not connect", "connection refused", "can't connect", "timeout",
-                              "name or service not known", "could not translate host", "timed out",
-                              "no route to host")):
-        return errors.ConnectionFailed(f"cannot reach the database server of {where}: {text}")
-    return errors.ConnectionFailed(f"cannot open {where}: {text}")
+    args = dialect.connect_timeout_args(ref, timeout)
+    return {"connect_args": args} if args else {}

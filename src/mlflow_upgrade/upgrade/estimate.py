@@ -12,8 +12,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Mapping
 
-from mlflow_upgrade.dialects import Dialect
-from mlflow_upgrade.store.uri import SQL_DIALECTS
+from mlflow_upgrade.dialects import Dialect, known
 
 # The constants per dialect (seconds per revision, whatever the data: Alembic bookkeeping, DDL round-trips,
 # SQLite's commit fsync; seconds per row of a table the revision rewrites / indexes / backfills) are the dialects'
@@ -83,7 +82,7 @@ def touched_tables(ops: Iterable[Mapping], dialect: Dialect, sqlite_recreates: I
 
 def _applies(when: str, dialect: str) -> bool:
     """Best effort on the catalog's recorded conditions (``dialect_name == 'sqlite'``, ``not (...)``)."""
-    mentioned = [d for d in SQL_DIALECTS if f"'{d}'" in when or f'"{d}"' in when]
+    mentioned = [d for d in known() if f"'{d}'" in when or f'"{d}"' in when]
     if not mentioned:
         return True
     hit = dialect in mentioned

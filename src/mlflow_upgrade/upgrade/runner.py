@@ -43,15 +43,16 @@ from sqlalchemy.engine import Engine
 
 from mlflow_upgrade import errors, safe_files
 from mlflow_upgrade.backup import backup, restore
-from mlflow_upgrade.dialects import get_dialect, is_disk_full
+from mlflow_upgrade.dialects import get_dialect
+from mlflow_upgrade.dialects.tools import is_disk_full
 from mlflow_upgrade.progress import QUIET, Progress
 from mlflow_upgrade.store import journal
 from mlflow_upgrade.store.counts import MAIN_TABLES
+from mlflow_upgrade.store.masking import mask_uri
+from mlflow_upgrade.store.ref import StoreRef
 from mlflow_upgrade.store.schema import AUTH, TRACKING
 from mlflow_upgrade.store.uri import (
     MIGRATE_FILESTORE_HINT,
-    StoreRef,
-    mask_uri,
     open_engine,
     parse_store_uri,
     require_database,
@@ -279,10 +280,8 @@ def marker_path(ref: StoreRef, db: str) -> Path:
 
 
 def read_marker(path: Path) -> dict[str, Any] | None:
-    if path.is_symlink():  # the tool never makes one: someone planted it, to read or to overwrite its target
-        raise errors.Refused(f"run marker {path} is a symbolic link the tool did not make: remove it, then rerun")
-    try:
-        return json.loads(path.read_text())
+    try:  # the tool never makes a link there: someone planted it, to feed it a marker or to overwrite its target
+        return json.loads(safe_files.read_own(path, "run marker", "the tool did not make it: remove it, then rerun"))
     except FileNotFoundError:
         return None
     except ValueError:

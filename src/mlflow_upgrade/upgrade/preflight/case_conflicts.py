@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from mlflow_upgrade import catalog
+from mlflow_upgrade.dialects import dialect_for
 from mlflow_upgrade.upgrade.preflight.base import FAIL, OK, Check, Context, register
 
 NAME = "case_only_versions"
@@ -24,7 +25,6 @@ NAME = "case_only_versions"
 @dataclass(frozen=True)
 class CaseRule:
     revision: str
-    collations: dict[str, str]  # dialect -> collation the revision compares with
     parent: tuple[str, str]  # (table, version column) referenced
     references: tuple[tuple[str, str, str], ...]  # (table, server-name column, version column)
     fix: str
@@ -33,7 +33,6 @@ class CaseRule:
 RULES = (
     CaseRule(
         revision="f4a9b2c7d1e6",
-        collations={"mysql": "utf8mb4_bin", "mssql": "SQL_Latin1_General_CP1_CS_AS"},
         parent=("mcp_server_versions", "version"),
         references=(
             ("mcp_server_version_tags", "name", "version"),
@@ -82,7 +81,7 @@ def find_conflicts(conn: Connection, dialect: str, db: str, current: str | None)
     found = []
     tables = set(sa.inspect(conn).get_table_names())
     for rule in pending_rules(db, current):
-        collation = rule.collations.get(dialect)
+        collation = dialect_for(dialect).case_sensitive_collation  # what the revision compares with
         if collation is None or rule.parent[0] not in tables:
             continue  # a no-op on this dialect, or the tables come with the upgrade (empty)
         for table, name_column, version_column in rule.references:

@@ -22,6 +22,7 @@ import sqlalchemy
 from sqlalchemy.engine import Connection
 
 from mlflow_upgrade.catalog import pending_revisions
+from mlflow_upgrade.dialects import Dialect, dialect_for
 from mlflow_upgrade.store.uri import StoreRef
 from mlflow_upgrade.upgrade import alembic_driver
 from mlflow_upgrade.upgrade.preflight.base import FAIL, OK, Check, Context, register
@@ -57,14 +58,15 @@ class _Objects:
 
 def find_conflicts(ref: StoreRef, conn: Connection, db: str, current: str | None) -> list[Conflict]:
     """Every object a pending revision would create although it exists at that point of the chain."""
-    objects = _read_objects(ref, conn)
+    dialect = dialect_for(ref.kind)
+    objects = _read_objects(dialect, conn)
     found: list[Conflict] = []
     for facts in pending_revisions(db, current):
         judged = not facts.inspects_schema
         for op in facts.ops:
-            if not _applies(op, ref.kind):
+            if not _applies(op, dialect.name):
                 continue
-            clash = _apply(op, objects, ref.kind)
+            clash = _apply(op, objects, dialect)
             if clash is not None and judged:
                 found.append(Conflict(facts.revision, facts.message.strip().splitlines()[0][:60] if facts.message
                                       else "", *clash))
@@ -78,7 +80,7 @@ def _applies(op: Mapping[str, Any], dialect: str) -> bool:
     return not op.get("when")  # a condition the catalog cannot evaluate: neither apply nor judge it
 
 
-def _read_objects(ref: StoreRef, conn: Connection) -> _Objects:
+def _read_objects(dialect: Dialect, conn: Connection) -> _Objects:
     insp = sqlalchemy.inspect(conn)
     tables = set(insp.get_table_names())
     objects = _Objects(tables=set(tables))
@@ -86,23 +88,23 @@ def _read_objects(ref: StoreRef, conn: Connection) -> _Objects:
         objects.columns[table] = {c["name"] for c in insp.get_columns(table)}
         for index in insp.get_indexes(table):
             if index.get("name"):
-                objects.indexes[_index_key(ref.kind, table, index["name"])] = table
-        if ref.kind == "sqlite":  # SQLite reflects constraint names unreliably: not judged (see module doc)
+                objects.indexes[_index_key(dialect, table, index["name"])] = table
+        if not dialect.reflects_constraint_names:  # SQLite: unreliably, so not judged (see module doc)
             continue
         for constraint in [*insp.get_unique_constraints(table), *insp.get_foreign_keys(table)]:
             if constraint.get("name"):
-                objects.constraints[_constraint_key(ref.kind, table, constraint["name"])] = table
+                objects.constraints[_constraint_key(dialect, table, constraint["name"])] = table
     return objects
 
 
-def _index_key(dialect: str, table: str, name: str) -> str:
+def _index_key(dialect: Dialect, table: str, name: str) -> str:
     """Index names are per schema on PostgreSQL and SQLite, per table on MySQL/MariaDB."""
-    return f"{table}.{name}" if dialect == "mysql" else name
+    return f"{table}.{name}" if dialect.index_names_per_table else name
 
 
-def _constraint_key(dialect: str, table: str, name: str) -> str:
+def _constraint_key(dialect: Dialect, table: str, name: str) -> str:
     """Constraint names are per table on PostgreSQL, per database on MySQL/MariaDB (foreign keys)."""
-    return name if dialect == "mysql" else f"{table}.{name}"
+    return name if dialect.constraint_names_per_database else f"{table}.{name}"
 
 
 def _single_table(op: Mapping[str, Any]) -> str | None:
@@ -110,13 +112,14 @@ def _single_table(op: Mapping[str, Any]) -> str | None:
     return table if isinstance(table, str) and table.isidentifier() else None
 
 
-def _apply(op: Mapping[str, Any], objects: _Objects, dialect: str) -> tuple[str, str] | None:
+def _apply(op: Mapping[str, Any], objects: _Objects, dialect: Dialect) -> tuple[str, str] | None:
     """Apply ``op`` to ``objects``; return (kind, name) when it creates something that already exists."""
     kind, table = op.get("op"), _single_table(op)
     if table is None:
         return None
     name = op.get("name")
-    batch_sqlite = bool(op.get("batch")) and dialect == "sqlite"
+    # a batch op on a dialect that cannot ALTER in place (SQLite) rebuilds the table: its names are not judged
+    batch_rebuild = bool(op.get("batch")) and not dialect.alters_in_place
     if kind == "create_table":
         existed = table in objects.tables
         objects.tables.add(table)
@@ -131,17 +134,17 @@ def _apply(op: Mapping[str, Any], objects: _Objects, dialect: str) -> tuple[str,
         return ("column", f"{table}.{op['column']}") if existed else None
     elif kind == "drop_column" and op.get("column"):
         objects.columns.get(table, set()).discard(str(op["column"]))
-    elif kind == "create_index" and name and not batch_sqlite:
+    elif kind == "create_index" and name and not batch_rebuild:
         key = _index_key(dialect, table, name)
         existed = key in objects.indexes
         objects.indexes[key] = table
         return ("index", name) if existed else None
     elif kind == "drop_index" and name:
         objects.indexes.pop(_index_key(dialect, table, name), None)
-    elif kind in ("create_unique_constraint", "create_foreign_key") and name and dialect != "sqlite":
+    elif kind in ("create_unique_constraint", "create_foreign_key") and name and dialect.reflects_constraint_names:
         key = _constraint_key(dialect, table, name)
-        existed = key in objects.constraints or (kind == "create_unique_constraint" and dialect == "postgresql"
-                                                 and name in objects.indexes)
+        existed = key in objects.constraints or (kind == "create_unique_constraint"
+                                                 and dialect.unique_constraint_is_index and name in objects.indexes)
         objects.constraints[key] = table
         return ("constraint", name) if existed else None
     elif kind == "drop_constraint" and name:
