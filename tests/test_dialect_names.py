@@ -16,10 +16,6 @@ NAMES = frozenset({"sqlite", "postgresql", "postgres", "mysql", "mariadb", "mssq
 ALLOWED = {
     # The URI parser decides a store's kind (and SQLite's path, drivers per scheme): names are its input.
     "store/uri.py": 9,
-    # Per-dialect SQL of the fingerprint (casts, hashes, parallel reads): still to move into the dialects.
-    "upgrade/verify/fingerprint/compare.py": 1,
-    "upgrade/verify/fingerprint/sql.py": 12,
-    "upgrade/verify/fingerprint/take.py": 3,
     # Landed in parallel with the dialect registry (s12, s14db, s18): still to move into the dialects.
     "upgrade/preflight/case_conflicts.py": 1,  # the rule's dialect is data (MLflow's own per-dialect query)
     "upgrade/preflight/conflicts.py": 6,  # index/constraint name scopes per dialect

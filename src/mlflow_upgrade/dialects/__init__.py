@@ -23,6 +23,7 @@ import sqlalchemy
 from sqlalchemy.engine import Connection, Engine
 
 from mlflow_upgrade import errors, safe_files
+from mlflow_upgrade.dialects.fingerprint import FingerprintSql
 from mlflow_upgrade.progress import Progress
 from mlflow_upgrade.store.schema import read_version_rows
 from mlflow_upgrade.store.uri import StoreRef, mask_uri, parse_store_uri, translate_db_error
@@ -114,7 +115,7 @@ def hold_session_lock(ref: StoreRef, connect_args: Mapping[str, Any], try_lock: 
     return HeldLock(release, frozenset({own}))
 
 
-class Dialect:
+class Dialect(FingerprintSql):
     """Base class: SQLAlchemy-generic implementations; subclasses override what their server does better.
 
     Code outside this package asks a dialect (its attributes and methods) instead of comparing dialect names."""

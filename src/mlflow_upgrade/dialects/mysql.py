@@ -45,6 +45,7 @@ from mlflow_upgrade.dialects import (
     sql_literal,
     tool_version,
 )
+from mlflow_upgrade.dialects.fingerprint import MySQLFingerprintSql
 from mlflow_upgrade.progress import Progress, ProgressTask
 from mlflow_upgrade.store.uri import StoreRef
 
@@ -67,7 +68,7 @@ def _version_tuple(text: str) -> tuple[int, ...]:
 
 
 @register
-class MySQLDialect(Dialect):
+class MySQLDialect(MySQLFingerprintSql, Dialect):
     name = "mysql"
     label = "MySQL/MariaDB"
     aliases = ("mariadb",)

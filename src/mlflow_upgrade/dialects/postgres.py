@@ -40,6 +40,7 @@ from mlflow_upgrade.dialects import (
     sql_literal,
     tool_version,
 )
+from mlflow_upgrade.dialects.fingerprint import PostgresFingerprintSql
 from mlflow_upgrade.progress import Progress, ProgressTask
 from mlflow_upgrade.store.uri import StoreRef
 
@@ -72,7 +73,7 @@ def _literal(text: str) -> str:
 
 
 @register
-class PostgresDialect(Dialect):
+class PostgresDialect(PostgresFingerprintSql, Dialect):
     name = "postgresql"
     label = "PostgreSQL"
     aliases = ("postgres", "pg")

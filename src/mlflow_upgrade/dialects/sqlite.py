@@ -33,6 +33,7 @@ from mlflow_upgrade.dialects import (
     register,
     run_statement,
 )
+from mlflow_upgrade.dialects.fingerprint import SQLiteFingerprintSql
 from mlflow_upgrade.progress import Progress
 from mlflow_upgrade.store.schema import read_version_rows
 from mlflow_upgrade.store.uri import StoreRef
@@ -53,7 +54,7 @@ LOCK_SUFFIX = ".mlflow-upgrade.lock"
 
 
 @register
-class SQLiteDialect(Dialect):
+class SQLiteDialect(SQLiteFingerprintSql, Dialect):
     name = "sqlite"
     label = "SQLite"
     native_suffix = ".sqlite"
