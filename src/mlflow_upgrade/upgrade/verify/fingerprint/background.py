@@ -9,7 +9,10 @@ when the run fails before that.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,6 +21,8 @@ from mlflow_upgrade import errors
 from mlflow_upgrade.store.uri import sqlite_readonly_engine
 from mlflow_upgrade.upgrade.verify.fingerprint.model import Fingerprint
 from mlflow_upgrade.upgrade.verify.fingerprint.take import take_fingerprint
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 def fingerprint_file(source: Path, dest: Path, tables: list[str] | None = None) -> Fingerprint:
@@ -73,7 +78,14 @@ class Pending:
         self._proc = None
 
 
+def _die_with_parent() -> None:
+    """A killed parent (SIGKILL mid-run) must not leave the child running on: Linux ends it too."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def _child(source: Path, dest: Path, tables: list[str] | None, send: Any) -> None:
+    _die_with_parent()
     try:
         fingerprint_file(source, dest, tables)
         got = "ok"
