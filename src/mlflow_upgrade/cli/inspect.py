@@ -18,7 +18,8 @@ from mlflow_upgrade.examples import EXAMPLE_DB
 @click.option("--server", "server_url", metavar="URL", help=(
     "Probe a live tracking server for its version. Basic auth: http://user:password@host, or MLflow's "
     "MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN); the password is masked."))
-@click.option("--exact-counts", is_flag=True, help="COUNT(*) every table even where a fast estimate exists.")
+@click.option("--exact-counts", "--exact", "exact_counts", is_flag=True,
+              help="COUNT(*) every table even where a fast estimate (shown ~) exists.")
 @click.option(
     "--example", is_flag=True, help="Inspect the small MLflow 1.30.1 store bundled with the package."
 )

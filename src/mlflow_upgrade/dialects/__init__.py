@@ -233,9 +233,8 @@ class Dialect(FingerprintSql):
         return counts
 
     def row_estimates(self, conn: Connection) -> dict[str, float]:
-        """{table: approximate rows} from the server's statistics, instant; {} where the dialect keeps none
-        (SQLite: an exact COUNT(*) of millions of rows takes milliseconds there). Tables never analysed are
-        left out."""
+        """{table: approximate rows} from the server's statistics (SQLite: its rowid range), instant; {} where
+        the dialect has none. Tables never analysed are left out."""
         return {}
 
     def is_empty(self, engine: Engine | Connection) -> bool:

@@ -107,7 +107,8 @@ class SQLiteFingerprintSql(FingerprintSql):
             return None
         quoted = conn.dialect.identifier_preparer.quote(table)
         try:
-            lo, hi = conn.exec_driver_sql(f"SELECT MIN(_rowid_), MAX(_rowid_) FROM {quoted}").one()
+            lo, hi = conn.exec_driver_sql(  # one MIN or MAX per SELECT: each from the b-tree's end, no scan
+                f"SELECT (SELECT MIN(_rowid_) FROM {quoted}), (SELECT MAX(_rowid_) FROM {quoted})").one()
         except sqlalchemy.exc.DBAPIError:  # a WITHOUT ROWID table
             return None
         if lo is None or hi - lo < min_rows:
