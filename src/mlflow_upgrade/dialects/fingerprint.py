@@ -93,8 +93,10 @@ class SQLiteFingerprintSql(FingerprintSql):
     def prepare_fingerprint_session(self, conn: Connection, text_hash: Callable[[Any], int | None]) -> None:
         raw = conn.connection.driver_connection
         raw.create_function(SQLITE_HASH_FUNCTION, 1, text_hash, deterministic=True)
-        # a 128 MB page cache lets GROUP BY sort in memory before spilling to temporary files (bounded)
-        raw.execute("PRAGMA cache_size = -131072")
+        # 16 MB of page cache (it also bounds the GROUP BY sorter's memory before it spills to temporary
+        # files): a scan fills whatever cache it is given, and 128 MB per connection (two range connections,
+        # the parent and the backup's child) put a 2 M-row upgrade at 375 MB; same CPU time (measured)
+        raw.execute("PRAGMA cache_size = -16384")
 
     def fingerprint_ranges(self, conn: Connection, table: str, query: str, min_rows: int) -> list[str] | None:
         """Rowid ranges, one per core, when the query has to sort; an index scan in bucket order is faster whole
