@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import multiprocessing
+import os
 import signal
 import sys
 from pathlib import Path
@@ -48,7 +49,8 @@ class Pending:
             return
         ctx = multiprocessing.get_context("fork")
         self._receive, send = ctx.Pipe(duplex=False)
-        self._proc = ctx.Process(target=_child, args=(source, dest, tables, send), daemon=True)
+        self._proc = ctx.Process(target=_child, args=(source, dest, tables, send, os.getpid()),
+                                 daemon=True)
         self._proc.start()
         send.close()
 
@@ -78,14 +80,20 @@ class Pending:
         self._proc = None
 
 
-def _die_with_parent() -> None:
-    """A killed parent (SIGKILL mid-run) must not leave the child running on: Linux ends it too."""
+def _die_with_parent(parent: int) -> None:
+    """The child ends at once when told to or when the parent dies (SIGKILL mid-run): it inherited the run's
+    lock (an ``flock`` on the SQLite store), which must not outlive the parent, and a query of a large table
+    would hold off a Python-level handler until it finished. Ctrl-C is the parent's to handle (it cancels)."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
 
 
-def _child(source: Path, dest: Path, tables: list[str] | None, send: Any) -> None:
-    _die_with_parent()
+def _child(source: Path, dest: Path, tables: list[str] | None, send: Any, parent: int) -> None:
+    _die_with_parent(parent)
     try:
         fingerprint_file(source, dest, tables)
         got = "ok"
