@@ -5,6 +5,10 @@ Goal (issue 3): under 1 s. The store is built once by MLflow's own code (initial
 process, so interpreter start-up and imports count) and in-process (the library call alone).
 
     python bench/bench_inspect.py [--metrics 2000000] [--repeat 3]
+
+Cold runs evict the store's file from the OS page cache first (``posix_fadvise(DONTNEED)`` on that file only,
+so other jobs' caches stay), as on a machine that has not read the store since boot. Large tables are shown as
+estimates (``~``, SQLite's rowid range); ``--exact`` counts them, timed alongside as the floor it replaces.
 """
 
 from __future__ import annotations
@@ -59,17 +63,45 @@ command.upgrade(_get_alembic_config(url), "{OLD_HEAD}")
         )
 
 
-def time_cli(path: Path, repeat: int) -> list[float]:
+def evict(path: Path) -> None:
+    """Drop ``path``'s pages from the OS page cache (this file only)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    finally:
+        os.close(fd)
+
+
+def time_cli(path: Path, repeat: int, *extra: str, cold: bool = False) -> list[float]:
     times = []
     for _ in range(repeat):
+        if cold:
+            evict(path)
         start = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "mlflow_upgrade", "inspect", f"sqlite:///{path}", "--json"],
+            [sys.executable, "-m", "mlflow_upgrade", "inspect", f"sqlite:///{path}", "--json", *extra],
             check=True,
             capture_output=True,
         )
         times.append(time.perf_counter() - start)
     return times
+
+
+def _disk_read_bytes() -> int:
+    with open("/proc/self/io") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("read_bytes"))
+
+
+def cold_library(path: Path, exact: bool) -> tuple[float, float]:
+    """(seconds, MB read from disk) of one library call on an evicted file: what a cold start costs, whatever
+    the machine's load (the bytes read do not depend on it)."""
+    from mlflow_upgrade.api import inspect
+
+    evict(path)
+    before, start = _disk_read_bytes(), time.perf_counter()
+    inspect(f"sqlite:///{path}", exact_counts=exact)
+    return time.perf_counter() - start, (_disk_read_bytes() - before) / 1e6
 
 
 def time_library(path: Path, repeat: int) -> list[float]:
@@ -94,14 +126,23 @@ def main() -> None:
         build_store(path, args.metrics)
         print(f"built {args.metrics:,} metric rows in {time.perf_counter() - t0:.1f}s "
               f"({os.path.getsize(path) / 1e6:.0f} MB)")
+        cold = time_cli(path, args.repeat, cold=True)
+        cold_exact = time_cli(path, args.repeat, "--exact", cold=True)
         cli = time_cli(path, args.repeat)
         lib = time_library(path, args.repeat)
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        print(f"inspect CLI (fresh process): median {statistics.median(cli):.3f}s  (runs: "
-              + ", ".join(f"{t:.3f}" for t in cli) + f"); peak RSS {peak:.0f} MB")
-        print(f"inspect library call:        median {statistics.median(lib):.3f}s")
-        verdict = "PASS" if statistics.median(cli) < 1.0 else "OVER"
-        print(f"goal < 1 s for the command: {verdict}")
+        for name, runs in (("cold file cache", cold), ("cold, --exact (COUNT(*))", cold_exact),
+                           ("warm file cache", cli)):
+            print(f"inspect CLI, {name:<26} median {statistics.median(runs):.3f}s  (runs: "
+                  + ", ".join(f"{t:.3f}" for t in runs) + ")")
+        print(f"inspect library call, warm:           median {statistics.median(lib):.3f}s; peak RSS {peak:.0f} MB")
+        for exact in (False, True):
+            seconds, mb = cold_library(path, exact)
+            print(f"library call, cold file{', --exact' if exact else ''}: {seconds:.3f}s, {mb:.1f} MB read from disk")
+        print(f"cold: estimates take {statistics.median(cold) / statistics.median(cold_exact):.2f}x the time of "
+              f"--exact; load average {os.getloadavg()[0]:.1f}")
+        verdict = "PASS" if statistics.median(cold) < 1.0 else "OVER"
+        print(f"goal < 1 s for the command on a cold file: {verdict}")
 
 
 if __name__ == "__main__":

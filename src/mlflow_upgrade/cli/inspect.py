@@ -21,7 +21,8 @@ from mlflow_upgrade.inspect.server import DEFAULT_TIMEOUT
     "MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN); the password is masked."))
 @click.option("--timeout", "server_timeout", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_TIMEOUT,
               show_default=True, metavar="SECONDS", help="How long each --server request may take.")
-@click.option("--exact-counts", is_flag=True, help="COUNT(*) every table even where a fast estimate exists.")
+@click.option("--exact-counts", "--exact", "exact_counts", is_flag=True,
+              help="COUNT(*) every table even where a fast estimate (shown ~) exists.")
 @click.option(
     "--example", is_flag=True, help="Inspect the small MLflow 1.30.1 store bundled with the package."
 )

@@ -21,6 +21,7 @@ import sqlalchemy
 from sqlalchemy.engine import Connection, Engine
 
 from mlflow_upgrade import errors
+from mlflow_upgrade.dialects.fingerprint import FingerprintSql
 from mlflow_upgrade.progress import Progress
 from mlflow_upgrade.store.ref import StoreRef, translate_db_error
 from mlflow_upgrade.store.schema import read_version_rows
@@ -112,7 +113,7 @@ def hold_session_lock(ref: StoreRef, connect_args: Mapping[str, Any], try_lock: 
     return HeldLock(release, frozenset({own}))
 
 
-class Dialect:
+class Dialect(FingerprintSql):
     """Base class: SQLAlchemy-generic implementations; subclasses override what their server does better.
 
     Code outside this package asks a dialect (its attributes and methods) instead of comparing dialect names."""
@@ -254,9 +255,8 @@ class Dialect:
         return counts
 
     def row_estimates(self, conn: Connection) -> dict[str, float]:
-        """{table: approximate rows} from the server's statistics, instant; {} where the dialect keeps none
-        (SQLite: an exact COUNT(*) of millions of rows takes milliseconds there). Tables never analysed are
-        left out."""
+        """{table: approximate rows} from the server's statistics (SQLite: its rowid range), instant; {} where
+        the dialect has none. Tables never analysed are left out."""
         return {}
 
     def is_empty(self, engine: Engine | Connection) -> bool:

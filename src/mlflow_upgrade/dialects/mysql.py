@@ -40,6 +40,7 @@ from mlflow_upgrade.dialects import (
     run_statement,
     sql_literal,
 )
+from mlflow_upgrade.dialects.fingerprint import MySQLFingerprintSql
 from mlflow_upgrade.dialects.tools import find_tool, is_disk_full, private_file, run_tool, tool_version
 from mlflow_upgrade.progress import Progress, ProgressTask
 from mlflow_upgrade.store.ref import StoreRef
@@ -63,7 +64,7 @@ def _version_tuple(text: str) -> tuple[int, ...]:
 
 
 @register
-class MySQLDialect(Dialect):
+class MySQLDialect(MySQLFingerprintSql, Dialect):
     name = "mysql"
     label = "MySQL/MariaDB"
     aliases = ("mariadb",)

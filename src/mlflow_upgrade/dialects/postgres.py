@@ -36,6 +36,7 @@ from mlflow_upgrade.dialects import (
     run_statement,
     sql_literal,
 )
+from mlflow_upgrade.dialects.fingerprint import PostgresFingerprintSql
 from mlflow_upgrade.dialects.tools import find_tool, private_file, run_tool, tool_version
 from mlflow_upgrade.progress import Progress, ProgressTask
 from mlflow_upgrade.store.ref import StoreRef
@@ -75,7 +76,7 @@ _PARTITIONED_ESTIMATE = (
 
 
 @register
-class PostgresDialect(Dialect):
+class PostgresDialect(PostgresFingerprintSql, Dialect):
     name = "postgresql"
     label = "PostgreSQL"
     aliases = ("postgres", "pg")

@@ -32,6 +32,7 @@ from mlflow_upgrade.dialects import (
     register,
     run_statement,
 )
+from mlflow_upgrade.dialects.fingerprint import SQLiteFingerprintSql
 from mlflow_upgrade.dialects.tools import is_disk_full
 from mlflow_upgrade.progress import Progress
 from mlflow_upgrade.store.ref import StoreRef
@@ -53,7 +54,7 @@ LOCK_SUFFIX = ".mlflow-upgrade.lock"
 
 
 @register
-class SQLiteDialect(Dialect):
+class SQLiteDialect(SQLiteFingerprintSql, Dialect):
     name = "sqlite"
     label = "SQLite"
     native_suffix = ".sqlite"
@@ -142,6 +143,24 @@ class SQLiteDialect(Dialect):
         return Privileges(True, "the database file and its directory are writable")
 
     # ---- catalog -------------------------------------------------------------------------------------
+    def row_estimates(self, conn: Connection) -> dict[str, float]:
+        """{table: MAX(rowid) - MIN(rowid) + 1}: two b-tree descents per table, a few pages even from a cold
+        disk, where COUNT(*) reads a whole index (~10 s for 20 M metric rows). Rows deleted between the ends
+        make it an overestimate (it is shown as one, ``~``); WITHOUT ROWID tables are left out (counted)."""
+        names = conn.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite~_%' ESCAPE '~'"
+        ).scalars().all()
+        out: dict[str, float] = {}
+        for name in names:
+            q = _quote(name)
+            try:  # one MIN or MAX per SELECT: SQLite answers each from the b-tree's end, not by a scan
+                lo, hi = conn.exec_driver_sql(
+                    f"SELECT (SELECT MIN(_rowid_) FROM {q}), (SELECT MAX(_rowid_) FROM {q})").one()
+            except sqlalchemy.exc.DBAPIError:  # WITHOUT ROWID
+                continue
+            out[name] = 0.0 if lo is None else float(hi - lo + 1)
+        return out
+
     def drop_all_tables(self, engine: Engine) -> None:
         with engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA foreign_keys = OFF")

@@ -1,9 +1,11 @@
 """Create the destination schema with MLflow's own migrations (``_initialize_tables``), never by hand.
 
-Running the ~100 migrations takes about 5 s on SQLite, longer than loading a large store. For a new SQLite
-file the migrations therefore run once per installed MLflow version into a cached template database
-(``$MLFLOW_UPGRADE_CACHE`` or ``~/.cache/mlflow-upgrade``), which is then copied: the result is byte-for-byte
-what ``_initialize_tables`` produces, checked against the installed head revision before use.
+Running the ~70 migrations takes about 6 s on SQLite with MLflow's import, longer than loading a large store.
+For a new SQLite file the schema therefore comes, in order of preference, from a cached template database
+(``$MLFLOW_UPGRADE_CACHE`` or ``~/.cache/mlflow-upgrade``), copied; from the shipped dump of what
+``_initialize_tables`` produced for the installed release (``filestore.template``, used only when its key
+matches the installed MLflow's schema sources); from running the migrations. Every template is checked
+against the installed head revision before use.
 """
 
 from __future__ import annotations
@@ -19,9 +21,15 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from mlflow_upgrade import errors, safe_files
-from mlflow_upgrade.catalog import installed_head, load_catalog, newer_than_installed, store_too_new
+from mlflow_upgrade.catalog import (
+    installed_head,
+    installed_version,
+    load_catalog,
+    newer_than_installed,
+    store_too_new,
+)
 from mlflow_upgrade.dialects import get_dialect
-from mlflow_upgrade.filestore import pipeline
+from mlflow_upgrade.filestore import pipeline, template
 from mlflow_upgrade.store.schema import TRACKING, TRACKING_VERSION_TABLE, read_version_rows
 from mlflow_upgrade.store.uri import StoreRef, mask_uri, sqlite_readonly_uri, sqlite_url
 
@@ -92,13 +100,11 @@ def _revision_of(path: Path) -> str | None:
 
 def sqlite_template() -> Path | None:
     """A cached SQLite database at the installed head, created by MLflow's migrations (None if no cache)."""
-    from importlib.metadata import version
-
     head = head_revision()
     cache = _cache_dir()
-    template = cache / f"sqlite-schema-mlflow{version('mlflow')}-{head}.db"
-    if template.is_file() and _revision_of(template) == head:
-        return template
+    cached = cache / f"sqlite-schema-mlflow{installed_version()}-{head}.db"
+    if cached.is_file() and _revision_of(cached) == head:
+        return cached
     try:
         cache.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=cache, suffix=".db.tmp")
@@ -106,39 +112,45 @@ def sqlite_template() -> Path | None:
         os.unlink(tmp)
     except OSError:
         return None
-    engine = sa.create_engine(f"sqlite:///{tmp}", poolclass=sa.pool.NullPool)
+    _create_schema(Path(tmp))
+    if _revision_of(Path(tmp)) != head:
+        Path(tmp).unlink(missing_ok=True)
+        return None
+    os.replace(tmp, cached)
+    return cached
+
+
+def _create_schema(path: Path) -> None:
+    """MLflow's schema at head in the new SQLite file ``path``: the shipped dump of the installed release's
+    migrated database when its key matches, else the migrations themselves."""
+    shipped = template.shipped()
+    if shipped is not None:
+        template.apply(shipped, path)
+        return
+    engine = sa.create_engine(sqlite_url(path), poolclass=sa.pool.NullPool)
     try:
         initialize(engine)
     finally:
         engine.dispose()
-    if _revision_of(Path(tmp)) != head:
-        Path(tmp).unlink(missing_ok=True)
-        return None
-    os.replace(tmp, template)
-    return template
 
 
 def create_sqlite_file(path: Path) -> None:
     """Create a new SQLite destination at ``path`` holding MLflow's schema at head (atomic: all or nothing)."""
     if not path.parent.is_dir():
         raise errors.StoreNotFound(f"directory {path.parent} of the SQLite destination does not exist")
-    template = sqlite_template()
+    cached = sqlite_template()
     # a fresh random name (mkstemp, 0600): a link planted at a predictable one cannot redirect the copy
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".mlflow-upgrade-tmp")
     except OSError as exc:
         raise safe_files.cannot_write("SQLite destination", path, exc) from None
     try:
-        if template is not None:
-            with os.fdopen(fd, "wb") as out, open(template, "rb") as src:
+        if cached is not None:
+            with os.fdopen(fd, "wb") as out, open(cached, "rb") as src:
                 shutil.copyfileobj(src, out)
-        else:  # no writable cache: run the migrations on the destination itself
+        else:  # no writable cache: the schema is made on the destination itself
             os.close(fd)
-            engine = sa.create_engine(sqlite_url(tmp), poolclass=sa.pool.NullPool)
-            try:
-                initialize(engine)
-            finally:
-                engine.dispose()
+            _create_schema(Path(tmp))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -186,10 +198,10 @@ def declared_limits(dialect: str) -> dict[str, int]:
     the cached SQLite template: the models declare the same lengths on every dialect)."""
     if not get_dialect(dialect).enforces_lengths:
         return {}
-    template = sqlite_template()
-    if template is None:
+    cached = sqlite_template()
+    if cached is None:
         return {}
-    engine = sa.create_engine(f"sqlite:///{template}", poolclass=sa.pool.NullPool)
+    engine = sa.create_engine(f"sqlite:///{cached}", poolclass=sa.pool.NullPool)
     try:
         return _declared_lengths(engine)
     finally:

@@ -1,8 +1,9 @@
 """Row counts of a store's main tables: exact where cheap, fast estimates flagged as such where not.
 
-Exact ``COUNT(*)`` on a PostgreSQL or InnoDB table of tens of millions of rows scans the whole table, so above
-``ESTIMATE_THRESHOLD`` rows (by the catalog's own estimate) the estimate is reported instead, marked
-``exact: false``. SQLite counts are always exact (a COUNT(*) of millions of rows takes milliseconds there).
+Exact ``COUNT(*)`` on a PostgreSQL or InnoDB table of tens of millions of rows scans the whole table, and on
+SQLite reads a whole index (seconds from a cold disk), so above ``ESTIMATE_THRESHOLD`` rows (by the dialect's
+instant estimate: the server's statistics, SQLite's rowid range) the estimate is reported instead, marked
+``exact: false``; ``exact=True`` (``inspect --exact-counts``) counts every table.
 """
 
 from __future__ import annotations

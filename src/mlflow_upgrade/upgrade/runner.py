@@ -42,7 +42,7 @@ import sqlalchemy.exc
 from sqlalchemy.engine import Engine
 
 from mlflow_upgrade import errors, safe_files
-from mlflow_upgrade.backup import backup, restore
+from mlflow_upgrade.backup import BackupManifest, backup, restore
 from mlflow_upgrade.dialects import get_dialect
 from mlflow_upgrade.dialects.tools import is_disk_full
 from mlflow_upgrade.progress import QUIET, Progress
@@ -63,6 +63,7 @@ from mlflow_upgrade.upgrade import verify as verify_module
 from mlflow_upgrade.upgrade.plan import plan_database
 from mlflow_upgrade.upgrade.preflight import find_half_applied, preflight
 from mlflow_upgrade.upgrade.verify.fingerprint import Fingerprint, compare_fingerprints, take_fingerprint
+from mlflow_upgrade.upgrade.verify.fingerprint.background import Pending, fingerprint_file
 
 MARKER_SUFFIX = ".mlflow-upgrade-run.json"
 # MLflow's read-back pages every entity through its own store (~15k rows/s here): bounded so that verify stays a
@@ -314,21 +315,25 @@ def _fresh_run(item: _Prepared, opts: Options) -> DatabaseUpgrade:
         backup_path = _backup_or_explain(ref, db, opts, result)
         result.timings["backup"] = round(time.monotonic() - t0, 3)
         t0 = time.monotonic()
-        try:
-            fp_path = _fingerprint_before(engine, db, ref, marker_file, backup_path, opts)
-        except (Exception, Interruption) as exc:
-            raise _nothing_changed(ref, "taking the fingerprint of the data", exc) from None
-        result.timings["fingerprint_before"] = round(time.monotonic() - t0, 3)
         marker = {
             "status": "running", "db": db, "store": ref.masked, "dialect": ref.kind,
             "from_revision": report.revision, "to_revision": target, "backup": backup_path,
-            "fingerprint": str(fp_path) if fp_path else None, "pid": os.getpid(), "host": socket.gethostname(),
+            "pid": os.getpid(), "host": socket.gethostname(),
             "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         }
-        write_marker(marker_file, marker)
-        marker["journal_id"] = _journal_start(engine, report.revision, target)
-        write_marker(marker_file, marker)
-        _migrate_and_finish(ref, db, engine, opts, marker_file, marker, result)
+        try:
+            pending = _fingerprint_before(engine, db, ref, marker_file, backup_path, opts, marker)
+        except (Exception, Interruption) as exc:
+            raise _nothing_changed(ref, "taking the fingerprint of the data", exc) from None
+        result.timings["fingerprint_before"] = round(time.monotonic() - t0, 3)
+        try:
+            write_marker(marker_file, marker)
+            marker["journal_id"] = _journal_start(engine, report.revision, target)
+            write_marker(marker_file, marker)
+            _migrate_and_finish(ref, db, engine, opts, marker_file, marker, result, pending)
+        finally:
+            if pending is not None:
+                pending.cancel()  # the run failed before the comparison needed it
     finally:
         engine.dispose()
     return result
@@ -381,14 +386,34 @@ def _fingerprint_beside(marker_file: Path) -> Path:
 
 
 def _fingerprint_before(engine: Engine, db: str, ref: StoreRef, marker_file: Path, backup_path: str | None,
-                        opts: Options) -> Path | None:
+                        opts: Options, marker: dict[str, Any]) -> Pending | None:
+    """Take the "before" fingerprint (its path goes into ``marker``). A backup that is a copy of the SQLite
+    file is fingerprinted in a child process while the migrations run (``Pending``: waited for before the
+    comparison; the marker names the copy, so a resumed run can take it again)."""
+    marker["fingerprint"] = None
     if not opts.verify:
         return None
-    fp = take_fingerprint(engine, tables=_auth_tables(engine) if db == AUTH else None, progress=opts.progress)
+    tables = _auth_tables(engine) if db == AUTH else None
     path = Path(backup_path) / f"fingerprint-before-{db}.json" if backup_path else _fingerprint_beside(marker_file)
+    marker["fingerprint"] = str(path)
+    copy = _backup_copy(backup_path)
+    if copy is not None:
+        marker["fingerprint_source"], marker["fingerprint_tables"] = str(copy), tables
+        return Pending(copy, path, tables)
     _ensure_state_dir(path)  # with --no-backup it is the first file written in the state directory
-    fp.save(path, given=False)
-    return path
+    take_fingerprint(engine, tables=tables, progress=opts.progress).save(path, given=False)
+    return None
+
+
+def _backup_copy(backup_path: str | None) -> Path | None:
+    """The backup's database file when the backup is a whole copy of a file database, else None."""
+    if not backup_path:
+        return None
+    manifest = BackupManifest.load(backup_path)
+    dialect = get_dialect(manifest.dialect)
+    if not dialect.is_file_database or manifest.method != dialect.native_method or len(manifest.files) != 1:
+        return None
+    return Path(backup_path) / manifest.files[0].name
 
 
 def _auth_tables(engine: Engine) -> list[str]:
@@ -400,7 +425,7 @@ def _auth_tables(engine: Engine) -> list[str]:
 
 
 def _migrate_and_finish(ref: StoreRef, db: str, engine: Engine, opts: Options, marker_file: Path,
-                        marker: dict[str, Any], result: DatabaseUpgrade) -> None:
+                        marker: dict[str, Any], result: DatabaseUpgrade, before: Pending | None = None) -> None:
     if db == AUTH:
         stamped = alembic_driver.stamp_legacy_auth(engine)
         if stamped:
@@ -417,6 +442,13 @@ def _migrate_and_finish(ref: StoreRef, db: str, engine: Engine, opts: Options, m
         raise AssertionError("unreachable") from None
     result.timings["migrations"] = round(time.monotonic() - t0, 3)
     alembic_driver.pause_point("verify")  # test-only: kill after the last revision, before verify
+    if before is not None:  # the "before" fingerprint, taken from the backup meanwhile
+        t0 = time.monotonic()
+        try:
+            before.wait()
+        except errors.OperationFailed:  # (the child was killed, e.g. out of memory) _verify takes it here
+            Path(marker["fingerprint"]).unlink(missing_ok=True)
+        result.timings["fingerprint_before_wait"] = round(time.monotonic() - t0, 3)
     t0 = time.monotonic()
     try:
         _verify(ref, db, engine, marker, opts, result)
@@ -678,6 +710,9 @@ def _verify(ref: StoreRef, db: str, engine: Engine, marker: dict[str, Any], opts
     if not opts.verify or not fp_path:
         result.verify = {"skipped": True}
         return
+    if marker.get("fingerprint_source") and not Path(fp_path).is_file():
+        # interrupted before the child that fingerprints the backup copy had finished: take it again
+        fingerprint_file(Path(marker["fingerprint_source"]), Path(fp_path), marker.get("fingerprint_tables"))
     before = Fingerprint.load(fp_path)
     t0 = time.monotonic()
     try:

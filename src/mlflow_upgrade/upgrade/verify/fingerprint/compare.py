@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy
 from sqlalchemy.engine import Engine
 
+from mlflow_upgrade.dialects import get_dialect
 from mlflow_upgrade.upgrade.verify.fingerprint.model import Difference, Fingerprint, TableFingerprint
 from mlflow_upgrade.upgrade.verify.fingerprint.take import _row_key, norm, take_fingerprint
 
@@ -115,7 +116,7 @@ def _same(kind: str, a: Any, b: Any) -> bool:
 def _value_is_sum(table: TableFingerprint, col: str, dialect: str) -> bool:
     """Whether a one-row bucket's column checksum is the value itself (integers; floats on SQLite)."""
     kind = table.columns[col]
-    return not table.int_mod and (kind == "int" or (kind == "float" and dialect == "sqlite"))
+    return not table.int_mod and (kind == "int" or (kind == "float" and get_dialect(dialect).fingerprint_sums_floats))
 
 
 # -- naming rows (drill-down)

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy
 from sqlalchemy.engine import Connection
 
-from mlflow_upgrade import errors
+from mlflow_upgrade.dialects import get_dialect
 from mlflow_upgrade.upgrade.verify.fingerprint.model import TableFingerprint
 
 P = 2147483647  # 2^31 - 1: per-row terms stay below 2^31, products below 2^62 (no BIGINT overflow anywhere)
@@ -32,7 +32,7 @@ class Sql:
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self.dialect = conn.dialect.name
+        self.dialect = get_dialect(conn.dialect.name)  # its casts and hashes (dialects/fingerprint.py)
         self.q = conn.dialect.identifier_preparer.quote
         self.now: dict[str, str] = {}
         self.nullable: dict[str, bool] = {}
@@ -46,50 +46,30 @@ class Sql:
 
     def _val(self, col: str, kind: str) -> str:
         c = self.q(col)
-        if col in self.boolean and self.dialect == "postgresql":
+        if col in self.boolean and self.dialect.fingerprint_casts_booleans:
             return f"CAST({c} AS INTEGER)"  # PostgreSQL cannot sum or take the modulo of a boolean
-        if self.now.get(col) == kind or (kind == "str" and self.dialect != "sqlite"):
+        if self.now.get(col) == kind or (kind == "str" and not self.dialect.fingerprint_casts_text):
             return c
-        return f"CAST({c} AS {self._type(kind)})"
-
-    def _type(self, kind: str) -> str:
-        if kind == "int":
-            return {"mysql": "SIGNED", "postgresql": "BIGINT"}.get(self.dialect, "INTEGER")
-        if kind == "float":
-            return {"mysql": "DOUBLE", "postgresql": "DOUBLE PRECISION"}.get(self.dialect, "REAL")
-        return {"mysql": "CHAR", "postgresql": "TEXT"}.get(self.dialect, "TEXT")
+        return f"CAST({c} AS {self.dialect.fingerprint_types[kind]})"
 
     def term(self, col: str, kind: str) -> str:
         """A per-row integer in (-P, P) for one column value, for the row checksum."""
         v = self._val(col, kind)
         if kind == "int":
             expr = f"({v} % {P})"
-        elif self.dialect == "sqlite" and kind == "float":
-            expr = f"(CAST({v} * 1048576.0 AS INTEGER) % {P})"
-        elif self.dialect == "sqlite":
-            # a Python call per row is the expensive part on SQLite: the column checksum hashes the text
-            # exactly; the row checksum only needs to see values moving between rows
-            expr = f"(length({v}) * 40503 + unicode({v}))"
         else:
-            expr = self.text_hash(col)
+            expr = self.dialect.fingerprint_row_term(v, kind, P) or self.text_hash(col)
         return f"COALESCE({expr}, 7919)" if self.nullable.get(col, True) else expr
 
     def text_hash(self, col: str) -> str:
-        c = self.q(col)
-        if self.dialect == "postgresql":
-            return f"CAST(hashtext(CAST({c} AS TEXT)) AS BIGINT)"
-        if self.dialect == "mysql":
-            return f"(CRC32(CAST({c} AS CHAR)) % {P})"
-        if self.dialect == "sqlite":
-            return f"mlu_hash({c})"
-        raise errors.UsageError(f"fingerprints are not implemented for {self.dialect}")
+        return self.dialect.fingerprint_text_hash(self.q(col), P)
 
     def column_sum(self, col: str, kind: str, int_mod: bool) -> str:
         v = self._val(col, kind)
         if kind == "int":
             return f"SUM({v} % {P})" if int_mod else f"SUM({v})"
-        if kind == "float" and self.dialect == "sqlite":
-            return f"TOTAL({v})"
+        if kind == "float" and self.dialect.fingerprint_sums_floats:
+            return self.dialect.fingerprint_float_sum(v) or f"SUM({v})"
         return f"SUM({self.text_hash(col)})"
 
     def row_sum(self, cols: list[str], kinds: dict[str, str]) -> str:
@@ -128,8 +108,4 @@ def _crc(value: Any) -> int | None:
 
 
 def prepare(conn: Connection) -> None:
-    if conn.dialect.name == "sqlite":
-        raw = conn.connection.driver_connection
-        raw.create_function("mlu_hash", 1, _crc, deterministic=True)
-        # a 128 MB page cache lets GROUP BY sort in memory before spilling to temporary files (bounded)
-        raw.execute("PRAGMA cache_size = -131072")
+    get_dialect(conn.dialect.name).prepare_fingerprint_session(conn, _crc)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import os
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +16,7 @@ import sqlalchemy
 from sqlalchemy.engine import Connection, Engine
 
 from mlflow_upgrade import errors
+from mlflow_upgrade.dialects import get_dialect
 from mlflow_upgrade.progress import QUIET, Progress
 from mlflow_upgrade.store.schema import (
     ALL_VERSION_TABLES,
@@ -96,7 +97,7 @@ def _cross_bucket(conn: Connection, bucket: list[str], pk: list[str], columns: d
     only other text column, needs no per-row Python hash. The run id is checked by a second, count-only
     bucketing (rows per run, from its own index). Four times faster on 2 M metric rows; what it cannot see
     is two points of one key exchanging their runs."""
-    if conn.dialect.name != "sqlite" or len(bucket) != 2 or bucket[1] != "key" or pk[:1] != ["key"]:
+    if not get_dialect(conn.dialect.name).fingerprint_key_index_buckets or len(bucket) != 2 or bucket[1] != "key" or pk[:1] != ["key"]:
         return []
     if set(columns) - set(pk):
         return []
@@ -120,8 +121,8 @@ def _choose_bucket(pk: list[str], columns: dict[str, str], rows: int) -> list[st
 
 
 def _escape(conn: Connection, sql: str) -> str:
-    """psycopg and pymysql read ``%`` as a placeholder even without parameters."""
-    return sql if conn.dialect.name == "sqlite" else sql.replace("%", "%%")
+    """psycopg and pymysql (``format`` paramstyles) read ``%`` as a placeholder even without parameters."""
+    return sql.replace("%", "%%") if conn.dialect.paramstyle in ("format", "pyformat") else sql
 
 
 def _fill(conn: Connection, sql: Sql, table: TableFingerprint, engine: Engine | None = None) -> None:
@@ -170,11 +171,12 @@ _PART = "__MLU_PART__"
 
 
 def _aggregate(conn: Connection, sql: Sql, table: TableFingerprint, engine: Engine | None) -> list[tuple]:
-    """The table's per-bucket aggregates. A large SQLite table is cut into rowid ranges aggregated on one
-    connection per core at once (sqlite3 releases the GIL while a query runs); every digest is a sum, so the
-    ranges' results add up to the table's."""
+    """The table's per-bucket aggregates. A large table may be cut into ranges (the dialect's
+    ``fingerprint_ranges``: rowid ranges on SQLite) aggregated on one connection each at once; every digest
+    is a sum, so the ranges' results add up to the table's."""
     query = _escape(conn, sql.query(table))
-    parts = _partitions(conn, table, query) if engine is not None else None
+    parts = (get_dialect(conn.dialect.name).fingerprint_ranges(conn, table.name, query, PARALLEL_MIN_ROWS)
+             if engine is not None else None)
     if not parts:
         return [tuple(r) for r in conn.exec_driver_sql(query)]
     template = _escape(conn, sql.query(table, only=_PART))
@@ -185,28 +187,8 @@ def _aggregate(conn: Connection, sql: Sql, table: TableFingerprint, engine: Engi
             prepare(other)
             return [tuple(r) for r in other.exec_driver_sql(template.replace(_PART, part))]
 
-    from concurrent.futures import ThreadPoolExecutor
-
     with ThreadPoolExecutor(max_workers=len(parts)) as pool:
         return [row for rows in pool.map(run, parts) for row in rows]
-
-
-def _partitions(conn: Connection, table: TableFingerprint, query: str) -> list[str] | None:
-    """Rowid ranges, one per core, when the query has to sort; an index scan in bucket order is faster whole."""
-    cores = min(os.cpu_count() or 1, 4)
-    if conn.dialect.name != "sqlite" or cores < 2:
-        return None
-    plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + query))
-    if "TEMP B-TREE" not in plan:
-        return None
-    try:
-        lo, hi = conn.exec_driver_sql(f'SELECT MIN(_rowid_), MAX(_rowid_) FROM "{table.name}"').one()
-    except sqlalchemy.exc.DBAPIError:  # a WITHOUT ROWID table
-        return None
-    if lo is None or hi - lo < PARALLEL_MIN_ROWS:
-        return None
-    step = (hi - lo) // cores + 1
-    return [f"_rowid_ >= {lo + i * step} AND _rowid_ < {lo + (i + 1) * step}" for i in range(cores)]
 
 
 def _revision(conn: Connection) -> str | None:
