@@ -29,7 +29,7 @@ from typing import Any
 
 from packaging.version import Version
 
-ROUTES_VERSION = 1  # bump when the same wheels would give different routes.json content
+ROUTES_VERSION = 2  # bump when the same wheels would give different routes.json content
 FIRST = Version("1.30.1")  # the oldest release the route table covers
 PARAM = re.compile(r"\{[^}]*\}|<[^>]*>")
 
@@ -51,7 +51,9 @@ FEATURES: dict[str, list[tuple[tuple[str, str] | None, list[str]]]] = {
                        (None, ["create_registered_model", "create_model_version"])],
     "model_aliases": [(None, ["set_registered_model_alias", "get_model_version_by_alias"])],
     "log_input": [(None, ["log_inputs"])],
-    "tracing": [(("mlflow/tracing/export/mlflow_v3.py", "start_trace_v3("), ["start_trace_v3"]),
+    # 3.0/3.1 export through the v2 processor unless the tracking URI is Databricks
+    "tracing": [(("mlflow/tracing/provider.py", "MlflowV2SpanExporter(tracking_uri"), ["start_trace", "end_trace"]),
+                (("mlflow/tracing/export/mlflow_v3.py", "start_trace_v3("), ["start_trace_v3"]),
                 (("mlflow/tracing/export/mlflow_v3.py", ".start_trace("), ["start_trace"]),
                 (("mlflow/tracing/processor/mlflow.py", "_start_tracked_trace("), ["start_trace", "end_trace"])],
     "search_traces": [(None, ["search_traces"])],

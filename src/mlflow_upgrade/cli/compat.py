@@ -37,7 +37,7 @@ def compat_command(paths, server_version, server_url, target, clients, fix, as_j
     """
     if as_json and as_sarif:
         raise errors.UsageError("choose one of --json and --sarif")
-    with progress(enabled=not (as_json or as_sarif)) as bar:
+    with progress(enabled=not (as_json or as_sarif) and sys.stderr.isatty()) as bar:
         report = api.compat(paths, server_version=server_version, server=server_url, target=target,
                             clients=clients, fix=fix, progress=bar)
     if as_json:

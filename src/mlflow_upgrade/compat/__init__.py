@@ -145,12 +145,14 @@ def compat(
 
 
 def _judged_releases(pin: pin_scan.Pin, releases: list[str]) -> list[str]:
-    """A fresh install gets the newest release a pin admits; an existing environment may hold the oldest."""
+    """A fresh install gets the newest release a pin admits; an existing environment may hold the oldest one when
+    the pin names a lower bound (`>=2.9,<3`, `^2.16`, `==2.*`). An open `<3` is judged by the newest only: its
+    oldest (1.0.0) is no one's environment."""
     admitted = pin.releases
     if not admitted:
         return []
-    if not pin.spec:
-        return [releases[-1]]
+    if not pin_scan.has_lower_bound(pin.spec):
+        return [admitted[-1]]
     return sorted({admitted[0], admitted[-1]}, key=Version)
 
 

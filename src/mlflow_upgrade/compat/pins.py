@@ -100,6 +100,11 @@ def specifier(spec: str, kind: str) -> SpecifierSet:
     return SpecifierSet(",".join(clauses))
 
 
+def has_lower_bound(spec: str) -> bool:
+    """The pin names a floor (`>=`, `>`, `==`, `~=`, Poetry `^`/`~`, conda `=`); `<3`, `!=` and "" do not."""
+    return any(re.match(r"\s*(>|==?|~|\^)", clause) for clause in spec.split(",")) if spec else False
+
+
 def admitted(spec: str, kind: str, releases: Iterable[str]) -> list[str]:
     specs = specifier(spec, kind) if spec else SpecifierSet()
     return [v for v in releases if specs.contains(v, prereleases=False)]

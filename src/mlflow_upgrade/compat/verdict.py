@@ -50,9 +50,10 @@ class Reason:
     level: Level
     feature: str  # a FEATURES key, or "version rule"
     message: str
+    works: bool = False  # the feature still works (through a fallback, or a rule's warning): nothing fails
 
     def to_dict(self) -> dict:
-        return {"level": self.level.name, "feature": self.feature, "message": self.message}
+        return {"level": self.level.name, "feature": self.feature, "message": self.message, "works": self.works}
 
 
 @dataclass
@@ -121,7 +122,7 @@ def _judge_call(verdict: Verdict, table: route_table.RouteTable, client: str, se
         if alt_paths and any(p in served for p in alt_paths):
             verdict.add(Reason(Level.CAUTION, feature, (
                 f"{client} {policy.label} calls `{paths[0]}` ({_route_note(table, paths[0])}): 404 on {server}, "
-                f"falls back to `{alt_paths[0]}`")))
+                f"falls back to `{alt_paths[0]}`"), works=True))
             return
     if not paths:
         return
@@ -137,7 +138,8 @@ def _version_rule(verdict: Verdict, client: str, server: str) -> None:
     if c > s:
         verdict.add(Reason(Level.CAUTION, "version rule", (
             f"client {client} is newer than server {server}: MLflow supports clients up to one major version "
-            "older than the server, a newer client may send calls or parameters the server ignores")))
+            "older than the server, a newer client may send calls or parameters the server ignores"), works=True))
     elif s.major - c.major > 1:
         verdict.add(Reason(Level.CAUTION, "version rule", (
-            f"client {client} is more than one major version older than server {server} (MLflow supports one)")))
+            f"client {client} is more than one major version older than server {server} (MLflow supports one)"),
+            works=True))
