@@ -67,11 +67,13 @@ def _render(report) -> None:
                       _cell(client.before), _cell(client.after))
     stdout.print(table)
     for client in report.clients:
-        for when, verdict in (("now", client.before), ("after", client.after)):
-            if verdict is None or not verdict.reasons:
+        # after the upgrade: every reason; now: only what is already broken (the rest is today's known state)
+        for when, verdict, floor in (("now", client.before, 2), ("after", client.after, 0)):
+            reasons = [r for r in verdict.reasons if r.level >= floor] if verdict else []
+            if not reasons:
                 continue
             stdout.print(f"{escape(client.source)} {when} ({verdict.client} -> {verdict.server}):")
-            for reason in verdict.reasons:
+            for reason in reasons:
                 stdout.print(f"  [{COLOR[reason.level.name]}]{reason.level.name}[/] {escape(reason.message)}")
     for pin in report.pins:
         if not pin.blocks_target:
@@ -82,8 +84,9 @@ def _render(report) -> None:
             stdout.print(f"{escape(pin.location)}: `{escape(pin.package + pin.spec)}` blocks MLflow {report.target}: "
                          f"change it to `{escape(pin.package + pin.fix)}` (or run with --fix)")
         else:
+            how = "regenerate the lock after raising the pin" if pin.locked else "edit it by hand"
             stdout.print(f"{escape(pin.location)}: `{escape(pin.package + pin.spec)}` blocks MLflow {report.target}: "
-                         "regenerate the lock after raising the pin" if pin.locked else "edit it by hand")
+                         f"{how}")
     for note in report.notes:
         stdout.print(f"note: {escape(note)}")
     stdout.print(f"verdict: [{COLOR[report.level.name]}]{report.level.name}[/]")
