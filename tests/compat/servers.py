@@ -71,24 +71,30 @@ def _stop(proc: subprocess.Popen) -> None:
             pass
 
 
+AUTH = "+basic-auth"  # a key suffix: that release's server with `--app-name basic-auth` (admin / password)
+
+
 @contextmanager
-def servers(releases: tuple[str, ...], workdir: Path, timeout: float = 180) -> Iterator[dict[str, str]]:
-    """Start one server per release (all at once), wait until each answers /health; yield {release: url}."""
+def servers(releases: tuple[str, ...], workdir: Path, timeout: float = 240) -> Iterator[dict[str, str]]:
+    """Start one server per release (all at once), wait until each answers /health; yield {release: url}.
+    A release written "2.9.2+basic-auth" runs MLflow's basic-auth app."""
     with ExitStack() as stack:
         urls, procs = {}, {}
-        for release in releases:
+        for key in releases:
+            release = key.removesuffix(AUTH)
             python = venv_python(release)
-            home = workdir / f"server-{release}"
+            home = workdir / f"server-{key}"
             home.mkdir(parents=True, exist_ok=True)
             port = free_port()
             log = stack.enter_context(open(home / "server.log", "w"))
-            procs[release] = proc = subprocess.Popen(
+            procs[key] = proc = subprocess.Popen(
                 [str(python.parent / "mlflow"), "server", "--host", "127.0.0.1", "--port", str(port),
                  "--backend-store-uri", f"sqlite:///{home / 'mlflow.db'}", "--serve-artifacts",
-                 "--artifacts-destination", str(home / "artifacts"), "--workers", "1"],
+                 "--artifacts-destination", str(home / "artifacts"), "--workers", "1",
+                 *(["--app-name", "basic-auth"] if key.endswith(AUTH) else [])],
                 cwd=home, env=_env(python), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
             stack.callback(_stop, proc)
-            urls[release] = f"http://127.0.0.1:{port}"
+            urls[key] = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + timeout
         for release, url in urls.items():
             while not _healthy(url):

@@ -100,8 +100,10 @@ def test_not_an_mlflow_server(fake_server):
 def test_unauthorized_server(fake_server):
     result = run_cli("compat", "--server", fake_server, "--client", "2.9.2",
                      env={"MLFLOW_TRACKING_USERNAME": "alice", "MLFLOW_TRACKING_PASSWORD": "s3cret-pw"})
-    _one_line_error(result, ExitCode.CONNECTION, "401", "MLFLOW_TRACKING_USERNAME")
+    _one_line_error(result, ExitCode.CONNECTION, "401", "to the credentials given", "check them")
     assert "s3cret-pw" not in result.output
+    anonymous = run_cli("compat", "--server", fake_server, "--client", "2.9.2")
+    _one_line_error(anonymous, ExitCode.CONNECTION, "401 Unauthorized (basic auth)", "MLFLOW_TRACKING_USERNAME")
 
 
 def test_unreachable_server():

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from mlflow_upgrade import errors
 from mlflow_upgrade.catalog import routes
 from mlflow_upgrade.compat import judge, known_releases, server_release
 from mlflow_upgrade.compat.verdict import FEATURES
@@ -39,9 +40,25 @@ def _check_pair(client: str, server: str, outcome: dict[str, str]) -> list[str]:
     return [f"{client} -> {server} ({verdict.level.name}): {p} | {json.dumps(outcome)}" for p in problems]
 
 
-def test_matrix_against_real_servers(tmp_path: Path):
+def test_matrix_against_real_servers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     table = routes.load()
-    with servers.servers(servers.MATRIX, tmp_path) as urls:
+    auth = "2.9.2" + servers.AUTH
+    with servers.servers((*servers.MATRIX, auth), tmp_path) as urls:
+        # basic auth (2.9.2 protects /version): 401 said plainly, then the version with MLflow's credentials
+        auth_url = urls.pop(auth)
+        for name in ("MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN"):
+            monkeypatch.delenv(name, raising=False)
+        with pytest.raises(errors.ConnectionFailed, match="401 Unauthorized"):
+            server_release(auth_url, table, known_releases())
+        monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", "admin")
+        monkeypatch.setenv("MLFLOW_TRACKING_PASSWORD", "wrong")
+        with pytest.raises(errors.ConnectionFailed, match="credentials given"):
+            server_release(auth_url, table, known_releases())
+        monkeypatch.setenv("MLFLOW_TRACKING_PASSWORD", "password")
+        assert server_release(auth_url, table, known_releases())[1] == "2.9.2"
+        monkeypatch.delenv("MLFLOW_TRACKING_USERNAME")
+        monkeypatch.delenv("MLFLOW_TRACKING_PASSWORD")
+
         # the probe on every release of the matrix: /version from 2.1.0, routes before
         for release, url in urls.items():
             info, version, evidence = server_release(url, table, known_releases())

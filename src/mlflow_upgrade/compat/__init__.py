@@ -171,9 +171,13 @@ def server_release(url: str, table: route_table.RouteTable, releases: list[str])
     probes = _discriminating_routes(table, early)
     info = probe_server(url, probes)
     if info.unauthorized and not info.version:
+        if info.sent_credentials:
+            raise errors.ConnectionFailed(
+                f"the server at {info.url} answered 401/403 Unauthorized to the credentials given (URL or "
+                "MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD/MLFLOW_TRACKING_TOKEN): check them")
         raise errors.ConnectionFailed(
-            f"the server at {info.url} answered 401/403 Unauthorized: set MLFLOW_TRACKING_USERNAME and "
-            "MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN) for a basic-auth server")
+            f"the server at {info.url} answered 401 Unauthorized (basic auth): set MLFLOW_TRACKING_USERNAME and "
+            "MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN)")
     if info.version:
         return info, known_release(info.version, f"the server's /version ({info.url})", releases), "GET /version"
     candidates = [v for v in early if all(

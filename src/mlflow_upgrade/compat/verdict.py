@@ -28,13 +28,16 @@ class Feature:
     label: str
     core: bool  # a missing call breaks everyday use (BREAKING); else the feature alone is unavailable (CAUTION)
     when_missing: str  # what the user sees
+    first_call: str | None = None  # the RPC the feature makes first: when it is the one missing, nothing happened
+    when_first_missing: str = ""
 
 
 FEATURES: dict[str, Feature] = {
     "tracking": Feature("tracking (experiments, runs, metrics)", True, "404 on every run"),
     "log_model": Feature("log_model", True, "404, no fallback: the model is not logged"),
     "register_model": Feature("register_model", True,
-                              "404 after the registered model was created: it is left with no version"),
+                              "404 after the registered model was created: it is left with no version",
+                              "CreateRegisteredModel", "404, nothing is registered"),
     "model_aliases": Feature("model aliases", False, "404 on set_registered_model_alias / models:/name@alias"),
     "log_input": Feature("log_input (dataset inputs)", False, "404 on mlflow.log_input"),
     "tracing": Feature("tracing (trace export)", False, "export fails and is not raised: traces are silently lost"),
@@ -106,7 +109,8 @@ def judge(client: str, server: str, table: route_table.RouteTable | None = None)
         policy = FEATURES.get(feature)
         if policy is None:
             continue
-        for rpc in rpcs:
+        # the first call first: its message says what the user sees (nothing happened vs. a half-done state)
+        for rpc in sorted(rpcs, key=lambda r: r != policy.first_call):
             _judge_call(verdict, table, client, server, client_rel, served, feature, policy, rpc)
     _version_rule(verdict, client, server)
     return verdict
@@ -127,9 +131,9 @@ def _judge_call(verdict: Verdict, table: route_table.RouteTable, client: str, se
     if not paths:
         return
     level = Level.BREAKING if policy.core else Level.CAUTION
+    seen = policy.when_first_missing if rpc == policy.first_call else policy.when_missing
     verdict.add(Reason(level, feature, (
-        f"{client} {policy.label} calls `{paths[0]}` ({_route_note(table, paths[0])}): {policy.when_missing} "
-        f"on {server}")))
+        f"{client} {policy.label} calls `{paths[0]}` ({_route_note(table, paths[0])}): {seen} on {server}")))
 
 
 def _version_rule(verdict: Verdict, client: str, server: str) -> None:

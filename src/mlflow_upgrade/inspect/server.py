@@ -32,6 +32,7 @@ class ServerInfo:
     info: dict = field(default_factory=dict)
     endpoints: dict[str, int | str] = field(default_factory=dict)  # path -> HTTP status or error
     routes: dict[str, bool | None] = field(default_factory=dict)  # "GET /path" -> served (None: could not tell)
+    sent_credentials: bool = False  # an Authorization header went with the requests
 
     @property
     def unauthorized(self) -> bool:
@@ -58,6 +59,7 @@ def probe_server(url: str, routes: tuple[str, ...] = ()) -> ServerInfo:
         info=info,
         endpoints=endpoints,
         routes={route: _route_served(base, headers, route) for route in routes},
+        sent_credentials="Authorization" in headers,
     )
 
 
