@@ -159,9 +159,21 @@ def _judged_releases(pin: pin_scan.Pin, releases: list[str]) -> list[str]:
 def _judge_client(source: str, package: str, spec: str, judged: list[str], server: str | None, target: str,
                   table: route_table.RouteTable) -> ClientResult:
     def worst(server_release: str) -> Verdict:
-        return max((judge(c, server_release, table) for c in judged), key=lambda v: v.level)
+        return max((_judge_cached(c, server_release, table) for c in judged), key=lambda v: v.level)
 
     return ClientResult(source, package, spec, judged, worst(server) if server else None, worst(target))
+
+
+_VERDICTS: dict[tuple[str, str, int], Verdict] = {}
+
+
+def _judge_cached(client: str, server: str, table: route_table.RouteTable) -> Verdict:
+    """A monorepo pins the same few releases thousands of times: one verdict per pair (verdicts are not changed
+    after they are made, so results share them)."""
+    key = (client, server, id(table))
+    if key not in _VERDICTS:
+        _VERDICTS[key] = judge(client, server, table)
+    return _VERDICTS[key]
 
 
 def server_release(url: str, table: route_table.RouteTable, releases: list[str]) -> tuple[ServerInfo, str, str]:

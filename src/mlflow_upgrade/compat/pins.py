@@ -13,6 +13,7 @@ import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -106,8 +107,14 @@ def has_lower_bound(spec: str) -> bool:
 
 
 def admitted(spec: str, kind: str, releases: Iterable[str]) -> list[str]:
+    """The releases `spec` admits (a monorepo repeats a few specs thousands of times: computed once each)."""
+    return list(_admitted(spec.replace(" ", ""), "conda" if kind == "conda" else "", tuple(releases)))
+
+
+@cache
+def _admitted(spec: str, kind: str, releases: tuple[str, ...]) -> tuple[str, ...]:
     specs = specifier(spec, kind) if spec else SpecifierSet()
-    return [v for v in releases if specs.contains(v, prereleases=False)]
+    return tuple(v for v in releases if specs.contains(v, prereleases=False))
 
 
 def excludes(spec: str, target: str, conda: bool = False) -> bool:
