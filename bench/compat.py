@@ -85,7 +85,8 @@ def main() -> int:
           f"{len(report.clients)} clients judged")
     print(f"command (fresh process, --json): median {statistics.median(walls):.2f} s over {args.repeat} runs, "
           f"peak RSS {max(peaks):.0f} MiB")
-    print(f"library call api.compat: {lib_wall:.2f} s, peak Python allocations {lib_peak / 2**20:.1f} MiB")
+    print(f"library call api.compat: {lib_wall:.2f} s; a second call, traced: peak Python allocations "
+          f"{lib_peak / 2**20:.1f} MiB")
     return 0
 
 
