@@ -13,7 +13,8 @@ rerunning over the same wheels yields byte-identical output.
 `--refresh` is the release checklist's one command (docs/catalog.md): it prints what changed against the
 committed file — new releases and heads, new revisions with their class and rolling safety, revisions edited
 after release, flavors added or removed, version tables. The catalog is the only table generated from
-releases (there is no route table: MLflow's REST routes are not read from wheels).
+releases. The same run writes routes.json (scripts/catalog_routes.py): the REST routes each release from 1.30.1
+serves and the calls its client makes, for `compat`'s verdicts.
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ from packaging.version import Version
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
+sys.path.insert(0, str(REPO / "scripts"))
+
+import catalog_routes  # noqa: E402
 
 from mlflow_upgrade.catalog.analyze import (  # noqa: E402
     ANALYZER_VERSION,
@@ -50,6 +54,7 @@ from mlflow_upgrade.catalog.analyze import (  # noqa: E402
 
 SCRIPT_VERSION = 3  # 2: flavors per release; 3: a release without its mlflow-skinny wheel is named as such
 OUTPUT = REPO / "src" / "mlflow_upgrade" / "catalog" / "revisions.json"
+ROUTES_OUTPUT = OUTPUT.with_name("routes.json")
 CACHE = Path(os.environ.get("MLFLOW_UPGRADE_WHEEL_CACHE", "/work/.cache/wheels"))
 INDEX_URL = "https://pypi.org/pypi/{name}/json"
 FIRST_RELEASE = Version("1.0.0")
@@ -355,6 +360,22 @@ def build(
     return catalog
 
 
+def build_routes(releases: list[Release], contents: dict[str, WheelContents], jobs: int) -> dict[str, Any]:
+    """routes.json: served routes and client calls of every release from catalog_routes.FIRST on."""
+    covered = [r for r in releases if Version(r.version) >= catalog_routes.FIRST]
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        per_release = dict(zip([r.version for r in covered],
+                               pool.map(lambda r: catalog_routes.read_release(str(contents[r.version].wheel)),
+                                        covered), strict=True))
+    table = catalog_routes.build_table(per_release)
+    table["generated_from"] = {
+        "script": "scripts/build_catalog.py (scripts/catalog_routes.py)",
+        "routes_version": catalog_routes.ROUTES_VERSION,
+        "selection": f"the catalog's releases from {catalog_routes.FIRST} (wheels as in revisions.json)",
+    }
+    return table
+
+
 def render(catalog: dict[str, Any]) -> str:
     return json.dumps(catalog, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
@@ -462,11 +483,20 @@ def main(argv: list[str] | None = None) -> int:
     releases, skipped = select_releases(load_index("mlflow", refresh), load_index("mlflow-skinny", refresh))
     contents = fetch_all(releases, args.jobs)
     text = render(build(releases, contents, skipped))
+    routes_output = args.output.with_name(ROUTES_OUTPUT.name)
+    routes_text = render(build_routes(releases, contents, args.jobs))
     current = args.output.read_text() if args.output.exists() else ""
+    current_routes = routes_output.read_text() if routes_output.exists() else ""
     if args.check:
-        print("up to date" if current == text else f"{args.output} is out of date")
-        return 0 if current == text else 1
+        stale = [str(p) for p, old, new in ((args.output, current, text), (routes_output, current_routes, routes_text))
+                 if old != new]
+        print(f"{', '.join(stale)} out of date" if stale else "up to date")
+        return 1 if stale else 0
     args.output.write_text(text)
+    routes_output.write_text(routes_text)
+    routes = json.loads(routes_text)
+    print(f"routes: {len(routes['releases'])} releases ({routes['releases'][0]}–{routes['releases'][-1]}), "
+          f"{len(routes['server'])} served routes, {len(routes['client']['calls'])} client RPCs -> {routes_output}")
     catalog = json.loads(text)
     counts = {db: len(catalog[db]["revisions"]) for db in DBS}
     print(

@@ -26,6 +26,7 @@ _EXPORTS = {
     "migrate_db": "mlflow_upgrade.migratedb",
     "codemod_check": "mlflow_upgrade.codemod",
     "codemod_fix": "mlflow_upgrade.codemod",
+    "compat": "mlflow_upgrade.compat",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -1,7 +1,9 @@
 """Probe a live MLflow tracking server for its version (``inspect --server URL``).
 
-Reads ``/health``, ``/version`` (MLflow ≥ 1.x) and the newer ``/api/3.0/mlflow/server-info``; nothing is
-written to the server. A server behind basic auth: credentials in the URL (``http://user:password@host``, taken
+Reads ``/health``, ``/version`` (MLflow ≥ 2.1.0) and the newer ``/api/3.0/mlflow/server-info`` (3.10.0+);
+nothing is written to the server. ``routes`` (``GET`` routes only) are probed for existence, to place a server
+without ``/version`` (< 2.1.0) in a range of releases: a JSON answer (even a 404 ``RESOURCE_DOES_NOT_EXIST``) comes
+from a handler, so the route exists; an HTML or empty 404 comes from the router (or MLflow's ``_not_implemented``). A server behind basic auth: credentials in the URL (``http://user:password@host``, taken
 out of the URL and sent as an ``Authorization`` header), else MLflow's own ``MLFLOW_TRACKING_USERNAME`` /
 ``MLFLOW_TRACKING_PASSWORD`` or ``MLFLOW_TRACKING_TOKEN``. The password is masked in every message.
 """
@@ -30,13 +32,20 @@ class ServerInfo:
     version: str | None
     info: dict = field(default_factory=dict)
     endpoints: dict[str, int | str] = field(default_factory=dict)  # path -> HTTP status or error
+    routes: dict[str, bool | None] = field(default_factory=dict)  # "GET /path" -> served (None: could not tell)
+    sent_credentials: bool = False  # an Authorization header went with the requests
+
+    @property
+    def unauthorized(self) -> bool:
+        return any(status in (401, 403) for status in self.endpoints.values())
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
 
 
-def probe_server(url: str, *, timeout: float = DEFAULT_TIMEOUT) -> ServerInfo:
-    """The server's health, version and info; each request may take ``timeout`` seconds."""
+def probe_server(url: str, routes: tuple[str, ...] = (), *, timeout: float = DEFAULT_TIMEOUT) -> ServerInfo:
+    """The server's health, version and info, and which of ``routes`` it serves; each request may take
+    ``timeout`` seconds."""
     shown = mask_one_uri(url.rstrip("/"))
     if not timeout > 0:
         raise errors.UsageError(f"the --server timeout must be a positive number of seconds, not {timeout}")
@@ -61,7 +70,27 @@ def probe_server(url: str, *, timeout: float = DEFAULT_TIMEOUT) -> ServerInfo:
         version=version.strip() if version and _looks_like_version(version.strip()) else None,
         info=info,
         endpoints=endpoints,
+        routes={route: _route_served(base, headers, route, timeout) for route in routes},
+        sent_credentials="Authorization" in headers,
     )
+
+
+def _route_served(base: str, headers: dict[str, str], route: str, timeout: float) -> bool | None:
+    """Whether the server has a handler for ``GET /path`` (see the module docstring); None: 401/403/unreachable."""
+    method, _, path = route.partition(" ")
+    if method != "GET":
+        raise ValueError(f"only GET routes are probed (nothing is written to the server): {route}")
+    request = urllib.request.Request(base + path.replace("{}", "0"), headers={**headers, "Accept": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout):
+            return True
+    except urllib.error.HTTPError as exc:
+        if exc.code in (401, 403):
+            return None
+        body = exc.read(4096).decode("utf-8", "replace").strip()
+        return exc.code != 405 and body.startswith("{")  # 405: the path exists for another method only
+    except (urllib.error.URLError, OSError, ValueError):
+        return None
 
 
 def _split_credentials(url: str, shown: str) -> tuple[str, dict[str, str]]:

@@ -2,32 +2,15 @@
 
 from __future__ import annotations
 
-import re
-
 from mlflow_upgrade.codemod.registry import Rule, register
+from mlflow_upgrade.compat.pins import PIN, POETRY, excludes
 
 TARGET = "3.17.2"  # the release the codemod targets (the newest installable 3.x)
-# The package name exactly (PEP 503: case and `-`/`_`/`.` are equivalent; `fastapi-mlflow` or `mlflow-export-import`
-# are other packages), then the specifier up to a quote, comment, semicolon (markers) or end of line.
-PIN = re.compile(
-    r"""(?<![\w.-])(?P<pkg>(?i:mlflow)(?:[-_.](?i:skinny))?)(?![\w.-])(?:\[[^\]]*\])?\s*(?P<spec>(?:[<>=!~^]=?|={1,2})\s*[0-9][^"'#;\s,]*"""
-    r"""(?:\s*,\s*[<>=!~]=?\s*[0-9][^"'#;\s,]*)*)""")
-POETRY = re.compile(r"""^\s*(?P<pkg>(?i:mlflow)(?:[-_.](?i:skinny))?)\s*=\s*(?:\{[^}]*version\s*=\s*)?["'](?P<spec>[^"']+)["']""")
 
 
 def excludes_target(spec: str, conda: bool) -> bool:
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
-
-    spec = spec.replace(" ", "")
-    if spec.startswith("^"):  # poetry caret: ^2.9 means >=2.9,<3
-        major = spec[1:].split(".")[0]
-        return major.isdigit() and int(major) < 3
-    if conda and re.fullmatch(r"=[0-9][^=<>!,]*", spec):  # conda `mlflow=2.9` means 2.9.*
-        spec = "=" + spec + (".*" if spec.count(".") < 2 else "")
-    try:
-        return not SpecifierSet(spec).contains(TARGET, prereleases=True)
-    except InvalidSpecifier:
-        return False
+    """The pin excludes TARGET (what a pin is and how conda/Poetry specifiers read: compat.pins, the one owner)."""
+    return excludes(spec, TARGET, conda=conda)
 
 
 @register
