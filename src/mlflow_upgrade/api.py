@@ -26,6 +26,7 @@ _EXPORTS = {
     "migrate_db": "mlflow_upgrade.migratedb",
     "codemod_check": "mlflow_upgrade.codemod",
     "codemod_fix": "mlflow_upgrade.codemod",
+    "models": "mlflow_upgrade.compat.models",
 }
 
 __all__ = sorted(_EXPORTS)
