@@ -9,6 +9,7 @@ rerunning over the same wheels yields byte-identical output.
     python scripts/build_catalog.py --refresh      # a new MLflow release: re-read PyPI, rebuild, report changes
     python scripts/build_catalog.py                # download what is missing, rebuild the JSON
     python scripts/build_catalog.py --check        # exit 1 if the committed JSON is out of date
+    python scripts/build_catalog.py --dates        # only release_dates.json (PyPI's release list, no wheels)
 
 `--refresh` is the release checklist's one command (docs/catalog.md): it prints what changed against the
 committed file — new releases and heads, new revisions with their class and rolling safety, revisions edited
@@ -55,6 +56,9 @@ from mlflow_upgrade.catalog.analyze import (  # noqa: E402
 SCRIPT_VERSION = 3  # 2: flavors per release; 3: a release without its mlflow-skinny wheel is named as such
 OUTPUT = REPO / "src" / "mlflow_upgrade" / "catalog" / "revisions.json"
 ROUTES_OUTPUT = OUTPUT.with_name("routes.json")
+# When each release was published (its first file's upload to PyPI): dates a model whose MLmodel predates the
+# mlflow_version field by its utc_time_created. Kept apart from revisions.json so it can be refreshed alone.
+DATES_OUTPUT = REPO / "src" / "mlflow_upgrade" / "catalog" / "release_dates.json"
 CACHE = Path(os.environ.get("MLFLOW_UPGRADE_WHEEL_CACHE", "/work/.cache/wheels"))
 INDEX_URL = "https://pypi.org/pypi/{name}/json"
 FIRST_RELEASE = Version("1.0.0")
@@ -376,6 +380,22 @@ def build_routes(releases: list[Release], contents: dict[str, WheelContents], jo
     return table
 
 
+def release_dates(mlflow: dict[str, Any]) -> dict[str, str]:
+    """{version: first upload time (UTC, ISO 8601, seconds)} of every final release from 1.0.0 on."""
+    dates = {}
+    for version, files in mlflow.items():
+        parsed = Version(version)
+        times = [f["upload_time_iso_8601"] for f in files or [] if f.get("upload_time_iso_8601")]
+        if parsed >= FIRST_RELEASE and not parsed.is_prerelease and not parsed.is_devrelease and times:
+            dates[version] = min(times)[:19] + "Z"
+    return dict(sorted(dates.items(), key=lambda item: Version(item[0])))
+
+
+def render_dates(mlflow: dict[str, Any]) -> str:
+    return json.dumps({"source": INDEX_URL.format(name="mlflow"), "generated_by": "scripts/build_catalog.py",
+                       "released": release_dates(mlflow)}, indent=1) + "\n"
+
+
 def render(catalog: dict[str, Any]) -> str:
     return json.dumps(catalog, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
@@ -477,9 +497,16 @@ def main(argv: list[str] | None = None) -> int:
         help="the release checklist's command: re-fetch PyPI's release lists, rebuild, print what changed",
     )
     parser.add_argument("--check", action="store_true", help="exit 1 if --output differs from a rebuild")
+    parser.add_argument("--dates", action="store_true", help="only write release_dates.json (no wheels needed)")
     args = parser.parse_args(argv)
 
     refresh = args.refresh or args.refresh_index
+    dates = render_dates(load_index("mlflow", refresh))
+    if args.dates or not args.check:
+        DATES_OUTPUT.write_text(dates)
+    if args.dates:
+        print(f"{len(json.loads(dates)['released'])} release dates -> {DATES_OUTPUT}")
+        return 0
     releases, skipped = select_releases(load_index("mlflow", refresh), load_index("mlflow-skinny", refresh))
     contents = fetch_all(releases, args.jobs)
     text = render(build(releases, contents, skipped))

@@ -5,6 +5,7 @@ Usage (from the repository root, with the dev venv or any Python >= 3.10; needs 
     python scripts/make_fixtures.py                    # every release in RELEASES
     python scripts/make_fixtures.py --release 2.16.2   # one release (repeatable)
     python scripts/make_fixtures.py --jobs 3           # releases built in parallel (default 3)
+    python scripts/make_fixtures.py --models           # only the model fixtures (MODEL_RELEASES), see below
 
 For each release it
 
@@ -28,6 +29,12 @@ pymysql) create a tracking store and an auth DB on PostgreSQL and MariaDB, build
 ``tests.support.fixture_stores.load_fixture_into`` (installed MLflow's migrations + row copy), and prints the
 schema differences (tables, columns and types, PKs, indexes, unique constraints, FKs).
 
+``--models`` builds, for each release in ``MODEL_RELEASES``, ``tests/fixtures/<release>/models/``: a SQLite store
+(``mlflow.db``) and its ``artifacts/`` in which ``scripts/model_fixture_writer.py`` (run in the release's venv with
+scikit-learn and diviner added) logged and registered a sklearn, a custom pyfunc and a diviner model. The build
+directory is ``/tmp/mlflow-upgrade-model-fixtures/<release>``: the artifact URIs in the database point there, and
+the tests copy the fixture back to that path (``tests/support/model_fixtures.py``) before loading the models.
+
 It fails if a release's tracking head differs from FACTS or the fixture tree grows past 10 MB.
 Run ids, experiment creation times and password hashes differ between rebuilds; metric/run timestamps do not.
 """
@@ -49,7 +56,9 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 EXAMPLE_DB = ROOT / "src" / "mlflow_upgrade" / "examples" / "mlflow-1.30.1.db"
 WRITER = Path(__file__).resolve().parent / "fixture_writer.py"
+MODEL_WRITER = Path(__file__).resolve().parent / "model_fixture_writer.py"
 BUILD = Path("/tmp/mlflow-upgrade-fixtures")
+MODEL_BUILD = Path("/tmp/mlflow-upgrade-model-fixtures")  # tests/support/model_fixtures.py copies back here
 VENVS = Path(os.environ.get("MLFLOW_UPGRADE_VENVS", "/work/.cache/venvs"))
 MAX_TREE_BYTES = 10 * 1024 * 1024
 # psycopg2/pymysql are not needed to write SQLite/file stores; they let the same venvs create reference
@@ -72,6 +81,13 @@ RELEASES: dict[str, dict] = {
 }
 
 
+# Releases whose model fixtures are built (`--models`), and what their venvs need next to MLflow to log them.
+# diviner (its flavor was removed in 3.7.0) installs with both releases; fastai/mleap/gluon need torch, a JVM
+# or an mxnet wheel for these Pythons.
+MODEL_RELEASES = ("1.30.1", "2.22.5")
+MODEL_PACKAGES = ["scikit-learn", "diviner"]
+
+
 def find_python(version: str) -> str:
     """A real interpreter path: pyenv shims for non-global versions fail, and uv must not download one."""
     found = sorted(glob.glob(os.path.expanduser(f"~/.pyenv/versions/{version}.*/bin/python{version}")))
@@ -83,7 +99,7 @@ def find_python(version: str) -> str:
     return path
 
 
-def venv_python(release: str) -> Path:
+def venv_python(release: str, extra_packages: tuple[str, ...] = ()) -> Path:
     """Create the release's venv if missing; (re)apply the pins every time (a no-op for uv when satisfied)."""
     spec = RELEASES[release]
     venv = VENVS / f"mlflow-{release}"
@@ -92,7 +108,7 @@ def venv_python(release: str) -> Path:
         subprocess.run(["uv", "venv", "-q", "--python-preference", "only-system",
                         "-p", find_python(spec["python"]), str(venv)], check=True)
     subprocess.run(["uv", "pip", "install", "-q", "-p", str(python), f"mlflow{spec['extra']}=={release}",
-                    *spec["pins"], *DB_DRIVERS], check=True)
+                    *spec["pins"], *DB_DRIVERS, *extra_packages], check=True)
     return python
 
 
@@ -168,6 +184,35 @@ def install(release: str, build: Path, manifest: dict) -> None:
     if release == "1.30.1":
         EXAMPLE_DB.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(build / "mlflow.db", EXAMPLE_DB)
+
+
+def build_models(release: str) -> dict:
+    """tests/fixtures/<release>/models/: models logged and registered by the release itself (see the docstring)."""
+    python = venv_python(release, tuple(MODEL_PACKAGES))
+    build = MODEL_BUILD / release
+    shutil.rmtree(build, ignore_errors=True)
+    build.mkdir(parents=True)
+    script = MODEL_BUILD / "model_fixture_writer.py"
+    shutil.copy2(MODEL_WRITER, script)
+    env = dict(os.environ, MLFLOW_DISABLE_TELEMETRY="true", DO_NOT_TRACK="true", PYTHONWARNINGS="ignore")
+    for name in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI"):
+        env.pop(name, None)
+    with open(MODEL_BUILD / f"writer-models-{release}.log", "w") as out:
+        subprocess.run([str(python), str(script), "--out", str(build)], cwd=build, env=env, stdout=out,
+                       stderr=subprocess.STDOUT, check=True)
+    written = json.loads((build / "writer-models.json").read_text())
+    manifest = {"release": release, "python": written["python"], "build_dir": str(build),
+                "install": [f"mlflow{RELEASES[release]['extra']}=={release}", *RELEASES[release]["pins"],
+                            *MODEL_PACKAGES],
+                "generated_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "logged": written["logged"]}
+    dest = FIXTURES / release / "models"
+    shutil.rmtree(dest, ignore_errors=True)
+    dest.mkdir(parents=True)
+    shutil.copy2(build / "mlflow.db", dest / "mlflow.db")
+    shutil.copytree(build / "artifacts", dest / "artifacts")
+    (dest / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    return manifest
 
 
 def tree_bytes(root: Path) -> int:
@@ -270,7 +315,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=3)
     parser.add_argument("--check-faithfulness", nargs="*", metavar="RELEASE",
                         help="compare loaded server stores with ones the release creates (default 1.30.1 2.16.2)")
+    parser.add_argument("--models", action="store_true", help="only the model fixtures of MODEL_RELEASES")
     args = parser.parse_args(argv)
+    if args.models:
+        for release in args.release or MODEL_RELEASES:
+            manifest = build_models(release)
+            print(f"{release}: models {', '.join(manifest['logged'])}")
+        return 0
     if args.check_faithfulness is not None:
         return check_faithfulness(args.check_faithfulness or ["1.30.1", "2.16.2"])
     releases = args.release or list(RELEASES)

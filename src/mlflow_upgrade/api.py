@@ -27,6 +27,7 @@ _EXPORTS = {
     "codemod_check": "mlflow_upgrade.codemod",
     "codemod_fix": "mlflow_upgrade.codemod",
     "compat": "mlflow_upgrade.compat",
+    "models": "mlflow_upgrade.compat.models",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -1,0 +1,106 @@
+"""The verdicts on models logged and registered by real old releases match what the installed MLflow does when it
+loads them (``mlflow.pyfunc.load_model`` in a fresh interpreter, every warning recorded)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from mlflow_upgrade import api
+from mlflow_upgrade.compat.models import Status
+from tests.support import model_fixtures
+
+# Loads each model directory given on the command line; prints one JSON line per model: loaded or the error,
+# and every warning raised meanwhile (MLflow's logged warnings and Python warnings).
+LOADER = r"""
+import json, logging, sys, warnings
+import mlflow.pyfunc
+
+class Collect(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.records = []
+    def emit(self, record):
+        self.records.append(record.getMessage().splitlines()[0])
+
+for location in sys.argv[1:]:
+    handler = Collect()
+    logging.getLogger("mlflow").addHandler(handler)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            mlflow.pyfunc.load_model(location)
+            error = None
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"
+    logging.getLogger("mlflow").removeHandler(handler)
+    found = handler.records + [f"{w.category.__name__}: {w.message}" for w in caught]
+    print(json.dumps({"location": location, "error": error, "warnings": found}))
+"""
+
+
+def load_with_target(locations: list[str]) -> dict[str, dict]:
+    proc = subprocess.run([sys.executable, "-c", LOADER, *locations], capture_output=True, text=True,
+                          timeout=600, env={"MLFLOW_DISABLE_TELEMETRY": "true", "PATH": "/usr/bin:/bin"})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    results = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    return {r["location"]: r for r in results}
+
+
+@pytest.fixture(scope="module", params=model_fixtures.RELEASES)
+def release_inventory(request):
+    release = request.param
+    if not model_fixtures.committed(release).is_dir():
+        pytest.fail(f"tests/fixtures/{release}/models is missing: python scripts/make_fixtures.py --models")
+    store = model_fixtures.place(release)
+    return release, api.models(f"sqlite:///{store / 'mlflow.db'}")
+
+
+def test_every_logged_and_registered_model_is_listed(release_inventory) -> None:
+    release, inventory = release_inventory
+    logged = model_fixtures.manifest(release)["logged"]
+    versions = {row.name for row in inventory.rows if row.kind == "version"}
+    runs = {row.run_id for row in inventory.rows if row.kind == "run"}
+    assert versions == set(logged)
+    assert runs == {entry["run_id"] for entry in logged.values()}
+    assert all(row.logged_by == release for row in inventory.rows)
+    assert all(row.mlflow_version == release for row in inventory.rows)
+
+
+def test_verdict_matches_what_loading_does(release_inventory) -> None:
+    release, inventory = release_inventory
+    rows = [row for row in inventory.rows if row.kind == "version"]
+    outcome = load_with_target([row.location for row in rows])
+    for row in rows:
+        happened = outcome[row.location]
+        what = f"{release} {row.label}: verdict {row.status.value} {row.reasons}, load {happened}"
+        if row.status is Status.FAILS:
+            assert happened["error"], what
+        elif row.status is Status.WARNINGS:
+            assert happened["error"] is None and happened["warnings"], what
+        else:
+            assert row.status is Status.LOADS, what
+            assert happened["error"] is None and not happened["warnings"], what
+
+
+def test_expected_verdicts(release_inventory) -> None:
+    """What each fixture model is: the removed flavor never loads, through python_function or not."""
+    release, inventory = release_inventory
+    by_name = {row.name: row for row in inventory.rows if row.kind == "version"}
+    diviner = by_name["diviner-model"]
+    assert diviner.status is Status.FAILS
+    assert "mlflow.diviner" in diviner.reasons[0] and "3.6.0" in diviner.reasons[0]
+    assert {"diviner", "python_function"} <= set(diviner.flavors)
+    sklearn = by_name["sklearn-model"]
+    assert sklearn.status is Status.WARNINGS
+    assert any(r.startswith("scikit-learn") for r in sklearn.requirements) or any(
+        "scikit-learn" in r for r in sklearn.requirements)
+    pyfunc = by_name["pyfunc-model"]
+    if release == "1.30.1":  # Python 3.10 pickle of a __main__ class, target Python 3.11
+        assert pyfunc.status is Status.FAILS and "pickled with its code" in pyfunc.reasons[0]
+    else:
+        assert pyfunc.status is not Status.FAILS
+    assert inventory.exit_code == 12
