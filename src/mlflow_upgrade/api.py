@@ -26,6 +26,9 @@ _EXPORTS = {
     "migrate_db": "mlflow_upgrade.migratedb",
     "codemod_check": "mlflow_upgrade.codemod",
     "codemod_fix": "mlflow_upgrade.codemod",
+    "diffcheck": "mlflow_upgrade.diffcheck",
+    "runbook": "mlflow_upgrade.runbook",
+    "report": "mlflow_upgrade.report",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -71,6 +71,9 @@ class MySQLDialect(Dialect):
     name = "mysql"
     label = "MySQL/MariaDB"
     aliases = ("mariadb",)
+    old_release_driver = "mysql+pymysql"
+    create_database_sql = "CREATE DATABASE {name} CHARACTER SET utf8mb4"
+    drop_database_sql = "DROP DATABASE IF EXISTS {name}"  # diffcheck's scratch database, after its servers stopped
     native_suffix = ".sql.gz"
     native_method = "mariadb-dump"
     revision_base_seconds = 0.12

@@ -76,6 +76,9 @@ class PostgresDialect(Dialect):
     name = "postgresql"
     label = "PostgreSQL"
     aliases = ("postgres", "pg")
+    old_release_driver = "postgresql+psycopg2"
+    create_database_sql = "CREATE DATABASE {name}"
+    drop_database_sql = "DROP DATABASE IF EXISTS {name} WITH (FORCE)"  # diffcheck's scratch database, after its servers stopped
     native_suffix = ".pgdump"
     native_method = "pg_dump"
     revision_base_seconds = 0.07
