@@ -109,7 +109,7 @@ def test_postgresql_1_30_1_reports_the_injected_difference(pg_run) -> None:
     report, uri, before = pg_run
     assert (report.old_release, report.dialect) == ("1.30.1", "postgresql")
     _check_injected_only(report)
-    assert "traces: the old release has no trace API (404)" in report.skipped
+    assert "traces: the old release does not serve /api/2.0/mlflow/traces (404)" in report.skipped
     assert _revision(uri) == "97727af70f4d"  # the source was not upgraded
     assert _scratch_databases(PG_ADMIN) == before
     assert _server_processes() == []

@@ -3,8 +3,9 @@
 The calls are chosen from the OLD release's answers (so every call is one the old release accepts), recorded
 with their answers, then replayed unchanged against the target. Only reads: searches with filters and ordering
 that MLflow accepted since 1.28 (experiments/search) and 1.x (runs/search), get run, metric history, artifact
-listings, registered models, versions and aliases, traces where the old release serves them, and a few lookups
-of ids that do not exist (to compare ``error_code``).
+listings, registered models, versions and aliases, traces (v2 and v3 search) and logged models where the old
+release serves them (a route it answers with 404 is noted as skipped, not compared), and a few lookups of ids
+that do not exist (to compare ``error_code``).
 
 Bounds: ``sample`` runs per experiment (and per filtered search), at most ``MAX_EXPERIMENTS`` experiments,
 ``MAX_METRIC_KEYS`` metric histories per run, ``MAX_MODELS`` registered models, ``MAX_VERSIONS`` versions each.
@@ -25,6 +26,7 @@ MAX_MODELS = 20
 MAX_VERSIONS = 10
 MAX_ARTIFACT_DIRS = 5
 API = "/api/2.0/mlflow"
+API_V3 = "/api/3.0/mlflow"
 MISSING_ID = "00000000000000000000000000000000"
 
 
@@ -84,8 +86,8 @@ def get(label: str, path: str, **params: Any) -> Call:
     return Call(label, "GET", API + path, tuple(items))
 
 
-def post(name: str, path: str, body: dict[str, Any]) -> Call:
-    return Call(name, "POST", API + path, body=json.dumps(body, sort_keys=True))
+def post(name: str, path: str, body: dict[str, Any], api: str = API) -> Call:
+    return Call(name, "POST", api + path, body=json.dumps(body, sort_keys=True))
 
 
 @dataclass
@@ -134,6 +136,8 @@ class Discovery:
             self._run(run)
         self._filtered_by_data(exp_id, runs)
         self._traces(exp_id)
+        self._traces_v3(exp_id)
+        self._logged_models(exp_id)
 
     def _search_runs(self, exp_id: str, name: str, **extra: Any) -> list[dict]:
         body = {"experiment_ids": [exp_id], "run_view_type": "ALL", "max_results": self.sample, **extra}
@@ -165,19 +169,36 @@ class Discovery:
         for path in sorted(dirs)[:MAX_ARTIFACT_DIRS]:
             self.ask(get(f"list artifacts {run_id} {path}", "/artifacts/list", run_id=run_id, path=path))
 
-    def _traces(self, exp_id: str) -> None:
-        call = get(f"search traces of experiment {exp_id}", "/traces", experiment_ids=exp_id,
-                   max_results=self.sample, order_by="timestamp_ms DESC")
+    def optional(self, call: Call, what: str) -> Any:
+        """Ask ``call`` if the old release serves it: a 404 (no such route) is noted once, not compared."""
         status, body = self.client.send(call)
-        if status == 404:
-            if not any("traces" in s for s in self.skipped):
-                self.skipped.append("traces: the old release has no trace API (404)")
-            return
+        if status == 404 and not (isinstance(body, dict) and body.get("error_code") == "RESOURCE_DOES_NOT_EXIST"):
+            note = f"{what}: the old release does not serve {call.path} (404)"
+            if note not in self.skipped:
+                self.skipped.append(note)
+            return None
         self.recorded.append(Recorded(call, status, body))
-        for trace in (body or {}).get("traces", []) if isinstance(body, dict) else []:
-            request_id = trace.get("request_id")
-            if request_id:
+        return body if status == 200 and isinstance(body, dict) else None
+
+    def _traces(self, exp_id: str) -> None:
+        found = self.optional(get(f"search traces of experiment {exp_id}", "/traces", experiment_ids=exp_id,
+                                  max_results=self.sample, order_by="timestamp_ms DESC"), "traces")
+        for trace in (found or {}).get("traces", []):
+            if request_id := trace.get("request_id"):
                 self.ask(get(f"trace info {request_id}", f"/traces/{request_id}/info"))
+
+    def _traces_v3(self, exp_id: str) -> None:
+        body = {"locations": [{"type": "MLFLOW_EXPERIMENT", "mlflow_experiment": {"experiment_id": exp_id}}],
+                "max_results": self.sample, "order_by": ["timestamp_ms DESC"]}
+        self.optional(post(f"search traces v3 of experiment {exp_id}", "/traces/search", body, API_V3),
+                      "traces (v3 API)")
+
+    def _logged_models(self, exp_id: str) -> None:
+        found = self.optional(post(f"search logged models of experiment {exp_id}", "/logged-models/search",
+                                   {"experiment_ids": [exp_id], "max_results": self.sample}), "logged models")
+        for model in (found or {}).get("models", []):
+            if model_id := (model.get("info") or {}).get("model_id"):
+                self.ask(get(f"get logged model {model_id}", f"/logged-models/{model_id}"))
 
     # ---- model registry ------------------------------------------------------------------------------------
     def _models(self) -> None:
