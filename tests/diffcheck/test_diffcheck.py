@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+import signal
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -36,10 +40,19 @@ def _inject(uri: str) -> None:
     engine.dispose()
 
 
-def _server_processes() -> list[str]:
-    """Command lines of MLflow servers diffcheck started (their artifact root is in its work folder)."""
-    out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
-    return [line for line in out.splitlines() if "mlflow-upgrade-diffcheck-" in line and "server" in line]
+def _server_processes(*, parent: int | None = None, work: str | None = None) -> list[str]:
+    """Command lines of MLflow servers diffcheck started: children of ``parent`` (default: this process, which
+    runs diffcheck in-process), or any naming the work folder ``work``. Other tests' servers (pytest-xdist) are
+    not ours."""
+    out = subprocess.run(["ps", "-eww", "-o", "pid=,ppid=,args="], capture_output=True, text=True).stdout
+    found = []
+    for line in out.splitlines():
+        _pid, ppid, args = line.split(None, 2)
+        if "mlflow-upgrade-diffcheck-" not in args or " server " not in args:
+            continue
+        if (work is not None and work in args) or (work is None and int(ppid) == (parent or os.getpid())):
+            found.append(args)
+    return found
 
 
 def _scratch_databases(admin: str) -> set[str]:
@@ -138,3 +151,29 @@ def test_cli_refuses_a_file_store_and_a_zero_sample(tmp_path: Path) -> None:
     result = run_cli("diffcheck", "sqlite:///nowhere.db", "--sample", "0")
     assert result.returncode == errors.ExitCode.USAGE
     assert "--sample" in result.output
+
+
+def test_sigterm_stops_the_server_and_removes_the_copy(tmp_path: Path) -> None:
+    """Interrupted while the old release's server is up: exit 130, no server left, work folder gone."""
+    uri = copy_sqlite_fixture("2.16.2", tmp_path)
+    env = {**os.environ, "NO_COLOR": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "mlflow_upgrade", "diffcheck", uri, "--json"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        servers: list[str] = []
+        deadline = time.monotonic() + 600
+        while not servers and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.5)
+            servers = _server_processes(parent=proc.pid)
+        assert servers, proc.stderr.read() if proc.poll() is not None else "no server started in time"
+        work = re.search(r"--default-artifact-root (\S+)/old-artifacts", servers[0]).group(1)
+        assert Path(work).is_dir()
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == errors.ExitCode.INTERRUPTED, err
+    assert "servers are stopped and its copy removed" in err
+    assert _server_processes(work=work) == []
+    assert not Path(work).exists()
