@@ -57,8 +57,11 @@ def test_status_and_error_code_count_not_the_message() -> None:
 
 def test_page_tokens_are_opaque() -> None:
     assert _diff({"next_page_token": "eyJvZmZzZXQiOiAxfQ=="}, {"next_page_token": "b2Zmc2V0PTE="}) == ([], set())
+    assert _diff({"runs": [], "next_page_token": ""}, {"runs": []}) == ([], set())
     diffs, _ = _diff({"next_page_token": "abc"}, {"next_page_token": ""})
-    assert [d.kind for d in diffs] == ["value"]
+    assert [(d.kind, d.old, d.new) for d in diffs] == [("page_token", "present", "none")]
+    diffs, _ = _diff({"runs": [], "next_page_token": "abc"}, {"runs": []})  # 1.30.1 -> 3.17.2 on a full page
+    assert [(d.path, d.kind, d.old, d.new) for d in diffs] == [("next_page_token", "page_token", "present", "none")]
 
 
 def test_a_list_of_another_length_is_a_difference() -> None:

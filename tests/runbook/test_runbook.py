@@ -94,3 +94,9 @@ def test_cli_markdown_and_json(store: str, tmp_path: Path) -> None:
     assert json.loads(js.stdout)["mode"] == STOP_THE_WORLD
     bad = run_cli("runbook", store, "--compat-json", str(tmp_path))
     assert bad.returncode == 2
+
+
+def test_a_store_at_the_target_has_nothing_to_do(tmp_path: Path) -> None:
+    book = api.runbook(copy_sqlite_fixture("3.17.2", tmp_path))
+    assert book.mode == "nothing to do" and book.pending == 0
+    assert [s.title for s in book.steps] == ["Nothing to migrate"] and book.rollback == []

@@ -3,7 +3,7 @@
 What counts: the HTTP status, ``error_code`` (never the message text), every value, and the order of lists. Lists
 whose items all have a ``key`` (tags, params, metrics of a run) are maps MLflow stores without order: they are
 compared sorted by key. ``next_page_token`` is opaque (its format changed between releases): only whether there
-is one counts. A field only the target returns is an *addition* (e.g. ``workspace`` on experiments), listed
+is one counts (absent and empty alike mean "no next page"). A field only the target returns is an *addition* (e.g. ``workspace`` on experiments), listed
 once per path, not a difference; a field only the old release returns is a difference.
 """
 
@@ -21,7 +21,7 @@ _SHOWN = 160  # characters of a value shown in a difference
 class Difference:
     call: str
     path: str
-    kind: str  # status | error_code | value | missing | order | length | type
+    kind: str  # status | error_code | value | missing | order | length | type | page_token
     old: str
     new: str
 
@@ -70,17 +70,17 @@ def _both_numbers(a: Any, b: Any) -> bool:
 
 
 def _walk_dict(call: str, path: str, old: dict, new: dict, diffs: list[Difference], additions: set[str]) -> None:
-    for key in old:
+    for key in sorted(OPAQUE_FIELDS & (old.keys() | new.keys())):
+        if bool(old.get(key)) != bool(new.get(key)):  # absent and empty are the same: no next page
+            diffs.append(Difference(call, f"{path}.{key}" if path else key, "page_token",
+                                    "present" if old.get(key) else "none", "present" if new.get(key) else "none"))
+    for key in (k for k in old if k not in OPAQUE_FIELDS):
         sub = f"{path}.{key}" if path else key
         if key not in new:
             diffs.append(Difference(call, sub, "missing", shown(old[key]), "(absent)"))
-        elif key in OPAQUE_FIELDS:
-            if bool(old[key]) != bool(new[key]):
-                diffs.append(Difference(call, sub, "value", "present" if old[key] else "none",
-                                        "present" if new[key] else "none"))
         else:
             _walk(call, sub, old[key], new[key], diffs, additions)
-    for key in new:
+    for key in (k for k in new if k not in OPAQUE_FIELDS):
         if key not in old:
             additions.add(_pattern(f"{path}.{key}" if path else key))
 

@@ -49,11 +49,12 @@ def running_server(python: str | Path, store_uri: str, workdir: Path, *, label: 
     log_path = workdir / f"{label}-server.log"
     # mlflow.cli rather than ``-m mlflow`` (1.x has no __main__); the venv's bin first on PATH (1.x/2.x exec
     # gunicorn by name)
-    cmd = [str(python), "-c", "import sys; from mlflow.cli import cli; sys.argv[0] = 'mlflow'; cli()",
-           "server", "--backend-store-uri", store_uri,
+    cmd = [str(python), "-c", "import sys; from mlflow.cli import cli; sys.argv[0] = 'mlflow'; cli()", "server",
            "--default-artifact-root", str(artifacts), "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
     env = {**server_env(), **(extra_env or {})}
     env["PATH"] = os.pathsep.join([str(Path(python).parent), env.get("PATH", "")])
+    # the store URI (it may hold a password) goes by environment, not argv, which `ps` shows to every user
+    env["MLFLOW_BACKEND_STORE_URI"] = store_uri
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(cmd, cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, start_new_session=True)
