@@ -42,7 +42,6 @@ Run ids, experiment creation times and password hashes differ between rebuilds; 
 from __future__ import annotations
 
 import argparse
-import glob
 import json
 import os
 import shutil
@@ -53,6 +52,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))  # the library's venv creation, also without an installed package
+from mlflow_upgrade.catalog import venvs  # noqa: E402
+
 FIXTURES = ROOT / "tests" / "fixtures"
 EXAMPLE_DB = ROOT / "src" / "mlflow_upgrade" / "examples" / "mlflow-1.30.1.db"
 WRITER = Path(__file__).resolve().parent / "fixture_writer.py"
@@ -61,23 +63,18 @@ BUILD = Path("/tmp/mlflow-upgrade-fixtures")
 MODEL_BUILD = Path("/tmp/mlflow-upgrade-model-fixtures")  # tests/support/model_fixtures.py copies back here
 VENVS = Path(os.environ.get("MLFLOW_UPGRADE_VENVS", "/work/.cache/venvs"))
 MAX_TREE_BYTES = 10 * 1024 * 1024
-# psycopg2/pymysql are not needed to write SQLite/file stores; they let the same venvs create reference
-# PostgreSQL/MariaDB stores for the schema-faithfulness check documented in tests/support/fixture_stores.py.
-DB_DRIVERS = ["psycopg2-binary", "pymysql"]
+# The venvs get psycopg2/pymysql too (install_pins.json "drivers"): not needed to write SQLite/file stores, they
+# let the same venvs create reference PostgreSQL/MariaDB stores for the schema-faithfulness check
+# (tests/support/fixture_stores.py) and serve server stores in `diffcheck`.
 
+# Python, extra and pins per release: the library's one copy (src/mlflow_upgrade/catalog/install_pins.json),
+# also used by `diffcheck`; the tracking heads here are FACTS the build checks.
+HEADS: dict[str, str | None] = {"1.30.1": "97727af70f4d", "2.9.2": "acf3f17fdcc7", "2.16.2": "4465047574b1",
+                                # Not in FACTS: with OpenTelemetry 1.45, 2.22.5 left traces without spans.
+                                "2.22.5": None, "3.0.1": "bda7b8c39065", "3.17.2": "dc11669786a5"}
 RELEASES: dict[str, dict] = {
-    "1.30.1": {"python": "3.10", "pins": ["sqlalchemy<2", "setuptools<70", "numpy<2", "pandas<2"],
-               "extra": "", "head": "97727af70f4d"},
-    "2.9.2": {"python": "3.10", "pins": ["sqlalchemy<2.1", "setuptools<70", "numpy<2", "pandas<2.2"],
-              "extra": "[auth]", "head": "acf3f17fdcc7"},
-    "2.16.2": {"python": "3.10", "pins": ["sqlalchemy<2.1", "numpy<2", "pandas<2.3", "opentelemetry-api<1.28",
-                                          "opentelemetry-sdk<1.28"], "extra": "[auth]", "head": "4465047574b1"},
-    # Not in FACTS: with the newest OpenTelemetry (1.45) 2.22.5 leaves traces IN_PROGRESS without spans.
-    "2.22.5": {"python": "3.11", "pins": ["sqlalchemy<2.1", "opentelemetry-api<1.35", "opentelemetry-sdk<1.35"],
-               "extra": "[auth]", "head": None},
-    "3.0.1": {"python": "3.11", "pins": ["sqlalchemy<2.1", "opentelemetry-api<1.35", "opentelemetry-sdk<1.35"],
-              "extra": "[auth]", "head": "bda7b8c39065"},
-    "3.17.2": {"python": "3.11", "pins": [], "extra": "[auth]", "head": "dc11669786a5"},
+    release: {"python": spec.python, "pins": list(spec.pins), "extra": spec.extra, "head": HEADS.get(release)}
+    for release, spec in ((r, venvs.install_spec(r)) for r in venvs.listed_releases())
 }
 
 
@@ -88,28 +85,9 @@ MODEL_RELEASES = ("1.30.1", "2.22.5")
 MODEL_PACKAGES = ["scikit-learn", "diviner"]
 
 
-def find_python(version: str) -> str:
-    """A real interpreter path: pyenv shims for non-global versions fail, and uv must not download one."""
-    found = sorted(glob.glob(os.path.expanduser(f"~/.pyenv/versions/{version}.*/bin/python{version}")))
-    if found:
-        return found[-1]
-    path = shutil.which(f"python{version}")
-    if path is None:
-        raise SystemExit(f"python{version} not found: install it (e.g. pyenv install {version})")
-    return path
-
-
 def venv_python(release: str, extra_packages: tuple[str, ...] = ()) -> Path:
     """Create the release's venv if missing; (re)apply the pins every time (a no-op for uv when satisfied)."""
-    spec = RELEASES[release]
-    venv = VENVS / f"mlflow-{release}"
-    python = venv / "bin" / "python"
-    if not python.exists():
-        subprocess.run(["uv", "venv", "-q", "--python-preference", "only-system",
-                        "-p", find_python(spec["python"]), str(venv)], check=True)
-    subprocess.run(["uv", "pip", "install", "-q", "-p", str(python), f"mlflow{spec['extra']}=={release}",
-                    *spec["pins"], *DB_DRIVERS, *extra_packages], check=True)
-    return python
+    return venvs.venv_python(release, VENVS, extra_packages=extra_packages)
 
 
 def run_writer(python: Path, build: Path, kind: str) -> dict:

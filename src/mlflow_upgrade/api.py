@@ -28,6 +28,9 @@ _EXPORTS = {
     "codemod_fix": "mlflow_upgrade.codemod",
     "compat": "mlflow_upgrade.compat",
     "models": "mlflow_upgrade.compat.models",
+    "diffcheck": "mlflow_upgrade.diffcheck",
+    "runbook": "mlflow_upgrade.runbook",
+    "report": "mlflow_upgrade.report",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -270,6 +270,34 @@ class Dialect(FingerprintSql):
     def quote(self, conn: Engine | Connection, name: str) -> str:
         return conn.dialect.identifier_preparer.quote(name)
 
+    # ---- scratch databases (diffcheck) -----------------------------------------------------------------
+    # The SQLAlchemy driver old MLflow releases (SQLAlchemy 1.4/2.0, psycopg2/pymysql in their venvs) load.
+    old_release_driver: str | None = None
+
+    create_database_sql: str | None = None  # "{name}" is the quoted database name
+    drop_database_sql: str | None = None
+
+    def create_database(self, ref: StoreRef, name: str) -> str:
+        """Create database ``name`` on ``ref``'s server (same credentials); return its URI. File databases have
+        none (they are copied as files)."""
+        if self.create_database_sql is None or ref.url is None:
+            raise NotImplementedError(f"{self.label} has no scratch databases")
+        self._admin_statement(ref, self.create_database_sql, name)
+        return ref.url.set(database=name).render_as_string(hide_password=False)
+
+    def drop_database(self, ref: StoreRef, name: str) -> None:
+        if self.drop_database_sql is None:
+            raise NotImplementedError(f"{self.label} has no scratch databases")
+        self._admin_statement(ref, self.drop_database_sql, name)
+
+    def _admin_statement(self, ref: StoreRef, sql: str, name: str) -> None:
+        engine = sqlalchemy.create_engine(ref.url, isolation_level="AUTOCOMMIT", poolclass=sqlalchemy.pool.NullPool)
+        try:
+            with engine.connect() as conn:
+                conn.exec_driver_sql(sql.format(name=self.quote(conn, name)))
+        finally:
+            engine.dispose()
+
     def server_version(self, engine: Engine | Connection) -> str:
         with _connection(engine) as conn:
             info = conn.dialect.server_version_info

@@ -78,6 +78,9 @@ class MySQLDialect(MySQLFingerprintSql, Dialect):
     index_names_per_table = True
     constraint_names_per_database = True  # foreign keys
     case_sensitive_collation = "utf8mb4_bin"
+    old_release_driver = "mysql+pymysql"
+    create_database_sql = "CREATE DATABASE {name} CHARACTER SET utf8mb4"
+    drop_database_sql = "DROP DATABASE IF EXISTS {name}"  # diffcheck's scratch database, after its servers stopped
     native_suffix = ".sql.gz"
     native_method = "mariadb-dump"
     revision_base_seconds = 0.12

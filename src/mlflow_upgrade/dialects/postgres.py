@@ -86,6 +86,9 @@ class PostgresDialect(PostgresFingerprintSql, Dialect):
         "psycopg2": "pip install psycopg2-binary (or use postgresql+psycopg://)",
     }
     unique_constraint_is_index = True
+    old_release_driver = "postgresql+psycopg2"
+    create_database_sql = "CREATE DATABASE {name}"
+    drop_database_sql = "DROP DATABASE IF EXISTS {name} WITH (FORCE)"  # diffcheck's scratch database, after its servers stopped
     native_suffix = ".pgdump"
     native_method = "pg_dump"
     revision_base_seconds = 0.07
