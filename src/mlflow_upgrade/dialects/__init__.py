@@ -193,6 +193,14 @@ class Dialect:
     def before_index_build(self, conn: Connection) -> None:
         """Session settings for rebuilding indexes in the open transaction."""
 
+    def drop_deferred_sql(self, conn: Connection, table: str, constraints: Sequence[str],
+                          indexes: Sequence[str]) -> list[str]:
+        """Statements dropping ``table``'s ``constraints`` (from :meth:`deferrable_constraints`, foreign keys
+        first) and secondary ``indexes`` (from :meth:`deferrable_indexes`) before a bulk load (migrate-db)."""
+        q = self.quote
+        return ([f"ALTER TABLE {q(conn, table)} DROP CONSTRAINT {q(conn, name)}" for name in constraints]
+                + [f"DROP INDEX {q(conn, name)}" for name in indexes])
+
     def after_explicit_ids(self, conn: Connection, table: str, column: str) -> None:
         """Rows were inserted with explicit ids: make the next generated id follow them."""
 

@@ -106,16 +106,20 @@ class RowDigest:
         self.value = total % MOD
 
 
+# normalisers that leave a value of this exact class as it is (bool is not int: PostgreSQL's booleans are converted)
+_ALREADY: dict[Callable[[Any], Any], str] = {_int: "int", _float: "float", _text: "str"}
+
+
 def _row_function(normalisers: list[Normaliser]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
     """``lambda r: (r[0], n1(r[1]), ...)`` for these normalisers (a generated expression: no per-value loop)."""
-    env = {f"n{i}": n for i, n in enumerate(normalisers) if n is not None and n is not _text}
+    env: dict[str, Any] = {f"n{i}": n for i, n in enumerate(normalisers) if n is not None}
     parts = []
     for i, n in enumerate(normalisers):
+        already = _ALREADY.get(n)  # type: ignore[arg-type]
         if n is None:
             parts.append(f"r[{i}]")
-        elif n is _text:  # str already on every driver but PostgreSQL casts and MySQL bytes: convert only those
-            parts.append(f"(r[{i}] if r[{i}].__class__ is str or r[{i}] is None else t(r[{i}]))")
+        elif already is not None:  # most values already have their normal type: a class check, no call
+            parts.append(f"(r[{i}] if r[{i}].__class__ is {already} else n{i}(r[{i}]))")
         else:
             parts.append(f"n{i}(r[{i}])")
-    env["t"] = _text
     return eval(f"lambda r: ({', '.join(parts)},)", env)  # built from column indexes only
