@@ -388,6 +388,12 @@ class Dialect:
         when the driver's own adaptation already stores the same thing."""
         return None
 
+    def row_digest_sql(self, table: str, columns: Sequence[tuple[str, str]]) -> str | None:
+        """A query returning (row count, digest) of ``table`` by migrate-db's SQL digest formula (see
+        ``migratedb/digest.py``), ``columns`` as (name, kind: int/bool/float/text/bytes) in order; None where
+        this server cannot compute it (the rows are then read back and hashed in Python)."""
+        return None
+
     def integer_bits(self, sql_type: Any) -> int | None:
         """Width of an integer column (None: not an integer column)."""
         if isinstance(sql_type, sqlalchemy.BigInteger):

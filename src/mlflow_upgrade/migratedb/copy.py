@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from mlflow_upgrade import errors
 from mlflow_upgrade.dialects import Dialect, run_statement
 from mlflow_upgrade.migratedb import checkpoint
-from mlflow_upgrade.migratedb.digest import RowDigest
+from mlflow_upgrade.migratedb.digest import MOD, RowDigest, SqlRowDigest, sql_kind
 from mlflow_upgrade.progress import QUIET, Progress, ProgressTask
 from mlflow_upgrade.upgrade.alembic_driver import pause_point
 
@@ -119,8 +119,14 @@ class Copier:
         out.adapters = [(i, a) for i, c in enumerate(columns)
                         if (a := self.dest_dialect.value_adapter(out.table.columns[c].type)) is not None]
         fold = self.src_dialect.holds_negative_zero() and not self.dest_dialect.holds_negative_zero()
-        digest = RowDigest([src_table.columns[c].type for c in columns], start=state.digest, fold_negative_zero=fold)
-        pending: deque[Future[None]] = deque()
+        kinds = self._sql_digest_kinds(out.table, columns)
+        digest: RowDigest | SqlRowDigest
+        if kinds is not None:  # the destination computes its side in SQL: this side hashes by the same formula
+            digest = SqlRowDigest(kinds, start=state.digest, fold_negative_zero=fold)
+        else:
+            digest = RowDigest([src_table.columns[c].type for c in columns], start=state.digest,
+                               fold_negative_zero=fold)
+        pending: deque[Future[int]] = deque()
         defer = result.source_rows - state.copied >= self.defer_rows and state.copied == 0 and not out.referenced
         writer.submit(out.begin, defer).result()
         try:
@@ -128,11 +134,11 @@ class Copier:
                 digest.add(rows)
                 pending.append(writer.submit(out.write, rows, tuple(rows[-1][i] for i in key_at), digest.value))
                 while len(pending) > 1:  # one batch in flight while the next is read: memory stays two batches
-                    pending.popleft().result()
+                    self._written(pending.popleft(), name)
                     task.update(completed=state.copied)
                     task.throughput(result.copied_now)
             while pending:
-                pending.popleft().result()
+                self._written(pending.popleft(), name)
             writer.submit(out.complete, digest.value).result()
         except BaseException:
             for future in pending:
@@ -144,11 +150,34 @@ class Copier:
         result.copied, result.source_digest = state.copied, state.digest
         result.seconds = time.monotonic() - started
 
+    @staticmethod
+    def _written(batch: Future[int], table: str) -> None:
+        if commit := batch.result():  # test-only pause after the n-th commit, on the main thread (signals land here)
+            pause_point(f"migrate-db:{table}", commit)
+
+    def _sql_digest_kinds(self, dest_table: sa.Table, columns: list[str]) -> list[str] | None:
+        """The SQL digest's kinds of ``columns`` when the destination computes that digest for this table."""
+        kinds = [sql_kind(dest_table.columns[c].type) for c in columns]
+        if None in kinds:
+            return None
+        known = [k for k in kinds if k is not None]
+        return known if self.dest_dialect.row_digest_sql(dest_table.name, list(zip(columns, known, strict=True))) else None
+
     def digest_destination(self) -> None:
-        """Each copied table's digest read back from the destination (in the source's column order)."""
+        """Each copied table's digest from the destination (in the source's column order): one aggregate query
+        where the server computes it, else its rows read back and hashed here."""
+        dest_meta = sa.MetaData()
+        dest_meta.reflect(self.dest_engine, only=list(self.results))
         with self.dest_engine.connect() as dest:
             for name, result in self.results.items():
                 columns = self._columns(name)
+                kinds = self._sql_digest_kinds(dest_meta.tables[name], columns)
+                if kinds is not None:
+                    query = self.dest_dialect.row_digest_sql(name, list(zip(columns, kinds, strict=True)))
+                    assert query is not None
+                    count, value = run_statement(dest, query).one()
+                    result.copied, result.dest_digest = int(count), int(value) % MOD
+                    continue
                 dest_columns, select = self.dest_dialect.select_all_sql(dest, name)
                 at = [dest_columns.index(c) for c in columns]
                 table = self.dest_dialect.reflect(dest, list(self.results)).tables[name]
@@ -199,8 +228,9 @@ class _TableWriter:
                                                    [n for n, _ in indexes]):
             run_statement(self.dest, statement)
 
-    def write(self, rows: list[tuple[Any, ...]], last_key: tuple[Any, ...], digest: int) -> None:
-        """One batch; every ``commit_rows`` rows a commit with the checkpoint of exactly the rows written so far."""
+    def write(self, rows: list[tuple[Any, ...]], last_key: tuple[Any, ...], digest: int) -> int:
+        """One batch; every ``commit_rows`` rows a commit with the checkpoint of exactly the rows written so far.
+        Returns the number of that commit (0: none)."""
         assert self.trans is not None
         if self.adapters:
             rows = [_adapt(r, self.adapters) for r in rows]
@@ -214,9 +244,10 @@ class _TableWriter:
             checkpoint.save_progress(self.dest, self.table.name, self.state)
             self.trans.commit()
             self.commits += 1
-            pause_point(f"migrate-db:{self.table.name}", self.commits)  # test-only: a kill between two commits
             self.trans = self.dest.begin()
             self.uncommitted = 0
+            return self.commits
+        return 0
 
     def complete(self, digest: int) -> None:
         assert self.trans is not None
