@@ -51,8 +51,8 @@ def migrate_db_command(src_uri: str, dest_uri: str, auth: tuple[str, str] | None
             report = api.migrate_db(src_uri, dest_uri, auth=auth, upgrade=upgrade_after, progress=bar)
     except errors.MlflowUpgradeError as exc:
         failed = getattr(exc, "report", None)
-        if failed is not None:
-            print_json(failed) if as_json else render_report(failed)
+        if failed is not None and as_json:  # the error line names the values; --json lists every one
+            print_json(failed)
         raise
     if as_json:
         print_json(report)

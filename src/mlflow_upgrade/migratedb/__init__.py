@@ -206,7 +206,7 @@ class _Job:
             )
 
     def _open_destination(self) -> sa.Engine:
-        if self.dest.kind == "sqlite":
+        if self.dest_dialect.is_file_database:
             assert self.dest.path is not None
             checks.sqlite_parent_exists(self.dest.path)
             if not self.dest.path.exists():  # created at the first write, removed again if that fails
