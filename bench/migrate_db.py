@@ -1,11 +1,11 @@
 """Benchmark: ``mlflow-upgrade migrate-db`` SQLite → PostgreSQL, SQLite → MariaDB and PostgreSQL → SQLite, side
-by side with pgloader (Debian package) for SQLite → PostgreSQL, on a MLflow 1.30.1 store grown to 2 M metric rows
-plus runs with params and tags.
+by side with pgloader (Debian package) for SQLite → PostgreSQL and ``pg_dump | psql`` (the floor) next to ours
+PostgreSQL → PostgreSQL, on a MLflow 1.30.1 store grown to 2 M metric rows plus runs with params and tags.
 
     .venv/bin/python bench/migrate_db.py [--rows 2000000] [--runs 2000] [--workdir DIR]
 
 Each command runs as a subprocess on fresh databases; wall time and peak RSS (``os.wait4``: the process and the
-children it waited for, i.e. our schema child) are printed with the ratio to pgloader. Goals: ours SQLite →
+children it waited for, i.e. our schema child) are printed with the ratio to pgloader (to pg_dump | psql for PostgreSQL → PostgreSQL). Goals: ours SQLite →
 PostgreSQL ≤ 1.5× pgloader, peak memory ≤ 300 MB. pgloader's result is not a usable MLflow store (its own
 types and constraints, see docs/migrate-db.md); ours is verified (row digests on both sides).
 """
@@ -23,6 +23,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -89,11 +90,31 @@ def count_metrics(uri: str) -> int:
     return n
 
 
+def pg_dump_psql(src: str, dest: str) -> tuple[float, int]:
+    """The floor for PostgreSQL → PostgreSQL: the server's own dump piped into psql (no checks, no digest)."""
+    a, b = sa.make_url(src), sa.make_url(dest)
+    cmd = (f"set -o pipefail; pg_dump -h {a.host} -p {a.port or 5432} -U {a.username} {a.database} | "
+           f"psql -q -v ON_ERROR_STOP=1 -h {b.host} -p {b.port or 5432} -U {b.username} {b.database} >/dev/null")
+    seconds, rss, _ = bench_upgrade.run_measured(["bash", "-c", cmd])
+    return seconds, rss
+
+
+def drop_database(admin: str, name: str) -> None:
+    url = sa.make_url(admin)
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    quote = '"' if url.get_backend_name() == "postgresql" else "`"
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {quote}{name}{quote}")
+    engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=2_000_000)
     parser.add_argument("--runs", type=int, default=2_000)
     parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--only-postgresql", action="store_true",
+                        help="only pgloader and ours SQLite → PostgreSQL (the linear-growth check at 10 M rows)")
     args = parser.parse_args()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="mlu-bench-migratedb-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -104,32 +125,63 @@ def main() -> None:
         grow_runs(store, args.runs)
     src = f"sqlite:///{store}"
     print(f"store: 1.30.1 fixture + {args.rows:,} metric rows + {args.runs:,} runs (20 params, 10 tags each), "
-          f"{store.stat().st_size / 1e6:.0f} MB (ready in {time.perf_counter() - t0:.1f} s)")
-    results: list[tuple[str, float, int, str]] = []
+          f"{store.stat().st_size / 1e6:.0f} MB (ready in {time.perf_counter() - t0:.1f} s)", flush=True)
+    # (what, seconds, peak MB, note, the row it is compared with)
+    results: list[tuple[str, float, int, str, str | None]] = []
 
-    pg_ours = new_database(PG_ADMIN, "mlu_bench_ours")
-    secs, rss, rep = ours(src, pg_ours)
-    results.append(("ours SQLite → PostgreSQL", secs, rss, _phases(rep)))
+    def record(name: str, seconds: float, peak: int, note: str, against: str | None = None) -> None:
+        results.append((name, seconds, peak, note, against))
+        print(f"  {name}: {seconds:.1f} s, {peak} MB", flush=True)
+
     pg_loader = new_database(PG_ADMIN, "mlu_bench_pgloader")
     pl_secs, pl_rss = pgloader(store, pg_loader)
-    results.append(("pgloader SQLite → PostgreSQL", pl_secs, pl_rss, f"{count_metrics(pg_loader):,} metric rows"))
-    maria = new_database(MYSQL_ADMIN, "mlu_bench_ours")
-    secs_m, rss_m, rep = ours(src, maria)
-    results.append(("ours SQLite → MariaDB", secs_m, rss_m, _phases(rep)))
-    back = work / "back.db"
-    back.unlink(missing_ok=True)
-    secs_b, rss_b, rep = ours(pg_ours, f"sqlite:///{back}")
-    results.append(("ours PostgreSQL → SQLite", secs_b, rss_b, _phases(rep)))
-
-    width = max(len(r[0]) for r in results)
-    for name, seconds, peak, note in results:
-        print(f"{name:<{width}}  {seconds:7.1f} s  {peak:5d} MB  {note}")
-    ratio = results[0][1] / pl_secs
+    record("pgloader SQLite → PostgreSQL", pl_secs, pl_rss, f"{count_metrics(pg_loader):,} metric rows, not an "
+           "MLflow store")
+    drop_database(PG_ADMIN, "mlu_bench_pgloader")
+    pg_ours = new_database(PG_ADMIN, "mlu_bench_ours")
+    secs, rss, rep = ours(src, pg_ours)
+    record("ours SQLite → PostgreSQL", secs, rss, _phases(rep), "pgloader SQLite → PostgreSQL")
+    if not args.only_postgresql:
+        _others(work, src, pg_ours, record)
+    drop_database(PG_ADMIN, "mlu_bench_ours")
+    print_table(results)
+    ratio = results[1][1] / pl_secs
     print(f"ratio ours/pgloader (SQLite → PostgreSQL): {ratio:.2f}x (goal <= 1.5x) -> "
           f"{'OK' if ratio <= 1.5 else 'OVER'}; peak memory max {max(r[2] for r in results if r[0].startswith('ours'))}"
           " MB (goal <= 300)")
     if args.workdir is None:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _others(work: Path, src: str, pg_ours: str, record: Any) -> None:
+    """SQLite → MariaDB, PostgreSQL → SQLite, and PostgreSQL → PostgreSQL next to pg_dump | psql."""
+    maria = new_database(MYSQL_ADMIN, "mlu_bench_ours")
+    secs, rss, rep = ours(src, maria)
+    record("ours SQLite → MariaDB", secs, rss, _phases(rep), "pgloader SQLite → PostgreSQL")
+    drop_database(MYSQL_ADMIN, "mlu_bench_ours")
+    back = work / "back.db"
+    back.unlink(missing_ok=True)
+    secs, rss, rep = ours(pg_ours, f"sqlite:///{back}")
+    record("ours PostgreSQL → SQLite", secs, rss, _phases(rep), "pgloader SQLite → PostgreSQL")
+    back.unlink(missing_ok=True)
+    floor = new_database(PG_ADMIN, "mlu_bench_floor")
+    f_secs, f_rss = pg_dump_psql(pg_ours, floor)
+    record("pg_dump | psql PostgreSQL → PostgreSQL", f_secs, f_rss, "the floor: no checks, no digest")
+    drop_database(PG_ADMIN, "mlu_bench_floor")
+    pg_pg = new_database(PG_ADMIN, "mlu_bench_pg2")
+    secs, rss, rep = ours(pg_ours, pg_pg)
+    record("ours PostgreSQL → PostgreSQL", secs, rss, _phases(rep), "pg_dump | psql PostgreSQL → PostgreSQL")
+    drop_database(PG_ADMIN, "mlu_bench_pg2")
+
+
+def print_table(results: list[tuple[str, float, int, str, str | None]]) -> None:
+    seconds = {r[0]: r[1] for r in results}
+    width = max(len(r[0]) for r in results)
+    print(f"| {'what':<{width}} | time (s) | ratio | peak MB | notes |")
+    print(f"|{'-' * (width + 2)}|---------:|------:|--------:|-------|")
+    for name, secs, peak, note, against in results:
+        ratio = f"{secs / seconds[against]:.2f}x" if against else ""
+        print(f"| {name:<{width}} | {secs:8.1f} | {ratio:>5} | {peak:7d} | {note} |")
 
 
 def _phases(report: dict) -> str:

@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import math
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -22,6 +23,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
+from mlflow_upgrade.migratedb.schema import create_at
+from mlflow_upgrade.store.schema import TRACKING
 from tests.support.fixture_stores import any_dialect_store
 
 VERSION_TABLES = {"alembic_version", "alembic_version_auth"}
@@ -126,3 +129,68 @@ def kill_at(pause: str, args: list[str], env: dict[str, str], timeout: float = 3
     text = "".join(lines)
     assert "MLFLOW_UPGRADE_PAUSED" in text, f"never paused at {pause}: {text[-2000:]}"
     return text
+
+
+def fresh_schema(uri: str, at_revision: str) -> str:
+    """MLflow's tracking schema at ``at_revision`` in the empty database ``uri``, made by its migrations alone."""
+    engine = _engine_rw(uri)
+    try:
+        create_at(engine, TRACKING, at_revision)
+    finally:
+        engine.dispose()
+    return uri
+
+
+def _engine_rw(uri: str) -> sa.Engine:
+    return sa.create_engine(uri, poolclass=NullPool)
+
+
+def ddl(uri: str) -> list[str]:
+    """The schema as the database itself states it, names included: PostgreSQL's constraint and index
+    definitions, SQLite's stored CREATE statements, MariaDB's SHOW CREATE TABLE (its AUTO_INCREMENT counter left
+    out). Two stores with equal ``ddl`` have the same tables, keys, indexes and constraints, by the same names."""
+    engine = _engine(uri)
+    try:
+        with engine.connect() as conn:
+            kind = conn.dialect.name
+            if kind == "postgresql":
+                rows = conn.exec_driver_sql(
+                    "SELECT conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid) "
+                    "FROM pg_constraint WHERE connamespace = 'public'::regnamespace UNION ALL "
+                    "SELECT indexdef FROM pg_indexes WHERE schemaname = 'public'").scalars()
+                return sorted(rows)
+            if kind == "sqlite":
+                return sorted(map(_clauses, conn.exec_driver_sql(
+                    "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'").scalars()))
+            names = sorted(sa.inspect(conn).get_table_names())
+            return [_clauses(re.sub(r" AUTO_INCREMENT=\d+", "", conn.exec_driver_sql(f"SHOW CREATE TABLE `{n}`").one()[1]))
+                    for n in names]
+    finally:
+        engine.dispose()
+
+
+def _clauses(statement: str) -> str:
+    """A CREATE TABLE with its lines (columns, keys, constraints) sorted: Alembic's batch mode on SQLite writes
+    CHECK constraints in an order that changes from one process to the next."""
+    return "\n".join(sorted(line.strip().rstrip(",").strip() for line in statement.splitlines()))
+
+
+def run_until_paused(pause: str, args: list[str], env: dict[str, str], timeout: float = 300) -> subprocess.Popen:
+    """Start migrate-db and return once it has paused at ``pause``; SIGUSR1 lets it go on."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mlflow_upgrade", "migrate-db", *args, "--no-progress"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, **env, "MLFLOW_UPGRADE_TEST_PAUSE_AT": pause},
+    )
+    assert proc.stderr is not None
+    lines = []
+    deadline = time.monotonic() + timeout
+    for line in proc.stderr:
+        lines.append(line)
+        if line.startswith("MLFLOW_UPGRADE_PAUSED") or time.monotonic() > deadline:
+            break
+    if not any(line.startswith("MLFLOW_UPGRADE_PAUSED") for line in lines):
+        proc.kill()
+        proc.wait()
+        raise AssertionError(f"never paused at {pause}: {''.join(lines)[-2000:]}")
+    return proc

@@ -2,7 +2,8 @@
 missing row.
 
 The test-only hook ``MLFLOW_UPGRADE_TEST_PAUSE_AT`` stops the process at ``migrate-db:schema`` (MLflow's
-migrations done, no row copied), ``migrate-db:<table>@<n>`` (right after the n-th commit inside a table),
+migrations done, no row copied), ``migrate-db:migrations`` (inside them: MLflow's initial tables made, its
+Alembic scripts not run), ``migrate-db:<table>@<n>`` (right after the n-th commit inside a table),
 ``migrate-db:verify`` (every row copied, digests not compared) or ``migrate-db:cleanup`` (verified, our
 checkpoint tables not yet dropped). Small batches (20 rows, a commit every 50) make the 1.30.1 store's 302
 metric points span several commits.
@@ -16,17 +17,36 @@ from pathlib import Path
 
 import pytest
 
-from tests.migratedb.support import all_rows, cli, kill_at, source_store, table_names
+from tests.migratedb.support import (
+    all_rows,
+    cli,
+    ddl,
+    fresh_schema,
+    kill_at,
+    revision,
+    source_store,
+    table_names,
+)
 from tests.migratedb.test_pairs import mysql_uri2, pg_uri2  # noqa: F401 (fixtures)
 from tests.support.fixture_stores import copy_sqlite_fixture
 
 RELEASE = "1.30.1"
-SMALL = {"MLFLOW_UPGRADE_DB_BATCH_ROWS": "20", "MLFLOW_UPGRADE_DB_COMMIT_ROWS": "50"}
-# One kill per phase, each on another pair (every pair and phase was run once by hand: see docs/migrate-db.md).
+# DEFER_ROWS=1: every table is loaded without its indexes and keys (PostgreSQL: metrics' primary and foreign key
+# too), as the large tables of a real store are, so a kill mid-table leaves them dropped and the rerun rebuilds them.
+SMALL = {"MLFLOW_UPGRADE_DB_BATCH_ROWS": "20", "MLFLOW_UPGRADE_DB_COMMIT_ROWS": "50",
+         "MLFLOW_UPGRADE_DB_DEFER_ROWS": "1"}
+# Each kill point on two pairs: inside MLflow's migrations, after them, after the n-th commit inside metrics,
+# during the digests, before our checkpoint tables are dropped.
 MATRIX = [
+    ("sqlite", "postgresql", "migrate-db:migrations"),
+    ("mysql", "sqlite", "migrate-db:migrations"),
     ("sqlite", "sqlite", "migrate-db:schema"),
+    ("postgresql", "mysql", "migrate-db:schema"),
     ("sqlite", "postgresql", "migrate-db:metrics@2"),
     ("sqlite", "mysql", "migrate-db:metrics@1"),
+    ("mysql", "postgresql", "migrate-db:metrics@3"),
+    ("postgresql", "sqlite", "migrate-db:verify"),
+    ("sqlite", "postgresql", "migrate-db:verify"),
     ("postgresql", "sqlite", "migrate-db:cleanup"),
 ]
 
@@ -65,6 +85,10 @@ def test_kill_then_rerun_completes(src_dialect: str, dest_dialect: str, pause: s
         assert 0 < metrics["copied_now"] < metrics["copied"] == len(before["metrics"])
     assert all_rows(dest) == before
     assert not [t for t in table_names(dest) if t.startswith("mlflow_upgrade")]
+    # what was dropped for the load came back exactly: the same keys, indexes and constraints, by the same names
+    spare = {"sqlite": f"sqlite:///{tmp_path / 'fresh.db'}", "postgresql": pg_uri, "mysql": mysql_uri}[dest_dialect]
+    assert spare not in (src, dest)
+    assert ddl(dest) == ddl(fresh_schema(spare, revision(src)))
 
 
 def test_interrupted_copy_of_another_source_is_refused(tmp_path: Path) -> None:

@@ -47,7 +47,8 @@ def migrate_db_command(src_uri: str, dest_uri: str, auth: tuple[str, str] | None
     MLFLOW_UPGRADE_DB_COMMIT_ROWS (rows per destination transaction and checkpoint, default 200000).
     """
     show = not (as_json or no_progress) and stderr.is_terminal
-    with render.failed_report_shown(as_json, render_report), progress(show) as bar:
+    # A refused copy: the error line names the values; --json lists every one.
+    with render.failed_report_shown(as_json, render_report, text_too=False), progress(show) as bar:
         report = api.migrate_db(src_uri, dest_uri, auth=auth, upgrade=upgrade_after, progress=bar)
     render.show_report(report, as_json, render_report)
     if not report.ok:

@@ -100,14 +100,16 @@ def show_report(report: Any, as_json: bool, render_text: Callable[[Any], None]) 
 
 
 @contextmanager
-def failed_report_shown(as_json: bool, render_text: Callable[[Any], None]) -> Iterator[None]:
+def failed_report_shown(as_json: bool, render_text: Callable[[Any], None], *,
+                        text_too: bool = True) -> Iterator[None]:
     """A failure carrying the report so far (``exc.report``: what was written before it) shows that report the
-    way success would, then propagates (its one-line error and exit code follow)."""
+    way success would, then propagates (its one-line error and exit code follow). ``text_too=False``: only
+    ``--json`` shows it (where the error line already names what matters)."""
     try:
         yield
     except errors.MlflowUpgradeError as exc:
         failed = getattr(exc, "report", None)
-        if failed is not None:
+        if failed is not None and (as_json or text_too):
             show_report(failed, as_json, render_text)
         raise
 

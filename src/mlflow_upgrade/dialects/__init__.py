@@ -216,6 +216,14 @@ class Dialect(FingerprintSql):
     def before_index_build(self, conn: Connection) -> None:
         """Session settings for rebuilding indexes in the open transaction."""
 
+    def drop_deferred_sql(self, conn: Connection, table: str, constraints: Sequence[str],
+                          indexes: Sequence[str]) -> list[str]:
+        """Statements dropping ``table``'s ``constraints`` (from :meth:`deferrable_constraints`, foreign keys
+        first) and secondary ``indexes`` (from :meth:`deferrable_indexes`) before a bulk load (migrate-db)."""
+        q = self.quote
+        return ([f"ALTER TABLE {q(conn, table)} DROP CONSTRAINT {q(conn, name)}" for name in constraints]
+                + [f"DROP INDEX {q(conn, name)}" for name in indexes])
+
     def after_explicit_ids(self, conn: Connection, table: str, column: str) -> None:
         """Rows were inserted with explicit ids: make the next generated id follow them."""
 
@@ -447,6 +455,12 @@ class Dialect(FingerprintSql):
     def value_adapter(self, sql_type: Any) -> Any:
         """A function turning another driver's raw value into what this dialect stores for ``sql_type``, or None
         when the driver's own adaptation already stores the same thing."""
+        return None
+
+    def row_digest_sql(self, table: str, columns: Sequence[tuple[str, str]]) -> str | None:
+        """A query returning (row count, digest) of ``table`` by migrate-db's SQL digest formula (see
+        ``migratedb/digest.py``), ``columns`` as (name, kind: int/bool/float/text/bytes) in order; None where
+        this server cannot compute it (the rows are then read back and hashed in Python)."""
         return None
 
     def integer_bits(self, sql_type: Any) -> int | None:

@@ -393,6 +393,19 @@ class PostgresDialect(PostgresFingerprintSql, Dialect):
                 f"SELECT setval(pg_get_serial_sequence(:t, :c), COALESCE(MAX({_ident(column)}), 1), "
                 f"MAX({_ident(column)}) IS NOT NULL) FROM {_ident(table)}"), {"t": _ident(table), "c": column})
 
+    def row_digest_sql(self, table: str, columns: Sequence[tuple[str, str]]) -> str | None:
+        text = {"int": "{}::text", "bool": "{}::int::text", "float": "encode(float8send({}), 'hex')",
+                "text": "{}::text", "bytes": "encode({}, 'hex')"}
+        parts = []
+        for name, kind in columns:
+            value = text[kind].format(_ident(name))
+            if kind in ("text", "bytes"):  # a length before strings: no value can pass for two
+                value = f"length({value})::text || ':' || {value}"
+            parts.append(f"COALESCE({value} || ';', 'n;')")
+        row = " || ".join(parts) or "''"
+        return (f"SELECT count(*), COALESCE(sum(('x' || substr(md5({row}), 1, 16))::bit(64)::bigint::numeric), 0) "
+                f"FROM {_ident(table)}")
+
     def negative_zero_condition(self, conn: Connection, column: str) -> str | None:
         return f"({column} = 0 AND CAST({column} AS TEXT) = '-0')"
 

@@ -49,6 +49,7 @@ __all__ = ["DatabaseCopy", "MigrateDbReport", "migrate_db"]
 
 BATCH_ROWS = 10_000  # rows per fetch from the source and per bulk write
 COMMIT_ROWS = 200_000  # rows per destination transaction (and checkpoint)
+DEFER_ROWS = 100_000  # a table with this many rows to copy gets its indexes and keys built once, after its rows
 TOOL = "mlflow-upgrade migrate-db"
 
 
@@ -205,7 +206,7 @@ class _Job:
             )
 
     def _open_destination(self) -> sa.Engine:
-        if self.dest.kind == "sqlite":
+        if self.dest_dialect.is_file_database:
             assert self.dest.path is not None
             checks.sqlite_parent_exists(self.dest.path)
             if not self.dest.path.exists():  # created at the first write, removed again if that fails
@@ -281,7 +282,8 @@ class _Job:
             self._clear_seeded_rows(ordered)
         counts = count_rows(src, self.src_dialect, ordered)
         copier = Copier(self.db, src, self.src_dialect, src_meta, self.dest_engine, self.dest_dialect,
-                        self.batch_rows, self.commit_rows, self.progress)
+                        self.batch_rows, self.commit_rows, self.progress,
+                        pipeline.env_int("MLFLOW_UPGRADE_DB_DEFER_ROWS", DEFER_ROWS, minimum=1))
         started = time.monotonic()
         try:
             copier.copy_all(ordered, counts)

@@ -3,7 +3,8 @@
 Two small tables of ours live next to MLflow's while the copy runs, and are dropped when it is complete (the
 finished destination holds MLflow's tables only):
 
-* ``mlflow_upgrade_db_state``: name/value pairs: the source (identity and revision), the phase.
+* ``mlflow_upgrade_db_state``: name/value pairs: the source (identity and revision), the phase, and per table the
+  indexes and keys dropped while its rows load (``deferred:<table>``: their names and the DDL re-creating them).
 * ``mlflow_upgrade_db_tables``: one row per copied table: rows copied so far, the primary key of the last one,
   the running digest of the source rows; updated **in the same transaction** as the rows it describes.
 """
@@ -88,3 +89,16 @@ def encode_key(key: tuple[Any, ...] | None) -> str | None:
 
 def decode_key(text: str | None) -> tuple[Any, ...] | None:
     return None if text is None else _decode_row(json.loads(text))
+
+
+def deferred(conn: sa.Connection, table: str) -> list[tuple[str, str]] | None:
+    """(name, DDL) of the indexes and keys of ``table`` dropped for its load and not yet re-created, or None."""
+    text = conn.execute(sa.select(state_table.c.value).where(state_table.c.name == f"deferred:{table}")).scalar()
+    return None if text is None else [(name, ddl) for name, ddl in json.loads(text)]
+
+
+def set_deferred(conn: sa.Connection, table: str, objects: list[tuple[str, str]] | None) -> None:
+    """Record (or with None forget) what was dropped, in the caller's transaction (the one dropping it)."""
+    conn.execute(sa.delete(state_table).where(state_table.c.name == f"deferred:{table}"))
+    if objects is not None:
+        conn.execute(sa.insert(state_table).values(name=f"deferred:{table}", value=json.dumps(objects)))

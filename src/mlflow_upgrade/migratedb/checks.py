@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from mlflow_upgrade import errors
 from mlflow_upgrade.catalog import installed_revisions
-from mlflow_upgrade.dialects import Dialect, run_statement
+from mlflow_upgrade.dialects import Dialect, get_dialect, run_statement
 from mlflow_upgrade.inspect import refuse_unusable
 from mlflow_upgrade.migratedb import checkpoint
 from mlflow_upgrade.store.schema import ALL_VERSION_TABLES, AUTH, JOURNAL_TABLE, SchemaState, read_state
@@ -54,7 +54,7 @@ class UnfitValues(errors.PreflightFailed):
 def refuse_same_database(src: StoreRef, dest: StoreRef) -> None:
     if src.kind != dest.kind:
         return
-    if src.kind == "sqlite":
+    if get_dialect(src).is_file_database:
         same = src.path == dest.path or (
             src.path is not None and dest.path is not None and dest.path.exists()
             and os.path.samefile(src.path, dest.path)

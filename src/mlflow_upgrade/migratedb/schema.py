@@ -18,7 +18,7 @@ from mlflow_upgrade import errors
 from mlflow_upgrade.filestore import pipeline
 from mlflow_upgrade.store.schema import AUTH, TRACKING
 from mlflow_upgrade.store.uri import mask_uri
-from mlflow_upgrade.upgrade.alembic_driver import alembic_config
+from mlflow_upgrade.upgrade.alembic_driver import alembic_config, pause_point
 
 
 def create_at(engine: sa.Engine, db: str, revision: str) -> None:
@@ -54,6 +54,7 @@ def _tracking(engine: sa.Engine, revision: str) -> None:
     from mlflow.store.tracking.dbmodels.initial_models import Base as InitialBase
 
     InitialBase.metadata.create_all(engine)
+    pause_point("migrate-db:migrations")  # test-only: a kill with MLflow's schema half made
     config = alembic_config(TRACKING, engine.url.render_as_string(hide_password=False))
     with engine.begin() as conn:
         config.attributes["connection"] = conn
