@@ -67,9 +67,9 @@ def _render(report) -> None:
                       _cell(client.before), _cell(client.after))
     stdout.print(table)
     for client in report.clients:
-        # after the upgrade: every reason; now: only what is already broken (the rest is today's known state)
-        for when, verdict, floor in (("now", client.before, 2), ("after", client.after, 0)):
-            reasons = [r for r in verdict.reasons if r.level >= floor] if verdict else []
+        # after the upgrade: every reason; now: only what fails today (not fallbacks or the version rule's warning)
+        for when, verdict, all_reasons in (("now", client.before, False), ("after", client.after, True)):
+            reasons = [r for r in verdict.reasons if all_reasons or not r.works] if verdict else []
             if not reasons:
                 continue
             stdout.print(f"{escape(client.source)} {when} ({verdict.client} -> {verdict.server}):")
