@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -177,3 +178,16 @@ def test_sigterm_stops_the_server_and_removes_the_copy(tmp_path: Path) -> None:
     assert "servers are stopped and its copy removed" in err
     assert _server_processes(work=work) == []
     assert not Path(work).exists()
+
+
+def test_keep_keeps_the_work_folder_and_the_servers_log(tmp_path: Path) -> None:
+    uri = copy_sqlite_fixture("2.16.2", tmp_path)
+    with pytest.raises(errors.OperationFailed) as failed:
+        diffcheck(uri, timeout=1, keep=True)
+    log = Path(re.search(r"its log: (\S+)", str(failed.value)).group(1))
+    try:
+        assert log.name == "old-server.log" and log.exists()
+        assert (log.parent / "copy.db").exists() and (log.parent / "backup").is_dir()
+    finally:
+        shutil.rmtree(log.parent)
+    assert _server_processes() == []

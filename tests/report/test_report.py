@@ -15,11 +15,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from mlflow_upgrade import api
 from mlflow_upgrade.diffcheck import DiffcheckReport, Difference
 from mlflow_upgrade.report.html import SECTIONS
 from tests.cli_helpers import run_cli
+from tests.conftest import PG_ADMIN, _server_database, _unique_name
 from tests.support.browser import open_page, screenshot
-from tests.support.fixture_stores import copy_sqlite_fixture, manifest
+from tests.support.fixture_stores import copy_sqlite_fixture, load_fixture_into, manifest
 
 OUTPUT = Path(os.environ.get("MLFLOW_UPGRADE_TEST_OUTPUT", Path(__file__).resolve().parents[2] / ".cache" /
                              "test-output")) / "report"
@@ -150,3 +152,14 @@ def test_sections_not_given_are_not_run(tmp_path: Path) -> None:
     assert data["not_run"] == ["codemod", "compat", "diffcheck", "models"]
     page = (tmp_path / "r.html").read_text()
     assert page.count('data-state="not run"') == 4
+
+
+def test_a_password_in_the_uri_is_in_neither_file(tmp_path: Path) -> None:
+    for uri in _server_database(PG_ADMIN, _unique_name()):
+        load_fixture_into("2.16.2", uri)
+        secret = uri.replace("postgres@", "postgres:s3cret-pw@")  # trust auth: any password is accepted
+        out = tmp_path / "r.html"
+        api.report(secret, out)
+        for path in (out, out.with_suffix(".json")):
+            text = path.read_text()
+            assert "s3cret-pw" not in text and "postgres:***@" in text

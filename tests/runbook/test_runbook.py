@@ -100,3 +100,10 @@ def test_a_store_at_the_target_has_nothing_to_do(tmp_path: Path) -> None:
     book = api.runbook(copy_sqlite_fixture("3.17.2", tmp_path))
     assert book.mode == "nothing to do" and book.pending == 0
     assert [s.title for s in book.steps] == ["Nothing to migrate"] and book.rollback == []
+
+
+def test_a_server_that_does_not_answer_is_listed_and_the_pin_comes_from_the_store(store: str) -> None:
+    book = api.runbook(store, servers=["http://user:hunter2@127.0.0.1:9"])
+    assert book.servers == ["http://user:***@127.0.0.1:9: not reachable (ConnectionFailed)"]
+    assert book.current_release == "3.1.4"
+    assert "hunter2" not in book.to_markdown()

@@ -80,7 +80,7 @@ def _wait_healthy(proc: subprocess.Popen, url: str, timeout: float, label: str, 
             pass
         time.sleep(0.5)
     raise errors.OperationFailed(f"the {label} MLflow server did not answer /health within {timeout:.0f} s "
-                                 f"(--timeout); its log: {log_path}")
+                                 f"(--timeout); its log: {log_path} (kept with --keep)")
 
 
 def _last_line(log_path: Path) -> str:
