@@ -50,11 +50,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict:
     code.mkdir()
     (code / "train.py").write_text("import mlflow\nfor e in mlflow.list_experiments():\n    print(e.name)\n")
     inputs = {
-        "compat": {"verdicts": [
-            {"client": "2.9.2", "server": "3.17.2", "verdict": "BREAKING", "reason": "removed route"},
-            {"client": "2.9.2", "server": "3.0.1", "verdict": "OK"},
-            {"client": "3.0.1", "server": "3.17.2", "verdict": "OK"},
-            {"client": "3.0.1", "server": "3.17.2", "verdict": "WARN"}]},
+        "compat": api.compat(clients=["1.30.1", "3.0.1"], server_version="2.9.2", target="3.17.2").to_dict(),
         "models": {"models": [{"name": "fixture-model", "version": "1", "flavor": "sklearn", "verdict": "ok"}]},
         "diffcheck": DiffcheckReport("sqlite:///x.db", "sqlite", "bda7b8c39065", "3.0.1", "3.17.2",
                                      calls=[{"call": "get run a"}],
@@ -96,8 +92,9 @@ def test_every_section_renders_with_the_stores_figures(built: dict) -> None:
     assert len(re.findall(r"<rect class=\"bar\"", _element(dom, "chart-estimate"))) == 36
     assert 'data-state="ok"' in _element(dom, "sec-preflight")[:200]
     verdicts = _element(dom, "chart-verdicts")
-    assert 'data-label="2.9.2" data-verdict="BREAKING" data-value="1"' in verdicts
-    assert 'data-label="3.0.1" data-verdict="OK" data-value="1"' in verdicts
+    assert 'data-label="mlflow ==1.30.1" data-verdict="BREAKING" data-value="1"' in verdicts
+    assert 'data-label="mlflow ==3.0.1" data-verdict="SAFE" data-value="1"' in verdicts
+    assert "register_model" in _element(dom, "table-compat")
     assert "fixture-model" in _element(dom, "table-models")
     assert "MLU101" in _element(dom, "table-codemod")
     assert 'data-state="1 difference(s)"' in dom

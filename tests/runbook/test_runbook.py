@@ -63,11 +63,13 @@ def test_rolling_safe_plan(store: str) -> None:
 
 
 def test_compat_models_and_diffcheck_results_are_used(store: str) -> None:
-    compat = {"verdicts": [{"client": "2.9.2", "client_version": "2.9.2", "verdict": "BREAKING",
-                            "reason": "search_runs sends a removed field"}]}
+    compat = api.compat(clients=["1.30.1", "2.9.2"], server_version="2.9.2", target="3.17.2")
     diff = {"old_release": "3.0.1", "target_release": "3.17.2", "differences": [{"call": "x"}]}
     book = api.runbook(store, compat=compat, diffcheck=diff)
-    assert "2.9.2 (2.9.2): BREAKING — search_runs sends a removed field" in book.steps[1].items
+    clients = book.steps[1].items
+    assert any(i.startswith("mlflow ==1.30.1 (--client 1.30.1, judged as 1.30.1): BREAKING — 1.30.1 register_model")
+               for i in clients), clients
+    assert "mlflow ==2.9.2 (--client 2.9.2, judged as 2.9.2): SAFE — every feature's calls are served" in clients
     assert "1 difference(s)" in book.steps[0].items[0]
     assert book.sections["compat"] == "used" and book.sections["models"].startswith("not run")
 
@@ -85,7 +87,7 @@ def test_passwords_are_masked_in_every_command() -> None:
 
 def test_cli_markdown_and_json(store: str, tmp_path: Path) -> None:
     compat = tmp_path / "compat.json"
-    compat.write_text(json.dumps({"verdicts": []}))
+    compat.write_text(json.dumps(api.compat(clients=["2.9.2"], server_version="2.9.2", target="3.17.2").to_dict()))
     md = run_cli("runbook", store, "--compat-json", str(compat))
     assert md.returncode == 0, md.output
     assert md.stdout.startswith(f"# Upgrade runbook: {store}")

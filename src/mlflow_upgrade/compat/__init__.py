@@ -23,7 +23,7 @@ from mlflow_upgrade.compat.verdict import Level, Verdict, judge
 from mlflow_upgrade.inspect.server import ServerInfo, probe_server
 from mlflow_upgrade.progress import QUIET, Progress
 
-__all__ = ["ClientResult", "CompatReport", "Level", "Verdict", "compat", "judge", "known_release"]
+__all__ = ["ClientResult", "CompatReport", "Level", "Verdict", "compat", "judge", "known_release", "verdict_rows"]
 
 EXIT = {Level.SAFE: errors.ExitCode.OK, Level.CAUTION: errors.ExitCode.FINDINGS,
         Level.BREAKING: errors.ExitCode.BREAKING}
@@ -77,6 +77,20 @@ class CompatReport:
                 "clients": [c.to_dict() for c in self.clients], "pins": [p.to_dict() for p in self.pins],
                 "blocking_pins": [p.to_dict() for p in self.blocking_pins], "fixed_files": self.fixed_files,
                 "notes": self.notes, "exit_code": self.exit_code}
+
+
+def verdict_rows(report: dict) -> list[dict]:
+    """One row per client of a ``CompatReport.to_dict()`` (or ``compat --json``): the view ``runbook`` and
+    ``report`` show — who, the verdict now and after the upgrade, and the worst reason after it."""
+    rows = []
+    for client in report.get("clients") or []:
+        after, before = client.get("after") or {}, client.get("before") or {}
+        worst = [r for r in after.get("reasons") or [] if r.get("level") == after.get("verdict")]
+        rows.append({"client": f"{client.get('package')} {client.get('spec')}".strip(),
+                     "source": client.get("source"), "client_version": after.get("client"),
+                     "verdict_now": before.get("verdict"), "verdict": after.get("verdict"),
+                     "reason": worst[0].get("message") if worst else "every feature's calls are served"})
+    return rows
 
 
 def known_releases() -> list[str]:

@@ -16,6 +16,7 @@ import html
 import json
 from typing import Any
 
+from mlflow_upgrade.compat import verdict_rows
 from mlflow_upgrade.upgrade.estimate import human
 
 CSS = """
@@ -70,7 +71,8 @@ NOT_RUN_HINT = {"compat": "mlflow-upgrade compat --json > compat.json, then --co
                              "diffcheck.json (or --diffcheck)",
                 "preflight": "the plan ran without its preflight"}
 BAR = "#4c78a8"
-VERDICT_COLORS = {"ok": "#54a24b", "compatible": "#54a24b", "warn": "#f2b701", "degraded": "#f2b701",
+VERDICT_COLORS = {"ok": "#54a24b", "safe": "#54a24b", "compatible": "#54a24b", "caution": "#f2b701",
+                  "warn": "#f2b701", "degraded": "#f2b701",
                   "breaking": "#e45756", "broken": "#e45756"}
 
 
@@ -277,13 +279,11 @@ def _generic(rows: list[dict[str, Any]], table_id: str) -> str:
 
 
 def _compat(value: dict[str, Any]) -> str:
-    rows = _rows_of(value, "verdicts", "pairs", "results")
+    rows = verdict_rows(value)
     per_client: dict[str, dict[str, int]] = {}
     for r in rows:
-        client = str(r.get("client") or r.get("client_version") or "?")
-        verdict = str(r.get("verdict") or r.get("status") or "?")
-        per_client.setdefault(client, {}).setdefault(verdict, 0)
-        per_client[client][verdict] += 1
+        counts = per_client.setdefault(str(r["client"]), {})
+        counts[str(r["verdict"])] = counts.get(str(r["verdict"]), 0) + 1
     out = [stacked_chart("chart-verdicts", "Verdicts per client", per_client), _generic(rows, "table-compat")]
     if not rows:
         out.append(_json_block(value))

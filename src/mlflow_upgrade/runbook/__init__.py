@@ -18,6 +18,7 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
+from mlflow_upgrade.compat import verdict_rows
 from mlflow_upgrade.inspect.server import probe_server
 from mlflow_upgrade.store.masking import mask_one_uri
 from mlflow_upgrade.store.uri import MIGRATE_FILESTORE_HINT, parse_store_uri, require_database
@@ -224,10 +225,9 @@ class _Context:
                     "Clients that break against the new server are moved before the servers; the others can "
                     "follow later.")
         if self.compat:
-            for v in self.compat.get("verdicts", []):
-                verdict = str(v.get("verdict", "?"))
-                step.items.append(f"{v.get('client', '?')} ({v.get('client_version', '?')}): {verdict}"
-                                  + (f" — {v['reason']}" if v.get("reason") else ""))
+            for v in verdict_rows(self.compat):
+                step.items.append(f"{v['client']} ({v['source']}, judged as {v['client_version']}): "
+                                  f"{v['verdict']} — {v['reason']}")
         else:
             step.items.append("compat not run: which clients break is unknown; run `mlflow-upgrade compat`")
         for path in self.clients:
