@@ -166,11 +166,11 @@ def _others(work: Path, src: str, pg_ours: str, record: Any) -> None:
     back.unlink(missing_ok=True)
     floor = new_database(PG_ADMIN, "mlu_bench_floor")
     f_secs, f_rss = pg_dump_psql(pg_ours, floor)
-    record("pg_dump | psql PostgreSQL → PostgreSQL", f_secs, f_rss, "the floor: no checks, no digest")
+    record("pg_dump + psql PostgreSQL → PostgreSQL", f_secs, f_rss, "the floor: no checks, no digest")
     drop_database(PG_ADMIN, "mlu_bench_floor")
     pg_pg = new_database(PG_ADMIN, "mlu_bench_pg2")
     secs, rss, rep = ours(pg_ours, pg_pg)
-    record("ours PostgreSQL → PostgreSQL", secs, rss, _phases(rep), "pg_dump | psql PostgreSQL → PostgreSQL")
+    record("ours PostgreSQL → PostgreSQL", secs, rss, _phases(rep), "pg_dump + psql PostgreSQL → PostgreSQL")
     drop_database(PG_ADMIN, "mlu_bench_pg2")
 
 
