@@ -57,14 +57,23 @@ def grow_runs(path: Path, runs: int) -> None:
 
 
 def new_database(admin: str, name: str) -> str:
+    _databases(admin, name, "DROP DATABASE IF EXISTS", "CREATE DATABASE")
+    return sa.make_url(admin).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(admin: str, name: str) -> None:
+    _databases(admin, name, "DROP DATABASE IF EXISTS")
+
+
+def _databases(admin: str, name: str, *verbs: str) -> None:
+    """``<verb> <name>`` for each verb, on the server of ``admin``."""
     url = sa.make_url(admin)
     engine = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
     quote = '"' if url.get_backend_name() == "postgresql" else "`"
     with engine.connect() as conn:
-        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {quote}{name}{quote}")
-        conn.exec_driver_sql(f"CREATE DATABASE {quote}{name}{quote}")
+        for verb in verbs:
+            conn.exec_driver_sql(f"{verb} {quote}{name}{quote}")
     engine.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
 
 
 def ours(src: str, dest: str) -> tuple[float, int, dict]:
@@ -97,15 +106,6 @@ def pg_dump_psql(src: str, dest: str) -> tuple[float, int]:
            f"psql -q -v ON_ERROR_STOP=1 -h {b.host} -p {b.port or 5432} -U {b.username} {b.database} >/dev/null")
     seconds, rss, _ = bench_upgrade.run_measured(["bash", "-c", cmd])
     return seconds, rss
-
-
-def drop_database(admin: str, name: str) -> None:
-    url = sa.make_url(admin)
-    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-    quote = '"' if url.get_backend_name() == "postgresql" else "`"
-    with engine.connect() as conn:
-        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {quote}{name}{quote}")
-    engine.dispose()
 
 
 def main() -> None:
@@ -166,11 +166,11 @@ def _others(work: Path, src: str, pg_ours: str, record: Any) -> None:
     back.unlink(missing_ok=True)
     floor = new_database(PG_ADMIN, "mlu_bench_floor")
     f_secs, f_rss = pg_dump_psql(pg_ours, floor)
-    record("pg_dump | psql PostgreSQL → PostgreSQL", f_secs, f_rss, "the floor: no checks, no digest")
+    record("pg_dump + psql PostgreSQL → PostgreSQL", f_secs, f_rss, "the floor: no checks, no digest")
     drop_database(PG_ADMIN, "mlu_bench_floor")
     pg_pg = new_database(PG_ADMIN, "mlu_bench_pg2")
     secs, rss, rep = ours(pg_ours, pg_pg)
-    record("ours PostgreSQL → PostgreSQL", secs, rss, _phases(rep), "pg_dump | psql PostgreSQL → PostgreSQL")
+    record("ours PostgreSQL → PostgreSQL", secs, rss, _phases(rep), "pg_dump + psql PostgreSQL → PostgreSQL")
     drop_database(PG_ADMIN, "mlu_bench_pg2")
 
 

@@ -17,6 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
 from mlflow_upgrade.api import migrate_db
+from mlflow_upgrade.dialects import get_dialect
+from mlflow_upgrade.migratedb.digest import SqlRowDigest
 from tests.migratedb.support import all_rows, table_names
 from tests.migratedb.test_pairs import mysql_uri2, pg_uri2  # noqa: F401 (fixtures)
 from tests.support.fixture_stores import copy_sqlite_fixture
@@ -106,3 +108,45 @@ def test_sqlite_infinity_into_mariadb_is_refused(tmp_path: Path, mysql_uri2: str
     assert [(u.table, u.column, u.rows) for u in caught.value.unfit] == [("metrics", "value", 2)]
     assert "NaN or ±infinity" in str(caught.value)
     assert table_names(mysql_uri2) == []
+
+
+def test_special_floats_through_postgresql_sql_digest(tmp_path: Path, pg_uri: str, pg_uri2: str) -> None:  # noqa: F811
+    """PostgreSQL computes its side of the digest in SQL (float8send): ±inf from SQLite, then NaN and -0.0 made on
+    PostgreSQL and copied PostgreSQL → PostgreSQL, compare equal bit for bit, and a changed value does not."""
+    uri = _special_source(tmp_path)
+    con = sqlite3.connect(uri.removeprefix("sqlite:///"))
+    with con:
+        for step, value in enumerate((float("inf"), float("-inf"))):
+            con.execute("INSERT INTO metrics VALUES ('inf', ?, 1, ?, ?, 0)", (value, RUN, step))
+    con.close()
+    report = migrate_db(uri, pg_uri)
+    assert report.ok, report.to_dict()
+    assert all_rows(pg_uri) == all_rows(uri)
+    engine = sa.create_engine(pg_uri, poolclass=NullPool)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE metrics SET value = 'NaN'::float8 WHERE key = 'inf' AND step = 0")
+        conn.exec_driver_sql("UPDATE metrics SET value = '-0'::float8 WHERE key = 'special' AND step = 2")
+    engine.dispose()
+    report = migrate_db(pg_uri, pg_uri2)
+    assert report.ok, report.to_dict()
+    assert all_rows(pg_uri2) == all_rows(pg_uri)
+    assert _float_bits(pg_uri2)[(1_800_000_000_002, 2)] == "-0.0"
+    # the same formula on both sides: Python over the rows read, SQL on the server; one ulp changes it
+    kinds = [("key", "text"), ("value", "float"), ("timestamp", "int"), ("run_uuid", "text"), ("step", "int"),
+             ("is_nan", "bool")]
+    query = get_dialect("postgresql").row_digest_sql("metrics", kinds)
+    assert query is not None
+    engine = sa.create_engine(pg_uri2, poolclass=NullPool)
+    try:
+        with engine.begin() as conn:
+            rows = conn.exec_driver_sql(f"SELECT {', '.join(f'{chr(34)}{n}{chr(34)}' for n, _ in kinds)} FROM metrics"
+                                        ).all()
+            digest = SqlRowDigest([k for _, k in kinds])
+            digest.add([tuple(r) for r in rows])
+            count, value = conn.exec_driver_sql(query).one()
+            assert (int(count), int(value) % 2**64) == (len(rows), digest.value)
+            changed = conn.exec_driver_sql("UPDATE metrics SET value = 0.3000000000000001 WHERE value = 0.1 + 0.2")
+            assert changed.rowcount == 1
+            assert int(conn.exec_driver_sql(query).one()[1]) % 2**64 != digest.value
+    finally:
+        engine.dispose()

@@ -44,7 +44,9 @@ def migrate_db_command(src_uri: str, dest_uri: str, auth: tuple[str, str] | None
     7 values the destination cannot hold / no privilege, 8 failed or the digests differ, 9 destination not
     empty or source shared with another application's tables.
     Environment: MLFLOW_UPGRADE_DB_BATCH_ROWS (rows per fetch and bulk write, default 10000),
-    MLFLOW_UPGRADE_DB_COMMIT_ROWS (rows per destination transaction and checkpoint, default 200000).
+    MLFLOW_UPGRADE_DB_COMMIT_ROWS (rows per destination transaction and checkpoint, default 200000),
+    MLFLOW_UPGRADE_DB_DEFER_ROWS (a table with this many rows to copy loads without its indexes and keys, built
+    once after its rows, default 100000).
     """
     show = not (as_json or no_progress) and stderr.is_terminal
     # A refused copy: the error line names the values; --json lists every one.

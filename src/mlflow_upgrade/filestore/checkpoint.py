@@ -16,16 +16,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from mlflow_upgrade.store.state_table import StateTable
+
 STATE = "mlflow_upgrade_fs_state"
 DONE = "mlflow_upgrade_fs_done"
 STAGED_RUNS = "mlflow_upgrade_fs_staged"  # SQLite staging: tag and point count of each staged run (staging.py)
 
 _meta = sa.MetaData()
-state_table = sa.Table(
-    STATE, _meta,
-    sa.Column("name", sa.String(64), primary_key=True),
-    sa.Column("value", sa.Text),
-)
+_state = StateTable(STATE, _meta)
+state_table = _state.table
 done_table = sa.Table(
     DONE, _meta,
     sa.Column("kind", sa.String(20), primary_key=True),
@@ -44,15 +43,12 @@ def exists(engine: sa.Engine) -> bool:
 
 
 def read_state(engine: sa.Engine) -> dict[str, str]:
-    with engine.connect() as conn:
-        return {r.name: r.value for r in conn.execute(sa.select(state_table))}
+    return _state.read(engine)
 
 
 def write_state(engine: sa.Engine, **values: Any) -> None:
     with engine.begin() as conn:
-        for name, value in values.items():
-            conn.execute(sa.delete(state_table).where(state_table.c.name == name))
-            conn.execute(sa.insert(state_table).values(name=name, value=str(value)))
+        _state.write(conn, **values)
 
 
 def now() -> str:

@@ -18,17 +18,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from mlflow_upgrade.dialects.logical import _decode_row, _default
+from mlflow_upgrade.store.state_table import StateTable
 
 STATE = "mlflow_upgrade_db_state"
 TABLES = "mlflow_upgrade_db_tables"
 OURS = frozenset({STATE, TABLES})
 
 _meta = sa.MetaData()
-state_table = sa.Table(
-    STATE, _meta,
-    sa.Column("name", sa.String(64), primary_key=True),
-    sa.Column("value", sa.Text),
-)
+_state = StateTable(STATE, _meta)
 tables_table = sa.Table(
     TABLES, _meta,
     sa.Column("table_name", sa.String(128), primary_key=True),
@@ -56,14 +53,12 @@ def drop(engine: sa.Engine) -> None:
 
 
 def read_state(engine: sa.Engine) -> dict[str, str]:
-    with engine.connect() as conn:
-        return {r.name: r.value for r in conn.execute(sa.select(state_table))}
+    return _state.read(engine)
 
 
 def write_state(conn: sa.Connection, **values: Any) -> None:
-    for name, value in values.items():
-        conn.execute(sa.delete(state_table).where(state_table.c.name == name))
-        conn.execute(sa.insert(state_table).values(name=name, value=str(value)))
+    """Set state pairs in the caller's transaction."""
+    _state.write(conn, **values)
 
 
 def read_progress(engine: sa.Engine) -> dict[str, TableProgress]:
@@ -93,12 +88,10 @@ def decode_key(text: str | None) -> tuple[Any, ...] | None:
 
 def deferred(conn: sa.Connection, table: str) -> list[tuple[str, str]] | None:
     """(name, DDL) of the indexes and keys of ``table`` dropped for its load and not yet re-created, or None."""
-    text = conn.execute(sa.select(state_table.c.value).where(state_table.c.name == f"deferred:{table}")).scalar()
+    text = _state.get(conn, f"deferred:{table}")
     return None if text is None else [(name, ddl) for name, ddl in json.loads(text)]
 
 
 def set_deferred(conn: sa.Connection, table: str, objects: list[tuple[str, str]] | None) -> None:
     """Record (or with None forget) what was dropped, in the caller's transaction (the one dropping it)."""
-    conn.execute(sa.delete(state_table).where(state_table.c.name == f"deferred:{table}"))
-    if objects is not None:
-        conn.execute(sa.insert(state_table).values(name=f"deferred:{table}", value=json.dumps(objects)))
+    _state.write(conn, **{f"deferred:{table}": None if objects is None else json.dumps(objects)})
