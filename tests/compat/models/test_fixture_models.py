@@ -42,9 +42,9 @@ for location in sys.argv[1:]:
 """
 
 
-def load_with_target(locations: list[str]) -> dict[str, dict]:
-    proc = subprocess.run([sys.executable, "-c", LOADER, *locations], capture_output=True, text=True,
-                          timeout=600, env={"MLFLOW_DISABLE_TELEMETRY": "true", "PATH": "/usr/bin:/bin"})
+def load_with_target(locations: list[str], env: dict[str, str] | None = None) -> dict[str, dict]:
+    proc = subprocess.run([sys.executable, "-c", LOADER, *locations], capture_output=True, text=True, timeout=600,
+                          env={"MLFLOW_DISABLE_TELEMETRY": "true", "PATH": "/usr/bin:/bin", **(env or {})})
     assert proc.returncode == 0, proc.stderr[-2000:]
     results = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
     return {r["location"]: r for r in results}
@@ -70,13 +70,12 @@ def test_every_logged_and_registered_model_is_listed(release_inventory) -> None:
     assert all(row.mlflow_version == release for row in inventory.rows)
 
 
-def test_verdict_matches_what_loading_does(release_inventory) -> None:
-    release, inventory = release_inventory
-    rows = [row for row in inventory.rows if row.kind == "version"]
-    outcome = load_with_target([row.location for row in rows])
+def assert_verdicts_match_loading(rows, env: dict[str, str] | None = None) -> None:
+    """Each row's verdict against what `mlflow.pyfunc.load_model` of its location did."""
+    outcome = load_with_target([row.location for row in rows], env)
     for row in rows:
         happened = outcome[row.location]
-        what = f"{release} {row.label}: verdict {row.status.value} {row.reasons}, load {happened}"
+        what = f"{row.label}: verdict {row.status.value} {row.reasons}, load {happened}"
         if row.status is Status.FAILS:
             assert happened["error"], what
         elif row.status is Status.WARNINGS:
@@ -84,6 +83,11 @@ def test_verdict_matches_what_loading_does(release_inventory) -> None:
         else:
             assert row.status is Status.LOADS, what
             assert happened["error"] is None and not happened["warnings"], what
+
+
+def test_verdict_matches_what_loading_does(release_inventory) -> None:
+    _release, inventory = release_inventory
+    assert_verdicts_match_loading([row for row in inventory.rows if row.kind == "version"])
 
 
 def test_expected_verdicts(release_inventory) -> None:
