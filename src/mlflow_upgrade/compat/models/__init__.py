@@ -166,8 +166,7 @@ def judge_one(ref: ModelRef, reader: ArtifactReader, target: Target) -> ModelRow
         return row
     try:
         parsed = mlmodel.parse_mlmodel(reader.read(ref.location, MLMODEL) or b"")
-        env = {name: reader.read(ref.location, name, optional=True) for name in mlmodel.ENV_FILES}
-        model = mlmodel.describe(parsed, env)
+        model = mlmodel.describe(parsed, lambda name: reader.read(str(ref.location), name, optional=True))
         code_by_value = None
         if verdict.needs_pickle_check(model, target):
             data = reader.read(ref.location, str(model.python_model_file), optional=True)
