@@ -491,8 +491,9 @@ def main(argv: list[str] | None = None) -> int:
     text = render(build(releases, contents, skipped))
     current = args.output.read_text() if args.output.exists() else ""
     if args.check:
-        print("up to date" if current == text else f"{args.output} is out of date")
-        return 0 if current == text else 1
+        same = current == text and DATES_OUTPUT.exists() and DATES_OUTPUT.read_text() == dates
+        print("up to date" if same else f"{args.output} or {DATES_OUTPUT.name} is out of date")
+        return 0 if same else 1
     args.output.write_text(text)
     catalog = json.loads(text)
     counts = {db: len(catalog[db]["revisions"]) for db in DBS}
