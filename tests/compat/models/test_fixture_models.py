@@ -8,10 +8,13 @@ import subprocess
 import sys
 
 import pytest
+import sqlalchemy as sa
 
 from mlflow_upgrade import api
 from mlflow_upgrade.compat.models import Status
-from tests.support import model_fixtures
+from mlflow_upgrade.store.schema import read_revision
+from mlflow_upgrade.store.uri import sqlite_readonly_engine
+from tests.support import fixture_stores, model_fixtures
 
 # Loads each model directory given on the command line; prints one JSON line per model: loaded or the error,
 # and every warning raised meanwhile (MLflow's logged warnings and Python warnings).
@@ -108,3 +111,28 @@ def test_expected_verdicts(release_inventory) -> None:
     else:
         assert pyfunc.status is not Status.FAILS
     assert inventory.exit_code == 12
+
+
+@pytest.fixture(params=["pg_uri", "mysql_uri"])
+def server_db(request: pytest.FixtureRequest) -> str:
+    return request.getfixturevalue(request.param)
+
+
+def test_same_inventory_on_postgresql_and_mariadb(server_db: str) -> None:
+    """The 2.22.5 model store's rows copied into PostgreSQL / MariaDB at the same revision: the same rows and
+    verdicts as from SQLite (the walk's SQL is the same on every dialect)."""
+    store = model_fixtures.place("2.22.5")
+    readonly = sqlite_readonly_engine(store / "mlflow.db")
+    revision = read_revision(readonly)
+    readonly.dispose()
+    engine = sa.create_engine(server_db, poolclass=sa.pool.NullPool)
+    try:
+        fixture_stores._migrate_tracking(engine, revision)
+        fixture_stores._copy_rows(store / "mlflow.db", engine)
+    finally:
+        engine.dispose()
+
+    def rows(uri: str) -> list[tuple]:
+        return sorted((r.kind, r.name, r.run_id, r.status.value, r.location) for r in api.models(uri).rows)
+
+    assert rows(server_db) == rows(f"sqlite:///{store / 'mlflow.db'}")
