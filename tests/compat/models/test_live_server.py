@@ -79,12 +79,13 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
                        capture_output=True, timeout=600)
         yield url, tmp / "mlflow.db"
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)  # uvicorn and its workers (own session)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)  # uvicorn and its workers (own session)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
 
 
 def _check(inventory, url: str) -> None:
