@@ -514,8 +514,10 @@ def main(argv: list[str] | None = None) -> int:
     routes_text = render(build_routes(releases, contents, args.jobs))
     current = args.output.read_text() if args.output.exists() else ""
     current_routes = routes_output.read_text() if routes_output.exists() else ""
+    current_dates = DATES_OUTPUT.read_text() if DATES_OUTPUT.exists() else ""
     if args.check:
-        stale = [str(p) for p, old, new in ((args.output, current, text), (routes_output, current_routes, routes_text))
+        stale = [str(p) for p, old, new in ((args.output, current, text), (routes_output, current_routes, routes_text),
+                                            (DATES_OUTPUT, current_dates, dates))
                  if old != new]
         print(f"{', '.join(stale)} out of date" if stale else "up to date")
         return 1 if stale else 0

@@ -8,10 +8,13 @@ import subprocess
 import sys
 
 import pytest
+import sqlalchemy as sa
 
 from mlflow_upgrade import api
 from mlflow_upgrade.compat.models import Status
-from tests.support import model_fixtures
+from mlflow_upgrade.store.schema import read_revision
+from mlflow_upgrade.store.uri import sqlite_readonly_engine
+from tests.support import fixture_stores, model_fixtures
 
 # Loads each model directory given on the command line; prints one JSON line per model: loaded or the error,
 # and every warning raised meanwhile (MLflow's logged warnings and Python warnings).
@@ -42,9 +45,9 @@ for location in sys.argv[1:]:
 """
 
 
-def load_with_target(locations: list[str]) -> dict[str, dict]:
-    proc = subprocess.run([sys.executable, "-c", LOADER, *locations], capture_output=True, text=True,
-                          timeout=600, env={"MLFLOW_DISABLE_TELEMETRY": "true", "PATH": "/usr/bin:/bin"})
+def load_with_target(locations: list[str], env: dict[str, str] | None = None) -> dict[str, dict]:
+    proc = subprocess.run([sys.executable, "-c", LOADER, *locations], capture_output=True, text=True, timeout=600,
+                          env={"MLFLOW_DISABLE_TELEMETRY": "true", "PATH": "/usr/bin:/bin", **(env or {})})
     assert proc.returncode == 0, proc.stderr[-2000:]
     results = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
     return {r["location"]: r for r in results}
@@ -70,13 +73,12 @@ def test_every_logged_and_registered_model_is_listed(release_inventory) -> None:
     assert all(row.mlflow_version == release for row in inventory.rows)
 
 
-def test_verdict_matches_what_loading_does(release_inventory) -> None:
-    release, inventory = release_inventory
-    rows = [row for row in inventory.rows if row.kind == "version"]
-    outcome = load_with_target([row.location for row in rows])
+def assert_verdicts_match_loading(rows, env: dict[str, str] | None = None) -> None:
+    """Each row's verdict against what `mlflow.pyfunc.load_model` of its location did."""
+    outcome = load_with_target([row.location for row in rows], env)
     for row in rows:
         happened = outcome[row.location]
-        what = f"{release} {row.label}: verdict {row.status.value} {row.reasons}, load {happened}"
+        what = f"{row.label}: verdict {row.status.value} {row.reasons}, load {happened}"
         if row.status is Status.FAILS:
             assert happened["error"], what
         elif row.status is Status.WARNINGS:
@@ -84,6 +86,11 @@ def test_verdict_matches_what_loading_does(release_inventory) -> None:
         else:
             assert row.status is Status.LOADS, what
             assert happened["error"] is None and not happened["warnings"], what
+
+
+def test_verdict_matches_what_loading_does(release_inventory) -> None:
+    _release, inventory = release_inventory
+    assert_verdicts_match_loading([row for row in inventory.rows if row.kind == "version"])
 
 
 def test_expected_verdicts(release_inventory) -> None:
@@ -104,3 +111,28 @@ def test_expected_verdicts(release_inventory) -> None:
     else:
         assert pyfunc.status is not Status.FAILS
     assert inventory.exit_code == 12
+
+
+@pytest.fixture(params=["pg_uri", "mysql_uri"])
+def server_db(request: pytest.FixtureRequest) -> str:
+    return request.getfixturevalue(request.param)
+
+
+def test_same_inventory_on_postgresql_and_mariadb(server_db: str) -> None:
+    """The 2.22.5 model store's rows copied into PostgreSQL / MariaDB at the same revision: the same rows and
+    verdicts as from SQLite (the walk's SQL is the same on every dialect)."""
+    store = model_fixtures.place("2.22.5")
+    readonly = sqlite_readonly_engine(store / "mlflow.db")
+    revision = read_revision(readonly)
+    readonly.dispose()
+    engine = sa.create_engine(server_db, poolclass=sa.pool.NullPool)
+    try:
+        fixture_stores._migrate_tracking(engine, revision)
+        fixture_stores._copy_rows(store / "mlflow.db", engine)
+    finally:
+        engine.dispose()
+
+    def rows(uri: str) -> list[tuple]:
+        return sorted((r.kind, r.name, r.run_id, r.status.value, r.location) for r in api.models(uri).rows)
+
+    assert rows(server_db) == rows(f"sqlite:///{store / 'mlflow.db'}")

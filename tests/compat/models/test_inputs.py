@@ -101,6 +101,8 @@ def test_bad_input(tmp_path: Path, fake_server: tuple[str, int]) -> None:
         "sqlite:///" + str(other): (4, "not an MLflow tracking database"),
         f"http://127.0.0.1:{_free_port()}": (6, "cannot reach"),
         url: (4, "not an MLflow tracking server") if status == 404 else (6, "refused the credentials"),
+        url.replace("http://", "http://alice:secret-pw@"): (4, "not an MLflow tracking server") if status == 404
+        else (6, "refused the credentials"),
         "postgresql://nobody:secret-pw@127.0.0.1:5432/test": (6, "role \"nobody\" does not exist"),
     }
     before = _tree(tmp_path)
@@ -130,3 +132,14 @@ def test_logged_by_from_utc_time_created() -> None:
     assert logged_by(describe(mlmodel, {})) == "1.0.0–1.20.1 (no mlflow_version; published by its utc_time_created)"
     assert logged_by(describe({**mlmodel, "utc_time_created": "2021-09-04 00:30:00"}, {})).startswith("1.0.0–1.20.2 ")
     assert logged_by(describe({**mlmodel, "mlflow_version": "1.30.1"}, {})) == "1.30.1"
+
+
+def test_soft_deleted_versions_are_not_models(tmp_path: Path) -> None:
+    """The SQL registry marks a deleted version `Deleted_Internal`; MLflow no longer lists it, nor do we."""
+    store = model_fixtures.place("2.22.5")
+    db = tmp_path / "mlflow.db"
+    db.write_bytes((store / "mlflow.db").read_bytes())
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE model_versions SET current_stage = 'Deleted_Internal' WHERE name = 'diviner-model'")
+    versions = {r.name for r in api.models(f"sqlite:///{db}").rows if r.kind == "version"}
+    assert versions == {"sklearn-model", "pyfunc-model"}

@@ -19,6 +19,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from mlflow_upgrade import errors
 from mlflow_upgrade.compat.models import mlmodel, verdict
@@ -33,7 +34,7 @@ from mlflow_upgrade.compat.models.walk import (
 )
 from mlflow_upgrade.inspect.server import _split_credentials, probe_server
 from mlflow_upgrade.progress import QUIET, Progress
-from mlflow_upgrade.store.masking import mask_one_uri, mask_uri
+from mlflow_upgrade.store.masking import mask_one_uri, mask_uri, remember_secret
 from mlflow_upgrade.store.uri import parse_store_uri
 
 __all__ = ["Inventory", "ModelRow", "Status", "models"]
@@ -105,14 +106,14 @@ def _store(uri: str, server: str | None) -> Iterator[tuple[str, Iterable[ModelRe
     server_url = _server_url(server) if server else None
     if uri.strip().lower().startswith(("http://", "https://")):
         url = _server_url(uri)
-        with _no_retries():
+        with _no_retries(_credentials(uri)):
             source = ServerSource(url, mask_one_uri(uri))
             source.check()
             yield mask_one_uri(uri), source, ArtifactReader(tracking_uri=url)
         return
     ref = parse_store_uri(uri)
     source: Iterable[ModelRef] = SqlSource(ref) if ref.is_sql else FileSource(ref)
-    with _no_retries():
+    with _no_retries(_credentials(server) if server else {}):
         yield ref.masked, source, ArtifactReader(tracking_uri=server_url)
 
 
@@ -123,10 +124,23 @@ def _server_url(url: str) -> str:
     return base
 
 
+def _credentials(url: str) -> dict[str, str]:
+    """MLflow's client reads basic-auth credentials from its environment variables, not from the URL: a
+    ``http://user:password@host`` URL's go there for the walk."""
+    parts = urlsplit(url.strip())
+    if parts.username is None:
+        return {}
+    remember_secret(unquote(parts.password) if parts.password is not None else None)
+    return {"MLFLOW_TRACKING_USERNAME": unquote(parts.username),
+            "MLFLOW_TRACKING_PASSWORD": unquote(parts.password or "")}
+
+
 @contextmanager
-def _no_retries() -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in env_without_retries()}
-    os.environ.update(env_without_retries())
+def _no_retries(extra: dict[str, str]) -> Iterator[None]:
+    """MLflow's client settings for the walk (one HTTP try, credentials), restored afterwards."""
+    wanted = {**env_without_retries(), **extra}
+    saved = {k: os.environ.get(k) for k in wanted}
+    os.environ.update(wanted)
     try:
         yield
     finally:
@@ -166,8 +180,7 @@ def judge_one(ref: ModelRef, reader: ArtifactReader, target: Target) -> ModelRow
         return row
     try:
         parsed = mlmodel.parse_mlmodel(reader.read(ref.location, MLMODEL) or b"")
-        env = {name: reader.read(ref.location, name, optional=True) for name in mlmodel.ENV_FILES}
-        model = mlmodel.describe(parsed, env)
+        model = mlmodel.describe(parsed, lambda name: reader.read(str(ref.location), name, optional=True))
         code_by_value = None
         if verdict.needs_pickle_check(model, target):
             data = reader.read(ref.location, str(model.python_model_file), optional=True)

@@ -63,10 +63,13 @@ class ArtifactReader:
         except Unreadable:
             raise
         except Exception as exc:
-            if optional and _is_missing(exc):
-                return None
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            raise Unreadable(f"cannot read {name} under {mask_uri(location)}: {mask_uri(first)[:300]}") from None
+            if _is_missing(exc):
+                if optional:
+                    return None
+                raise Unreadable(f"no {name} at this location (the artifact store answers: not found)") from None
+            # MLflow's download errors put the cause on the following lines: one line, all of it
+            text = " ".join(str(exc).split()) or type(exc).__name__
+            raise Unreadable(f"cannot read {name}: {mask_uri(text)[:400]}") from None
 
 
 def local_path(location: str) -> Path | None:

@@ -30,7 +30,7 @@ from mlflow_upgrade.store.uri import StoreRef, connected
 PAGE = 1000
 LOG_MODEL_HISTORY = "mlflow.log-model.history"  # run tag MLflow 1.x/2.x's log_model appends to
 PROMPT_TAG = "mlflow.prompt.is_prompt"  # MLflow 3 prompts are registered models with this tag: not models
-KINDS = ("version", "run", "logged")
+DELETED_STAGE = "Deleted_Internal"  # the SQL registry's soft delete: MLflow itself no longer lists the version
 
 
 @dataclass(frozen=True)
@@ -108,10 +108,12 @@ class SqlSource:
             f"SELECT mv.name, mv.version, mv.source, mv.run_id, {storage}, r.artifact_uri FROM model_versions mv "
             "LEFT JOIN runs r ON r.run_uuid = mv.run_id "
             f"WHERE (mv.name > :name OR (mv.name = :name AND mv.version > :version)) {prompts} "
+            "AND (mv.current_stage IS NULL OR mv.current_stage <> :deleted) "
             "ORDER BY mv.name, mv.version LIMIT :page")
         name, version = "", -1
         while True:
-            rows = conn.execute(query, {"name": name, "version": version, "page": PAGE, "prompt": PROMPT_TAG}).all()
+            rows = conn.execute(query, {"name": name, "version": version, "page": PAGE, "prompt": PROMPT_TAG,
+                                        "deleted": DELETED_STAGE}).all()
             for row in rows:
                 yield _version_ref(row[0], str(row[1]), row[2], row[3], row[4], row[5],
                                    lambda mid: _logged_location(conn, tables, mid))
