@@ -20,6 +20,7 @@ from mlflow_upgrade.diffcheck import DiffcheckReport, Difference
 from mlflow_upgrade.report.html import SECTIONS
 from tests.cli_helpers import run_cli
 from tests.conftest import PG_ADMIN, _server_database, _unique_name
+from tests.support import model_fixtures
 from tests.support.browser import open_page, screenshot
 from tests.support.fixture_stores import copy_sqlite_fixture, load_fixture_into, manifest
 
@@ -51,7 +52,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict:
     (code / "train.py").write_text("import mlflow\nfor e in mlflow.list_experiments():\n    print(e.name)\n")
     inputs = {
         "compat": api.compat(clients=["1.30.1", "3.0.1"], server_version="2.9.2", target="3.17.2").to_dict(),
-        "models": {"models": [{"name": "fixture-model", "version": "1", "flavor": "sklearn", "verdict": "ok"}]},
+        "models": api.models(f"sqlite:///{model_fixtures.place('2.22.5') / 'mlflow.db'}").to_dict(),
         "diffcheck": DiffcheckReport("sqlite:///x.db", "sqlite", "bda7b8c39065", "3.0.1", "3.17.2",
                                      calls=[{"call": "get run a"}],
                                      differences=[Difference("get run a", "run.data.tags", "value", "1", "2")],
@@ -95,7 +96,9 @@ def test_every_section_renders_with_the_stores_figures(built: dict) -> None:
     assert 'data-label="mlflow ==1.30.1" data-verdict="BREAKING" data-value="1"' in verdicts
     assert 'data-label="mlflow ==3.0.1" data-verdict="SAFE" data-value="1"' in verdicts
     assert "register_model" in _element(dom, "table-compat")
-    assert "fixture-model" in _element(dom, "table-models")
+    models = _element(dom, "table-models")
+    assert "diviner-model v1" in models and "sklearn-model v1" in models and "will not load" in models
+    assert 'data-verdict="will not load" data-value="' in _element(dom, "chart-models")
     assert "MLU101" in _element(dom, "table-codemod")
     assert 'data-state="1 difference(s)"' in dom
     assert "experiments[].workspace" in _element(dom, "sec-diffcheck")

@@ -15,6 +15,7 @@ from mlflow_upgrade.runbook import ROLLING, STOP_THE_WORLD
 from mlflow_upgrade.upgrade.plan import plan
 from tests.cli_helpers import run_cli
 from tests.conftest import PG_ADMIN, _server_database, _unique_name
+from tests.support import model_fixtures
 from tests.support.fixture_stores import copy_sqlite_fixture, load_fixture_into
 
 
@@ -72,6 +73,14 @@ def test_compat_models_and_diffcheck_results_are_used(store: str) -> None:
     assert "mlflow ==2.9.2 (--client 2.9.2, judged as 2.9.2): SAFE — every feature's calls are served" in clients
     assert "1 difference(s)" in book.steps[0].items[0]
     assert book.sections["compat"] == "used" and book.sections["models"].startswith("not run")
+
+
+def test_models_that_will_not_load_are_counted(store: str) -> None:
+    inventory = api.models(f"sqlite:///{model_fixtures.place('2.22.5') / 'mlflow.db'}")
+    book = api.runbook(store, models=inventory)
+    # diviner, as its registered version and as the model its run logged
+    assert "models: 2 model(s) will not load on the target as they are" in book.steps[0].items
+    assert book.sections["models"] == "used"
 
 
 def test_passwords_are_masked_in_every_command() -> None:

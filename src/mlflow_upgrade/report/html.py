@@ -17,6 +17,7 @@ import json
 from typing import Any
 
 from mlflow_upgrade.compat import verdict_rows
+from mlflow_upgrade.compat.models import display_rows
 from mlflow_upgrade.upgrade.estimate import human
 
 CSS = """
@@ -71,9 +72,9 @@ NOT_RUN_HINT = {"compat": "mlflow-upgrade compat --json > compat.json, then --co
                              "diffcheck.json (or --diffcheck)",
                 "preflight": "the plan ran without its preflight"}
 BAR = "#4c78a8"
-VERDICT_COLORS = {"ok": "#54a24b", "safe": "#54a24b", "compatible": "#54a24b", "caution": "#f2b701",
-                  "warn": "#f2b701", "degraded": "#f2b701",
-                  "breaking": "#e45756", "broken": "#e45756"}
+# compat's verdicts and the model inventory's statuses (the stacked charts' categories), lower-cased
+VERDICT_COLORS = {"safe": "#54a24b", "caution": "#f2b701", "breaking": "#e45756", "loads": "#54a24b",
+                  "loads with warnings": "#f2b701", "will not load": "#e45756"}
 
 
 def esc(value: Any) -> str:
@@ -262,14 +263,6 @@ def _preflight(value: dict[str, Any]) -> str:
                  [[c["name"], c["status"], c["message"]] for c in value.get("checks") or []], table_id="table-preflight")
 
 
-def _rows_of(value: dict[str, Any], *keys: str) -> list[dict[str, Any]]:
-    for key in keys:
-        rows = value.get(key)
-        if isinstance(rows, list) and all(isinstance(r, dict) for r in rows):
-            return rows
-    return []
-
-
 def _generic(rows: list[dict[str, Any]], table_id: str) -> str:
     columns: list[str] = []
     for row in rows:
@@ -291,8 +284,15 @@ def _compat(value: dict[str, Any]) -> str:
 
 
 def _models(value: dict[str, Any]) -> str:
-    rows = _rows_of(value, "models", "inventory", "results")
-    return _generic(rows, "table-models") if rows else _json_block(value)
+    rows = display_rows(value)
+    if not rows:
+        return "<p>No logged or registered model in this store.</p>"
+    per_status: dict[str, dict[str, int]] = {"models": {}}
+    for row in rows:
+        per_status["models"][row["status"]] = per_status["models"].get(row["status"], 0) + 1
+    columns = list(rows[0])
+    return (stacked_chart("chart-models", "Models by verdict on the target", per_status)
+            + table(columns, [[row[c] for c in columns] for row in rows], table_id="table-models"))
 
 
 def _codemod(value: dict[str, Any]) -> str:

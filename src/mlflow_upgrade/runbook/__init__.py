@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mlflow_upgrade.compat import verdict_rows
+from mlflow_upgrade.compat.models import will_not_load
 from mlflow_upgrade.inspect.server import probe_server
 from mlflow_upgrade.store.masking import mask_one_uri
 from mlflow_upgrade.store.uri import MIGRATE_FILESTORE_HINT, parse_store_uri, require_database
@@ -215,7 +216,7 @@ class _Context:
                               + (f"{len(diffs)} difference(s): read them before going on" if diffs else
                                  "no differences"))
         if self.models:
-            broken = [m for m in self.models.get("models", []) if m.get("verdict") not in (None, "ok", "OK")]
+            broken = will_not_load(self.models)
             step.items.append(f"models: {len(broken)} model(s) will not load on the target as they are"
                               if broken else "models: every model loads on the target")
         return step

@@ -37,7 +37,7 @@ from mlflow_upgrade.progress import QUIET, Progress
 from mlflow_upgrade.store.masking import mask_one_uri, mask_uri, remember_secret
 from mlflow_upgrade.store.uri import parse_store_uri
 
-__all__ = ["Inventory", "ModelRow", "Status", "models"]
+__all__ = ["Inventory", "ModelRow", "Status", "display_rows", "models", "will_not_load"]
 
 WORKERS = 8
 
@@ -88,6 +88,18 @@ class Inventory:
         return {"store": self.store, "target": {"mlflow": self.target_mlflow, "python": self.target_python},
                 "counts": self.counts, "exit_code": int(self.exit_code),
                 "models": [{**asdict(row), "status": row.status.value} for row in self.rows]}
+
+
+def display_rows(inventory: dict[str, Any]) -> list[dict[str, str]]:
+    """One row per model of an ``Inventory.to_dict()`` (or ``models --json``): what ``runbook`` and ``report``
+    show."""
+    return [{"model": row.get("label") or "?", "status": row.get("status") or "?",
+             "flavors": ", ".join(row.get("flavors") or []), "logged by": row.get("logged_by") or "?",
+             "reasons": "; ".join(row.get("reasons") or [])} for row in inventory.get("models") or []]
+
+
+def will_not_load(inventory: dict[str, Any]) -> list[dict[str, str]]:
+    return [row for row in display_rows(inventory) if row["status"] == Status.FAILS.value]
 
 
 def models(uri: str, *, server: str | None = None, workers: int = WORKERS, progress: Progress = QUIET) -> Inventory:
