@@ -28,8 +28,9 @@ def _commands(book) -> list[str]:
     return [c for step in book.steps for c in step.commands]
 
 
-def test_stop_the_world_plan(store: str) -> None:
-    book = api.runbook(store, clients=["src/app"])
+def test_stop_the_world_plan(store: str, tmp_path: Path) -> None:
+    (tmp_path / "app").mkdir()
+    book = api.runbook(store, clients=[str(tmp_path / "app")])
     assert book.mode == STOP_THE_WORLD
     titles = [s.title for s in book.steps]
     assert titles == ["Check", "Upgrade clients first", "Stop every MLflow server", "Back up", "Upgrade the store",
@@ -40,14 +41,14 @@ def test_stop_the_world_plan(store: str) -> None:
     cmds = _commands(book)
     assert f"mlflow-upgrade backup {store} --out mlflow-upgrade-backups/tracking" in cmds
     assert f"mlflow-upgrade upgrade {store} --backup-dir mlflow-upgrade-backups/upgrade" in cmds
-    assert "mlflow-upgrade codemod check src/app" in cmds
+    assert f"mlflow-upgrade codemod check {tmp_path / 'app'}" in cmds
     assert [c for s in book.rollback for c in s.commands][-2:] == [
         f"mlflow-upgrade restore mlflow-upgrade-backups/tracking --to {store} --force",
         f"pip install 'mlflow=={book.current_release}'",
     ]
     assert book.current_release == "3.1.4"  # the newest release whose head the store's revision is
     text = book.to_markdown()
-    assert "**Mode: stop-the-world.**" in text and "- compat: not run" in text and "- diffcheck: not run" in text
+    assert "**Mode: stop-the-world.**" in text and "- compat: used" in text  # run on the client path (no pins there) and "- diffcheck: not run" in text
 
 
 def test_rolling_safe_plan(store: str) -> None:
@@ -118,3 +119,16 @@ def test_a_server_that_does_not_answer_is_listed_and_the_pin_comes_from_the_stor
     assert book.servers == ["http://user:***@127.0.0.1:9: not reachable (ConnectionFailed)"]
     assert book.current_release == "3.1.4"
     assert "hunter2" not in book.to_markdown()
+
+
+def test_clients_pins_are_judged_and_models_run_from_the_cli(store: str, tmp_path: Path) -> None:
+    client = tmp_path / "team-a"
+    client.mkdir()
+    (client / "requirements.txt").write_text("mlflow==1.30.1\n")
+    res = run_cli("runbook", store, "--clients", str(client), "--models", "--json")
+    assert res.returncode == 0, res.output
+    book = json.loads(res.stdout)
+    assert book["sections"]["compat"] == "used" and book["sections"]["models"] == "used"
+    clients = book["steps"][1]["items"]
+    assert any(i.startswith("mlflow ==1.30.1") and "BREAKING" in i for i in clients), clients
+    assert f"mlflow-upgrade codemod check {client}" in book["steps"][1]["commands"]

@@ -18,6 +18,7 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
+from mlflow_upgrade.compat import compat as run_compat
 from mlflow_upgrade.compat import verdict_rows
 from mlflow_upgrade.compat.models import will_not_load
 from mlflow_upgrade.inspect.server import probe_server
@@ -138,6 +139,8 @@ def runbook(
     versions = _probe(book, servers)
     if versions:  # the release the servers run is the one to go back to
         book.current_release = max(set(versions), key=versions.count)
+    if compat is None and clients:  # the pins under the client paths, judged against the servers now and after
+        compat = run_compat(clients, server_version=book.current_release if versions else None)
     ctx = _Context(book, p, ref.masked, _masked(auth_uri), backup_dir, list(clients),
                    as_dict(compat), as_dict(models), as_dict(diffcheck))
     book.sections = {
