@@ -9,7 +9,7 @@ Usage (from the repository root, with the dev venv or any Python >= 3.10; needs 
 
 For each release it
 
-1. creates (or reuses) ``$MLFLOW_UPGRADE_VENVS/mlflow-<release>`` (default ``/work/.cache/venvs``) with the
+1. creates (or reuses) ``$MLFLOW_UPGRADE_VENVS/mlflow-<release>`` (default ``~/.cache/mlflow-upgrade/venvs``, shared with ``diffcheck``) with the
    Python and pins from docs FACTS (``RELEASES`` below), via ``uv venv`` + ``uv pip install``;
 2. runs ``scripts/fixture_writer.py`` in that venv twice, in the fixed build directory
    ``/tmp/mlflow-upgrade-fixtures/<release>`` (fixed, so the absolute artifact paths MLflow stores in the
@@ -61,7 +61,7 @@ WRITER = Path(__file__).resolve().parent / "fixture_writer.py"
 MODEL_WRITER = Path(__file__).resolve().parent / "model_fixture_writer.py"
 BUILD = Path("/tmp/mlflow-upgrade-fixtures")
 MODEL_BUILD = Path("/tmp/mlflow-upgrade-model-fixtures")  # tests/support/model_fixtures.py copies back here
-VENVS = Path(os.environ.get("MLFLOW_UPGRADE_VENVS", "/work/.cache/venvs"))
+VENVS = venvs.cache_dir()  # $MLFLOW_UPGRADE_VENVS, else ~/.cache/mlflow-upgrade/venvs: shared with `diffcheck`
 MAX_TREE_BYTES = 10 * 1024 * 1024
 # The venvs get psycopg2/pymysql too (install_pins.json "drivers"): not needed to write SQLite/file stores, they
 # let the same venvs create reference PostgreSQL/MariaDB stores for the schema-faithfulness check
