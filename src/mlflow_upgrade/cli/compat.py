@@ -9,12 +9,15 @@ import click
 from rich.table import Table
 
 from mlflow_upgrade import __version__, api, errors
-from mlflow_upgrade.cli.render import escape, print_json, progress, stdout
+from mlflow_upgrade.cli.render import escape, exit_codes_help, print_json, progress, stdout
+from mlflow_upgrade.errors import ExitCode
 
 COLOR = {"SAFE": "green", "CAUTION": "yellow", "BREAKING": "red"}
 
 
 @click.command("compat")
+@exit_codes_help({ExitCode.OK: "all SAFE", ExitCode.FINDINGS: "CAUTION or a pin that blocks the target",
+                 ExitCode.BREAKING: "BREAKING after the upgrade"})
 @click.argument("paths", nargs=-1, type=click.Path(exists=False))
 @click.option("--server-version", metavar="VERSION", help="The tracking server's MLflow release now.")
 @click.option("--server", "server_url", metavar="URL", help=(
@@ -33,7 +36,7 @@ def compat_command(paths, server_version, server_url, target, clients, fix, as_j
     For each client (--client, or pins found under PATHS) against the server now and the target: SAFE, CAUTION or
     BREAKING with the feature that breaks, from the route table generated from MLflow's wheels (docs/compat.md).
 
-    Exit codes: 0 all SAFE, 1 CAUTION or a pin that blocks the target, 12 BREAKING after the upgrade.
+    {exit_codes}
     """
     if as_json and as_sarif:
         raise errors.UsageError("choose one of --json and --sarif")

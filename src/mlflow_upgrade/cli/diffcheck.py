@@ -6,12 +6,14 @@ import click
 from rich.table import Table
 
 from mlflow_upgrade import api, errors
-from mlflow_upgrade.cli.render import escape, print_json, progress, stdout
+from mlflow_upgrade.cli.render import escape, exit_codes_help, print_json, progress, stdout
+from mlflow_upgrade.errors import ExitCode
 
 SHOWN = 40  # differences listed in the terminal (all of them in --json)
 
 
 @click.command("diffcheck")
+@exit_codes_help({ExitCode.OK: "no difference", ExitCode.FINDINGS: "differences"})
 @click.argument("uri")
 @click.option("--sample", default=5, show_default=True, type=click.IntRange(min=1),
               help="Runs compared per experiment (and per filtered search).")
@@ -33,7 +35,7 @@ def diffcheck_command(uri: str, sample: int, timeout: float, scratch: str | None
     ~/.cache/mlflow-upgrade/venvs), then the copy is upgraded with `upgrade` and the installed MLflow serves it.
     The same REST reads go to both (experiments, runs, metric histories, artifacts, models, versions, aliases,
     traces); status codes, error codes, values and order are compared. Fields only the target returns are
-    listed as additions. Exit 0: no difference; 1: differences.
+    listed as additions. {exit_codes}
     """
     with progress(not as_json) as shown:
         report = api.diffcheck(uri, sample=sample, timeout=timeout, scratch=scratch, keep=keep,

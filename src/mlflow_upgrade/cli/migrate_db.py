@@ -10,10 +10,18 @@ from rich.table import Table
 
 from mlflow_upgrade import api, errors
 from mlflow_upgrade.cli import render
-from mlflow_upgrade.cli.render import escape, print_warning, progress, stderr, stdout
+from mlflow_upgrade.cli.render import escape, exit_codes_help, print_warning, progress, stderr, stdout
+from mlflow_upgrade.errors import ExitCode
 
 
 @click.command("migrate-db")
+@exit_codes_help({ExitCode.OK: "done", ExitCode.USAGE: "bad arguments (same database twice)",
+                 ExitCode.NOT_FOUND: "a database is missing", ExitCode.NOT_MLFLOW: "source not an MLflow store",
+                 ExitCode.TOO_NEW: "source newer than the installed MLflow",
+                 ExitCode.CONNECTION: "cannot reach a database",
+                 ExitCode.PREFLIGHT: "values the destination cannot hold / no privilege",
+                 ExitCode.FAILED: "failed or the digests differ",
+                 ExitCode.REFUSED: "destination not empty or source shared with another application's tables"})
 @click.argument("src_uri")
 @click.argument("dest_uri")
 @click.option("--auth", nargs=2, metavar="SRC_AUTH DEST_AUTH", default=None,
@@ -39,10 +47,7 @@ def migrate_db_command(src_uri: str, dest_uri: str, auth: tuple[str, str] | None
 
     \b
     DEST_URI must be empty, or hold an interrupted migrate-db of the same source: it resumes where the last
-    commit left it (no duplicate, no missing row). Exit codes: 0 done, 2 bad arguments (same database twice),
-    3/6 cannot reach a database, 4 source not an MLflow store, 5 source newer than the installed MLflow,
-    7 values the destination cannot hold / no privilege, 8 failed or the digests differ, 9 destination not
-    empty or source shared with another application's tables.
+    commit left it (no duplicate, no missing row). {exit_codes}
     Environment: MLFLOW_UPGRADE_DB_BATCH_ROWS (rows per fetch and bulk write, default 10000),
     MLFLOW_UPGRADE_DB_COMMIT_ROWS (rows per destination transaction and checkpoint, default 200000),
     MLFLOW_UPGRADE_DB_DEFER_ROWS (a table with this many rows to copy loads without its indexes and keys, built

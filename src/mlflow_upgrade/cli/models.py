@@ -7,12 +7,15 @@ import sys
 import click
 
 from mlflow_upgrade import api, errors
-from mlflow_upgrade.cli.render import escape, print_json, progress, stdout
+from mlflow_upgrade.cli.render import escape, exit_codes_help, print_json, progress, stdout
+from mlflow_upgrade.errors import ExitCode
 
 _STYLE = {"loads": "green", "loads with warnings": "yellow", "will not load": "bold red", "unreadable": "magenta"}
 
 
 @click.command("models")
+@exit_codes_help({ExitCode.OK: "all load", ExitCode.FINDINGS: "warnings or unreadable models",
+                 ExitCode.BREAKING: "some will not load"})
 @click.argument("uri")
 @click.option("--server", "server_url", metavar="URL", help=(
     "The tracking server that serves `mlflow-artifacts:` locations of a SQL or file store (for an http(s) URI, "
@@ -29,7 +32,7 @@ def models_command(uri: str, server_url: str | None, workers: int, as_json: bool
     logged it, its Python and pinned requirements, and a verdict: loads, loads with warnings (what
     `mlflow.pyfunc.load_model` warns about here), or will not load (a removed flavor, code pickled on another
     Python, ...), each with the reason. A model whose MLmodel cannot be read is a row, not the end.
-    Exit 0: all load; 1: warnings or unreadable models; 12: some will not load. Read-only.
+    Read-only. {exit_codes}
     """
     with progress(enabled=not as_json and not no_progress and sys.stderr.isatty()) as bars:
         inventory = api.models(uri, server=server_url, workers=workers, progress=bars)

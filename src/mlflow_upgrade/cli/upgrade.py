@@ -6,10 +6,18 @@ import click
 
 from mlflow_upgrade import api, errors
 from mlflow_upgrade.cli.plan import render_plan
-from mlflow_upgrade.cli.render import escape, print_warning, progress, show_report, stdout
+from mlflow_upgrade.cli.render import escape, exit_codes_help, print_warning, progress, show_report, stdout
+from mlflow_upgrade.errors import ExitCode
 
 
 @click.command("upgrade")
+@exit_codes_help({ExitCode.OK: "upgraded and verified", ExitCode.TOO_NEW: "a newer database (refused, never downgraded)",
+                 ExitCode.PREFLIGHT: "a preflight check refused", ExitCode.FAILED: "failed (the store was restored)",
+                 ExitCode.REFUSED: "refused: --no-backup without --i-have-a-backup, or another upgrade of the "
+                 "database is running",
+                 ExitCode.READ_BACK_NOT_DONE: "upgraded, but the read-back through MLflow could not reach the "
+                 "database (run `verify` later)",
+                 ExitCode.INTERRUPTED: "interrupted (the message says what the store was restored to)"})
 @click.argument("uri")
 @click.option("--auth-uri", help="Also upgrade the basic-auth database at this URI (alembic_version_auth).")
 @click.option("--auth", "auth", is_flag=True, help="URI itself is a basic-auth database, not a tracking store.")
@@ -43,9 +51,7 @@ def upgrade_command(uri: str, auth_uri: str | None, auth: bool, backup_dir: str 
     One run per database at a time (a lock other runs see). Afterwards the database is at MLflow's head or
     exactly where it started: a failing revision, a lost connection, a restarted server, Ctrl-C or SIGTERM
     restore the backup (--keep-partial keeps the completed revisions instead). If the server stays away, the
-    next run resumes or restores. Never downgrades: a newer database is refused (exit 5). Exit 11: upgraded, but
-    the read-back through MLflow could not reach the database (run `verify` later); 130: interrupted (the
-    message says what the store was restored to).
+    next run resumes or restores. Never downgrades. {exit_codes}
     """
     if no_backup and not confirmed:
         raise errors.Refused("--no-backup needs --i-have-a-backup: without a backup a failed migration on "

@@ -6,12 +6,14 @@ import click
 from rich.table import Table
 
 from mlflow_upgrade import api, errors
-from mlflow_upgrade.cli.render import escape, print_warning, progress, show_report, stdout
+from mlflow_upgrade.cli.render import escape, exit_codes_help, print_warning, progress, show_report, stdout
+from mlflow_upgrade.errors import ExitCode
 
 SHOWN = 50  # differences listed in the terminal (all of them in --json)
 
 
 @click.command("verify")
+@exit_codes_help({ExitCode.OK: "identical", ExitCode.FINDINGS: "differences"})
 @click.argument("uri")
 @click.option("--against", "against", type=click.Path(dir_okay=False), metavar="FILE",
               help="Compare with a fingerprint saved earlier (--save, or the one `upgrade` writes).")
@@ -27,7 +29,7 @@ def verify_command(uri: str, against: str | None, save: str | None, no_read_back
     fingerprint and lists every difference with table, key and column; with --save, writes the fingerprint for
     a later comparison. When the store is at the installed MLflow's head, also reads every experiment, run,
     metric history, model, version, alias, trace and logged model back through MLflow and compares with SQL.
-    Exit 0: identical; 1: differences; other codes as for every command.
+    {exit_codes} Other codes as for every command.
     """
     if not against and not save and no_read_back:
         raise errors.UsageError("nothing to do: give --against FILE, --save FILE, or allow the read-back")
