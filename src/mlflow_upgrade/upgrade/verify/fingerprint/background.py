@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import multiprocessing
 import os
 import signal
@@ -51,7 +52,13 @@ class Pending:
         self._receive, send = ctx.Pipe(duplex=False)
         self._proc = ctx.Process(target=_child, args=(source, dest, tables, send, os.getpid()),
                                  daemon=True)
-        self._proc.start()
+        # The child inherits the parent's heap (MLflow's modules, imported by preflight) copy-on-write: frozen,
+        # the child's garbage collector never walks (and so never copies) those objects
+        gc.freeze()
+        try:
+            self._proc.start()
+        finally:
+            gc.unfreeze()
         send.close()
 
     def wait(self) -> Path:
