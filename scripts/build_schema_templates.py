@@ -46,6 +46,9 @@ print(json.dumps({"format": template.FORMAT, "key": template.installed_key(), **
 def build(mlflow_path: Path | None) -> tuple[Path, str]:
     env = dict(os.environ)
     paths = [str(REPO / "src")] + ([str(mlflow_path.resolve())] if mlflow_path else [])
+    # MLflow's migrations write the constraint clauses of `runs` in set order: a fixed hash seed makes the
+    # dump reproducible (--check), and is one of the orders MLflow itself produces
+    env["PYTHONHASHSEED"] = "0"
     env["PYTHONPATH"] = os.pathsep.join([*reversed(paths), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     with tempfile.TemporaryDirectory() as tmp:
         out = subprocess.run([sys.executable, "-c", _CHILD, str(Path(tmp) / "schema.db")], env=env, check=True,

@@ -83,7 +83,9 @@ def test_supported_dialects_are_the_registered_ones() -> None:
     assert not dialects.is_supported("mssql")
 
 
-def test_sqlite_counts_are_exact_whatever_the_threshold(tmp_path: Path) -> None:
+def test_sqlite_counts_are_estimated_above_the_threshold_unless_exact(tmp_path: Path) -> None:
+    """SQLite's estimate (issue 15: a COUNT(*) of a large table reads a whole index from a cold disk) is the
+    rowid range, marked not exact; ``exact=True`` counts."""
     from mlflow_upgrade.store.counts import count_rows
 
     engine = sqlalchemy.create_engine(f"sqlite:///{tmp_path / 'c.db'}")
@@ -91,6 +93,10 @@ def test_sqlite_counts_are_exact_whatever_the_threshold(tmp_path: Path) -> None:
         conn.exec_driver_sql("CREATE TABLE runs (id INTEGER)")
         conn.exec_driver_sql("INSERT INTO runs VALUES (1), (2), (3)")
     with engine.connect() as conn:
-        counts = count_rows(conn, dialects.get_dialect("sqlite"), ["runs"], threshold=1)
+        estimated = count_rows(conn, dialects.get_dialect("sqlite"), ["runs"], threshold=1)
+        exact = count_rows(conn, dialects.get_dialect("sqlite"), ["runs"], threshold=1, exact=True)
+        below = count_rows(conn, dialects.get_dialect("sqlite"), ["runs"], threshold=4)
     engine.dispose()
-    assert counts["runs"].rows == 3 and counts["runs"].exact
+    assert estimated["runs"].rows == 3 and not estimated["runs"].exact
+    assert exact["runs"].rows == 3 and exact["runs"].exact
+    assert below["runs"].rows == 3 and below["runs"].exact

@@ -3,6 +3,8 @@ was built from the installed MLflow's schema sources (otherwise the migrations r
 
 from __future__ import annotations
 
+import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -13,6 +15,7 @@ import pytest
 
 from mlflow_upgrade.filestore import schema as dbschema
 from mlflow_upgrade.filestore import template
+from tests.catalog.support import NEXT_VERSION, next_mlflow
 
 # MLflow's own store on an empty file: SqlAlchemyStore runs `_initialize_tables`, then seeds its default
 # experiment (rows no migration writes, so they are left out of the row comparison below).
@@ -25,17 +28,42 @@ store.engine.dispose()
 SEEDED_BY_THE_STORE = {"experiments", "experiment_tags"}
 
 
-def _mlflow_made(tmp_path: Path) -> Path:
+def _mlflow_made(tmp_path: Path, env: dict[str, str] | None = None) -> Path:
     path = tmp_path / "mlflow-made.db"
     subprocess.run([sys.executable, "-c", _MLFLOW_CREATES, str(path), (tmp_path / "artifacts").as_uri()],
-                   check=True, capture_output=True)
+                   check=True, capture_output=True, env=env)
     return path
+
+
+_CONSTRAINT = re.compile(r"(CONSTRAINT \w+ )?(CHECK|FOREIGN KEY|UNIQUE|PRIMARY KEY)\b")
+
+
+def _constraints_sorted(sql: str | None) -> str | None:
+    """MLflow's own migrations write a table's constraint clauses in an order that varies from run to run
+    (alembic's batch mode recreates ``runs`` from a set: PYTHONHASHSEED=1 and 2 give two texts). Columns keep
+    their order and every clause its exact text; only the constraint clauses are put in a fixed order."""
+    if not sql or not sql.startswith("CREATE TABLE"):
+        return sql
+    head, _, body = sql.partition("(\n")
+    body, _, tail = body.rpartition("\n)")
+    parts = body.split(", \n")
+    columns = [p for p in parts if not _CONSTRAINT.match(p.strip())]
+    constraints = sorted(p for p in parts if _CONSTRAINT.match(p.strip()))
+    return head + "(\n" + ", \n".join(columns + constraints) + "\n)" + tail
+
+
+def test_constraint_order_is_the_only_freedom() -> None:
+    a = 'CREATE TABLE t (\n\tx INT, \n\ty INT, \n\tCONSTRAINT b CHECK (y > 0), \n\tCONSTRAINT a CHECK (x > 0)\n)'
+    b = 'CREATE TABLE t (\n\tx INT, \n\ty INT, \n\tCONSTRAINT a CHECK (x > 0), \n\tCONSTRAINT b CHECK (y > 0)\n)'
+    swapped_columns = 'CREATE TABLE t (\n\ty INT, \n\tx INT, \n\tCONSTRAINT a CHECK (x > 0), \n\tCONSTRAINT b CHECK (y > 0)\n)'
+    assert _constraints_sorted(a) == _constraints_sorted(b) != _constraints_sorted(swapped_columns)
 
 
 def _describe(path: Path) -> dict[str, Any]:
     con = sqlite3.connect(path)
     try:
-        master = sorted(con.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"), key=repr)
+        master = sorted(((t, n, tbl, _constraints_sorted(sql)) for t, n, tbl, sql in
+                         con.execute("SELECT type, name, tbl_name, sql FROM sqlite_master")), key=repr)
         pragmas = {p: con.execute(f"PRAGMA {p}").fetchone()[0]
                    for p in ("user_version", "application_id", "page_size", "auto_vacuum", "encoding",
                              "journal_mode")}
@@ -74,6 +102,19 @@ def test_first_run_never_imports_mlflow(tmp_path: Path, empty_cache: Path) -> No
     out = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "d.db")], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_next_release_template_is_what_that_mlflow_creates(tmp_path: Path, empty_cache: Path) -> None:
+    """The newest release's template (3.18.0, its wheels unpacked first on PYTHONPATH) against its own store."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(next_mlflow()), os.environ.get("PYTHONPATH", "")])}
+    probe = ("import sys; from pathlib import Path; from mlflow_upgrade.filestore import schema, template; "
+             "assert template.shipped() is not None, template.installed_key(); "
+             "schema.create_sqlite_file(Path(sys.argv[1])); print(template.installed_key()['mlflow'])")
+    ours = tmp_path / "ours.db"
+    out = subprocess.run([sys.executable, "-c", probe, str(ours)], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == NEXT_VERSION
+    assert _describe(ours) == _describe(_mlflow_made(tmp_path, env))
 
 
 def test_a_template_for_other_sources_is_not_used(tmp_path: Path, empty_cache: Path,
