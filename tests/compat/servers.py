@@ -1,4 +1,4 @@
-"""Real MLflow servers and clients from released MLflow's own venvs (scripts/make_fixtures.py's venv_python).
+"""Real MLflow servers and clients from released MLflow's own venvs (catalog.venvs, shared with diffcheck).
 
 Each server runs on a free loopback port in its own process group (killed as a group at the end, also on failure),
 with SQLite and proxied artifacts, as the research's runtime matrix did.
@@ -6,8 +6,6 @@ with SQLite and proxied artifacts, as the research's runtime matrix did.
 
 from __future__ import annotations
 
-import fcntl
-import importlib.util
 import json
 import os
 import signal
@@ -20,6 +18,8 @@ from contextlib import ExitStack, contextmanager
 from functools import cache
 from pathlib import Path
 
+from mlflow_upgrade.catalog import venvs
+
 ROOT = Path(__file__).resolve().parents[2]
 PROBE = Path(__file__).with_name("client_probe.py")
 MATRIX = ("1.30.1", "2.9.2", "2.16.2", "3.0.1", "3.17.2")
@@ -29,21 +29,10 @@ QUIET_ENV = {"MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true", "PYTHON
              "GIT_PYTHON_REFRESH": "quiet"}
 
 
-def _make_fixtures():
-    spec = importlib.util.spec_from_file_location("make_fixtures", ROOT / "scripts" / "make_fixtures.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @cache
 def venv_python(release: str) -> Path:
-    """The release's venv python; created under a lock shared with other users of the venv cache."""
-    module = _make_fixtures()
-    module.VENVS.mkdir(parents=True, exist_ok=True)
-    with open(module.VENVS / f".lock-{release}", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        return module.venv_python(release)
+    """The release's venv python (``catalog.venvs``: created once, under its own per-release lock)."""
+    return venvs.venv_python(release)
 
 
 def free_port() -> int:
