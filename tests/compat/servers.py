@@ -20,7 +20,6 @@ from pathlib import Path
 
 from mlflow_upgrade.catalog import venvs
 
-ROOT = Path(__file__).resolve().parents[2]
 PROBE = Path(__file__).with_name("client_probe.py")
 MATRIX = ("1.30.1", "2.9.2", "2.16.2", "3.0.1", "3.17.2")
 QUIET_ENV = {"MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true", "PYTHONWARNINGS": "ignore",
