@@ -21,10 +21,8 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import signal
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -40,6 +38,7 @@ from mlflow_upgrade.diffcheck.compare import Difference, compare_answers
 from mlflow_upgrade.diffcheck.replay import Client, Discovery, replay
 from mlflow_upgrade.diffcheck.server import running_server
 from mlflow_upgrade.inspect import inspect_database
+from mlflow_upgrade.interrupts import Interruption, signals_raise
 from mlflow_upgrade.progress import QUIET, Progress
 from mlflow_upgrade.store.schema import TRACKING
 from mlflow_upgrade.store.uri import (
@@ -50,7 +49,7 @@ from mlflow_upgrade.store.uri import (
     require_database,
     sqlite_url,
 )
-from mlflow_upgrade.upgrade.runner import Interruption, upgrade
+from mlflow_upgrade.upgrade.runner import upgrade
 
 __all__ = ["DiffcheckReport", "Difference", "diffcheck"]
 
@@ -119,7 +118,7 @@ def diffcheck(
         task.finish()
     report.timings["venv_s"] = _since(started)
     try:
-        with _signals_raise(), _workdir(keep) as work, _copy(ref, work, scratch, keep, report, progress) as copy_uri:
+        with signals_raise(), _workdir(keep) as work, _copy(ref, work, scratch, keep, report, progress) as copy_uri:
             report.timings["copy_s"] = round(_since(started) - report.timings["venv_s"], 2)
             _run_both(report, python, copy_uri, work, sample, timeout, progress, after_upgrade)
     except Interruption as exc:
@@ -127,24 +126,6 @@ def diffcheck(
                                  f"(the store {ref.masked} was only read)") from None
     report.timings["total_s"] = _since(started)
     return report
-
-
-@contextlib.contextmanager
-def _signals_raise() -> Iterator[None]:
-    """SIGTERM (and SIGINT) raise in the main thread, so every ``finally`` below stops servers and removes copies."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, frame: Any) -> None:
-        raise Interruption(signum)
-
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
 
 
 def _since(t0: float) -> float:

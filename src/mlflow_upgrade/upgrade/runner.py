@@ -45,6 +45,7 @@ from mlflow_upgrade import errors, safe_files
 from mlflow_upgrade.backup import BackupManifest, backup, restore
 from mlflow_upgrade.dialects import get_dialect
 from mlflow_upgrade.dialects.tools import is_disk_full
+from mlflow_upgrade.interrupts import Interruption, signals_raise
 from mlflow_upgrade.progress import QUIET, Progress
 from mlflow_upgrade.store import journal
 from mlflow_upgrade.store.counts import MAIN_TABLES
@@ -476,34 +477,15 @@ def _migrate_and_finish(ref: StoreRef, db: str, engine: Engine, opts: Options, m
                       f"({len(result.steps)} revision(s) applied{', resumed' if result.resumed else ''}){where}")
 
 
-class Interruption(BaseException):
-    """SIGINT or SIGTERM while a store changes, raised in the main thread (a BaseException: no ``except
-    Exception`` on the way swallows it, and SQLAlchemy rolls the open transaction back)."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signal.Signals(signum).name)
-        self.name = signal.Signals(signum).name
-
-
 @contextmanager
 def _signals_as_exceptions() -> Iterator[None]:
     """Ctrl-C and SIGTERM end an upgrade like a failure (restored, or kept with --keep-partial), never outright."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, frame: Any) -> None:
-        raise Interruption(signum)
-
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    except Interruption as exc:  # between two steps that handle it themselves
-        raise errors.Interrupted(f"{exc.name}: interrupted; run upgrade again: it finishes or restores what this "
-                                 "run started") from None
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
+    with signals_raise():
+        try:
+            yield
+        except Interruption as exc:  # between two steps that handle it themselves
+            raise errors.Interrupted(f"{exc.name}: interrupted; run upgrade again: it finishes or restores what "
+                                     "this run started") from None
 
 
 @contextmanager

@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection
 from mlflow_upgrade import errors
 from mlflow_upgrade.inspect import refuse_unusable
 from mlflow_upgrade.store import filestore_layout as layout
+from mlflow_upgrade.store.pages import all_pages
 from mlflow_upgrade.store.schema import TRACKING, read_state
 from mlflow_upgrade.store.uri import StoreRef, connected
 
@@ -260,10 +261,10 @@ class ServerSource:
 
     def __iter__(self) -> Iterator[ModelRef]:
         yield from self._versions()
-        experiment_ids = [e.experiment_id for e in _pages(
+        experiment_ids = [e.experiment_id for e in all_pages(
             lambda token: self.client.search_experiments(view_type=3, max_results=PAGE, page_token=token))]
         for exp_id in experiment_ids:
-            for run in _pages(lambda token, e=exp_id: self.client.search_runs(
+            for run in all_pages(lambda token, e=exp_id: self.client.search_runs(
                     [e], "", run_view_type=3, max_results=PAGE, page_token=token)):
                 raw = run.data.tags.get(LOG_MODEL_HISTORY)
                 if raw:
@@ -271,7 +272,7 @@ class ServerSource:
         yield from self._logged(experiment_ids)
 
     def _versions(self) -> Iterator[ModelRef]:
-        for mv in _pages(lambda token: self.client.search_model_versions(max_results=200, page_token=token)):
+        for mv in all_pages(lambda token: self.client.search_model_versions(max_results=200, page_token=token)):
             if (getattr(mv, "tags", None) or {}).get(PROMPT_TAG):
                 continue
             source = mv.source
@@ -289,7 +290,7 @@ class ServerSource:
         if not experiment_ids:
             return
         try:
-            for model in _pages(lambda token: self.client.search_logged_models(
+            for model in all_pages(lambda token: self.client.search_logged_models(
                     experiment_ids=experiment_ids, max_results=100, page_token=token)):
                 yield ModelRef("logged", model.artifact_location, name=model.name, run_id=model.source_run_id,
                                model_id=model.model_id)
@@ -297,16 +298,6 @@ class ServerSource:
             if "404" in str(exc) or "ENDPOINT_NOT_FOUND" in str(exc):
                 return  # a 2.x server has no logged models
             raise
-
-
-def _pages(fetch: Any) -> Iterator[Any]:
-    token = None
-    while True:
-        page = fetch(token)
-        yield from page
-        token = getattr(page, "token", None)
-        if not token:
-            return
 
 
 def _first_line(exc: BaseException) -> str:

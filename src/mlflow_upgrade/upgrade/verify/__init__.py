@@ -19,7 +19,6 @@ import logging
 import math
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ from mlflow_upgrade.catalog import installed_head
 from mlflow_upgrade.inspect import refuse_unusable
 from mlflow_upgrade.progress import QUIET, Progress
 from mlflow_upgrade.store import journal
+from mlflow_upgrade.store.pages import all_pages
 from mlflow_upgrade.store.schema import TRACKING, read_state
 from mlflow_upgrade.store.uri import StoreRef, mask_uri, open_engine, parse_store_uri, translate_db_error
 from mlflow_upgrade.upgrade.verify.fingerprint import (
@@ -257,7 +257,7 @@ class _Reader:
     def experiments(self, store: Any, view_type: Any) -> list[str]:
         sql = {str(r[0]): (r[1], r[2]) for r in self.sql("SELECT experiment_id, name, lifecycle_stage FROM experiments")}
         ids = []
-        for exp in _pages(lambda token: store.search_experiments(view_type=view_type, max_results=PAGE,
+        for exp in all_pages(lambda token: store.search_experiments(view_type=view_type, max_results=PAGE,
                                                                   page_token=token)):
             self.count("experiments")
             ids.append(exp.experiment_id)
@@ -295,7 +295,7 @@ class _Reader:
             want = {k: (math.nan if nan else v) for k, v, nan in latest[rid]}
             self.same(f"latest_metrics[run_uuid={rid}]", dict(run.data.metrics), want, "latest metrics")
             for key in sorted(set(history[rid]) | set(run.data.metrics)):
-                points = sum(1 for _ in _pages(lambda t, k=key, r=rid: store.get_metric_history(
+                points = sum(1 for _ in all_pages(lambda t, k=key, r=rid: store.get_metric_history(
                     r, k, max_results=PAGE * 10, page_token=t)))
                 self.count("metric points", points)
                 if points != history[rid].get(key, 0):
@@ -338,7 +338,7 @@ class _Reader:
     def logged_models(self, store: Any, exp_id: str) -> None:
         if "logged_models" not in self.tables:
             return
-        n = sum(1 for _ in _pages(lambda token: store.search_logged_models(
+        n = sum(1 for _ in all_pages(lambda token: store.search_logged_models(
             experiment_ids=[exp_id], max_results=PAGE, page_token=token)))
         self.count("logged models", n)
         want = self.sql_count("logged_models", f"WHERE experiment_id = {int(exp_id)} AND lifecycle_stage != 'deleted'")
@@ -348,11 +348,11 @@ class _Reader:
 
     def registry(self, store: Any) -> None:
         aliases = 0
-        for model in _pages(lambda token: store.search_registered_models(max_results=PAGE, page_token=token)):
+        for model in all_pages(lambda token: store.search_registered_models(max_results=PAGE, page_token=token)):
             self.count("registered models")
             aliases += len(model.aliases or {})
         self.count("aliases", aliases)
-        versions = sum(1 for _ in _pages(lambda token: store.search_model_versions(
+        versions = sum(1 for _ in all_pages(lambda token: store.search_model_versions(
             max_results=PAGE, page_token=token)))
         self.count("model versions", versions)
         # MLflow's model searches hide prompts (registered models tagged mlflow.prompt.is_prompt=true)
@@ -365,16 +365,6 @@ class _Reader:
         for kind in ("registered models", "model versions", "aliases"):
             if self.read.get(kind, 0) != self.expected[kind]:
                 self.mismatch(f"{kind}: MLflow returned {self.read.get(kind, 0)}, SQL holds {self.expected[kind]}")
-
-
-def _pages(fetch: Any) -> Iterator[Any]:
-    token = None
-    while True:
-        page = fetch(token)
-        yield from page
-        token = getattr(page, "token", None)
-        if not token:
-            return
 
 
 def _norm(value: Any) -> Any:
