@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import time
 import urllib.request
@@ -19,6 +18,7 @@ from functools import cache
 from pathlib import Path
 
 from mlflow_upgrade.catalog import venvs
+from tests.support.mlflow_server import free_port
 
 PROBE = Path(__file__).with_name("client_probe.py")
 MATRIX = ("1.30.1", "2.9.2", "2.16.2", "3.0.1", "3.17.2")
@@ -32,12 +32,6 @@ QUIET_ENV = {"MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true", "PYTHON
 def venv_python(release: str) -> Path:
     """The release's venv python (``catalog.venvs``: created once, under its own per-release lock)."""
     return venvs.venv_python(release)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _env(python: Path) -> dict[str, str]:

@@ -3,14 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
 import threading
-import time
-import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -22,44 +15,16 @@ from mlflow_upgrade.errors import ExitCode
 from mlflow_upgrade.inspect.server import probe_server
 from tests.cli_helpers import run_cli
 from tests.support.fixture_stores import copy_sqlite_fixture
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.support.mlflow_server import free_port
+from tests.support.mlflow_server import mlflow_server as start_mlflow_server
 
 
 @pytest.fixture(scope="module")
 def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     tmp = tmp_path_factory.mktemp("server")
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port),
-         "--backend-store-uri", f"sqlite:///{tmp / 'mlflow.db'}", "--default-artifact-root", str(tmp / "art"),
-         "--workers", "1"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 240
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(url + "/health", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("mlflow server did not start within 240 s")
+    with start_mlflow_server(["--backend-store-uri", f"sqlite:///{tmp / 'mlflow.db'}", "--default-artifact-root",
+                              str(tmp / "art")]) as url:
         yield url
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)  # the server's workers too (own session)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
 
 
 def test_probe_reports_installed_version(mlflow_server: str, tmp_path: Path) -> None:
@@ -76,7 +41,7 @@ def test_probe_reports_installed_version(mlflow_server: str, tmp_path: Path) -> 
 
 def test_unreachable_server_is_one_line(tmp_path: Path) -> None:
     uri = copy_sqlite_fixture("3.17.2", tmp_path)
-    result = run_cli("inspect", uri, "--server", f"http://127.0.0.1:{_free_port()}")
+    result = run_cli("inspect", uri, "--server", f"http://127.0.0.1:{free_port()}")
     assert result.returncode == ExitCode.CONNECTION
     assert "cannot reach the MLflow server" in result.stderr and "Traceback" not in result.output
 

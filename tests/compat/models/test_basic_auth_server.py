@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.cli_helpers import run_cli
-from tests.compat.models.test_live_server import _free_port
+from tests.support.mlflow_server import mlflow_server
 
 
 @pytest.fixture(scope="module")
@@ -24,38 +19,11 @@ def auth_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     (tmp / "auth.ini").write_text("[mlflow]\ndefault_permission = READ\ndatabase_uri = sqlite:///basic_auth.db\n"
                                   "admin_username = admin\nadmin_password = Adm1n-pw-for-tests\n"
                                   "authorization_function = mlflow.server.auth:authenticate_request_basic_auth\n")
-    port = _free_port()
     env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true", "MLFLOW_AUTH_CONFIG_PATH": str(tmp / "auth.ini"),
            "MLFLOW_FLASK_SERVER_SECRET_KEY": "test-secret"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mlflow", "server", "--app-name", "basic-auth", "--host", "127.0.0.1", "--port",
-         str(port), "--backend-store-uri", f"sqlite:///{tmp / 'mlflow.db'}", "--artifacts-destination",
-         str(tmp / "art"), "--workers", "1"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, env=env, cwd=tmp,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 240
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(url + "/health", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                if proc.poll() is not None:
-                    pytest.fail(f"mlflow server exited with {proc.returncode}")
-                time.sleep(0.5)
-        else:
-            pytest.fail("mlflow server did not start within 240 s")
+    with mlflow_server(["--app-name", "basic-auth", "--backend-store-uri", f"sqlite:///{tmp / 'mlflow.db'}",
+                        "--artifacts-destination", str(tmp / "art")], env=env, cwd=tmp) as url:
         yield url
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)  # the server's workers too (own session)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
 
 
 def test_wrong_credentials_are_one_line(auth_server: str, tmp_path: Path) -> None:

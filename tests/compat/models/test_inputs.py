@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import http.server
 import json
-import socket
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from mlflow_upgrade.compat.models.mlmodel import describe, parse_mlmodel, pickle
 from mlflow_upgrade.compat.models.verdict import logged_by
 from tests.cli_helpers import run_cli
 from tests.support import fixture_stores, model_fixtures
+from tests.support.mlflow_server import free_port
 
 
 def _tree(root: Path) -> dict[str, int]:
@@ -84,12 +84,6 @@ def fake_server(request: pytest.FixtureRequest) -> Iterator[tuple[str, int]]:
         server.server_close()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_bad_input(tmp_path: Path, fake_server: tuple[str, int]) -> None:
     url, status = fake_server
     other = tmp_path / "other.db"
@@ -99,7 +93,7 @@ def test_bad_input(tmp_path: Path, fake_server: tuple[str, int]) -> None:
         "sqlite:///" + str(tmp_path / "missing.db"): (3, "does not exist"),
         str(tmp_path / "no-such-mlruns"): (3, "does not exist"),
         "sqlite:///" + str(other): (4, "not an MLflow tracking database"),
-        f"http://127.0.0.1:{_free_port()}": (6, "cannot reach"),
+        f"http://127.0.0.1:{free_port()}": (6, "cannot reach"),
         url: (4, "not an MLflow tracking server") if status == 404 else (6, "refused the credentials"),
         url.replace("http://", "http://alice:secret-pw@"): (4, "not an MLflow tracking server") if status == 404
         else (6, "refused the credentials"),

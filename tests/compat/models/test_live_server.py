@@ -6,12 +6,8 @@ a run's artifacts and registered. The verdicts are checked against loading each 
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +17,7 @@ from mlflow_upgrade import api
 from mlflow_upgrade.compat.models import Status
 from tests.compat.models.test_fixture_models import assert_verdicts_match_loading
 from tests.support import model_fixtures
+from tests.support.mlflow_server import mlflow_server
 
 # Runs in a fresh interpreter with the installed MLflow against the server.
 LOG_MODELS = r"""
@@ -42,50 +39,17 @@ client.create_model_version("old-diviner", run.info.artifact_uri + "/old-model",
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     tmp = tmp_path_factory.mktemp("models-server")
-    port = _free_port()
     env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port),
-         "--backend-store-uri", f"sqlite:///{tmp / 'mlflow.db'}", "--artifacts-destination", str(tmp / "art"),
-         "--workers", "1"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, env=env, cwd=tmp,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 240
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(url + "/health", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                if proc.poll() is not None:
-                    pytest.fail(f"mlflow server exited with {proc.returncode}")
-                time.sleep(0.5)
-        else:
-            pytest.fail("mlflow server did not start within 240 s")
+    with mlflow_server(["--backend-store-uri", f"sqlite:///{tmp / 'mlflow.db'}", "--artifacts-destination",
+                        str(tmp / "art")], env=env, cwd=tmp) as url:
         old = model_fixtures.committed("2.22.5") / "artifacts"
         diviner = next(p.parent for p in old.rglob("model.div"))
         subprocess.run([sys.executable, "-c", LOG_MODELS, url, str(diviner)], check=True, env=env, cwd=tmp,
                        capture_output=True, timeout=600)
         yield url, tmp / "mlflow.db"
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)  # uvicorn and its workers (own session)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
 
 
 def _check(inventory, url: str) -> None:
