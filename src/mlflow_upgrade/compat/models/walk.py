@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -111,42 +111,26 @@ class SqlSource:
             f"WHERE (mv.name > :name OR (mv.name = :name AND mv.version > :version)) {prompts} "
             "AND (mv.current_stage IS NULL OR mv.current_stage <> :deleted) "
             "ORDER BY mv.name, mv.version LIMIT :page")
-        name, version = "", -1
-        while True:
-            rows = conn.execute(query, {"name": name, "version": version, "page": PAGE, "prompt": PROMPT_TAG,
-                                        "deleted": DELETED_STAGE}).all()
-            for row in rows:
-                yield _version_ref(row[0], str(row[1]), row[2], row[3], row[4], row[5],
-                                   lambda mid: _logged_location(conn, tables, mid))
-            if len(rows) < PAGE:
-                return
-            name, version = rows[-1][0], rows[-1][1]
+        first = {"name": "", "version": -1, "prompt": PROMPT_TAG, "deleted": DELETED_STAGE}
+        for row in _keyset_rows(conn, query, first, lambda last: {"name": last[0], "version": last[1]}):
+            yield _version_ref(row[0], str(row[1]), row[2], row[3], row[4], row[5],
+                               lambda mid: _logged_location(conn, tables, mid))
 
     def _run_models(self, conn: Connection) -> Iterator[ModelRef]:
         query = sqlalchemy.text(
             "SELECT t.run_uuid, t.value, r.artifact_uri FROM tags t JOIN runs r ON r.run_uuid = t.run_uuid "
             "WHERE t.key = :key AND t.run_uuid > :last ORDER BY t.run_uuid LIMIT :page")
-        last = ""
-        while True:
-            rows = conn.execute(query, {"key": LOG_MODEL_HISTORY, "last": last, "page": PAGE}).all()
-            for run_id, value, artifact_uri in rows:
-                yield from _run_refs(run_id, artifact_uri, value)
-            if len(rows) < PAGE:
-                return
-            last = rows[-1][0]
+        first = {"key": LOG_MODEL_HISTORY, "last": ""}
+        for run_id, value, artifact_uri in _keyset_rows(conn, query, first, lambda last: {"last": last[0]}):
+            yield from _run_refs(run_id, artifact_uri, value)
 
     def _logged_models(self, conn: Connection) -> Iterator[ModelRef]:
         query = sqlalchemy.text(
             "SELECT model_id, name, artifact_location, source_run_id FROM logged_models WHERE model_id > :last "
             "ORDER BY model_id LIMIT :page")
-        last = ""
-        while True:
-            rows = conn.execute(query, {"last": last, "page": PAGE}).all()
-            for model_id, name, location, run_id in rows:
-                yield ModelRef("logged", location, name=name, run_id=run_id, model_id=model_id)
-            if len(rows) < PAGE:
-                return
-            last = rows[-1][0]
+        for model_id, name, location, run_id in _keyset_rows(conn, query, {"last": ""},
+                                                             lambda last: {"last": last[0]}):
+            yield ModelRef("logged", location, name=name, run_id=run_id, model_id=model_id)
 
 
 def _logged_location(conn: Connection, tables: set[str], model_id: str) -> str | None:
@@ -298,6 +282,19 @@ class ServerSource:
             if "404" in str(exc) or "ENDPOINT_NOT_FOUND" in str(exc):
                 return  # a 2.x server has no logged models
             raise
+
+
+def _keyset_rows(conn: Connection, query: sqlalchemy.TextClause, first: dict[str, Any],
+                 after: Callable[[Any], dict[str, Any]]) -> Iterator[Any]:
+    """Every row of ``query`` (which ends ``LIMIT :page``), PAGE rows at a time: ``first`` holds the parameters
+    of the first page, ``after(last row)`` the keys the next page starts after. Memory stays one page."""
+    params = {**first, "page": PAGE}
+    while True:
+        rows = conn.execute(query, params).all()
+        yield from rows
+        if len(rows) < PAGE:
+            return
+        params.update(after(rows[-1]))
 
 
 def _first_line(exc: BaseException) -> str:
