@@ -34,6 +34,7 @@ import sqlalchemy as sa
 
 from mlflow_upgrade import errors
 from mlflow_upgrade.dialects import Dialect, get_dialect
+from mlflow_upgrade.dialects.sqlite import write_behind
 from mlflow_upgrade.filestore import staging
 from mlflow_upgrade.filestore.checkpoint import state_table
 
@@ -180,7 +181,8 @@ def _restore_sqlite(engine: sa.Engine, step: Callable[[str], None]) -> int:
                 _check_room(dbapi, directory, sorts_here=sorts_here)
             dbapi.execute("BEGIN IMMEDIATE")
             try:
-                moved = _restore(conn, step)
+                with write_behind(Path(engine.url.database)):
+                    moved = _restore(conn, step)
             except BaseException:
                 dbapi.execute("ROLLBACK")
                 raise
