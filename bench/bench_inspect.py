@@ -5,6 +5,7 @@ Goal (issue 3): under 1 s. The store is built once by MLflow's own code (initial
 process, so interpreter start-up and imports count) and in-process (the library call alone).
 
     python bench/bench_inspect.py [--metrics 2000000] [--repeat 3]
+    python bench/bench_inspect.py --store /work/bench/up20m/template.db    # an existing store (20 M rows)
 
 Cold runs evict the store's file from the OS page cache first (``posix_fadvise(DONTNEED)`` on that file only,
 so other jobs' caches stay), as on a machine that has not read the store since boot. Large tables are shown as
@@ -119,13 +120,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--metrics", type=int, default=2_000_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--store", type=Path, help="time this existing SQLite store instead of building one (e.g. "
+                        "bench/upgrade.py's 20 M-row template.db); read only")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "mlflow-1.30-2M.db"
+        path = args.store or Path(tmp) / "mlflow-1.30-2M.db"
         t0 = time.perf_counter()
-        build_store(path, args.metrics)
-        print(f"built {args.metrics:,} metric rows in {time.perf_counter() - t0:.1f}s "
-              f"({os.path.getsize(path) / 1e6:.0f} MB)")
+        if args.store is None:
+            build_store(path, args.metrics)
+            print(f"built {args.metrics:,} metric rows in {time.perf_counter() - t0:.1f}s "
+                  f"({os.path.getsize(path) / 1e6:.0f} MB)")
+        else:
+            with sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True) as conn:
+                rows = conn.execute("SELECT MAX(rowid) FROM metrics").fetchone()[0]
+            print(f"store {path}: ~{rows:,} metric rows, {os.path.getsize(path) / 1e6:.0f} MB")
         cold = time_cli(path, args.repeat, cold=True)
         cold_exact = time_cli(path, args.repeat, "--exact", cold=True)
         cli = time_cli(path, args.repeat)
