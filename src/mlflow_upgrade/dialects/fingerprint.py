@@ -7,7 +7,9 @@ session setup and parallel range reads. What a fingerprint *is* (buckets, digest
 
 from __future__ import annotations
 
+import math
 import os
+import random
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
@@ -47,8 +49,10 @@ class FingerprintSql:
     def prepare_fingerprint_session(self, conn: Connection, text_hash: Callable[[Any], int | None]) -> None:
         """Session setup before fingerprint queries (``text_hash`` is the function a SQL hash may call)."""
 
-    def fingerprint_ranges(self, conn: Connection, table: str, query: str, min_rows: int) -> list[str] | None:
-        """WHERE conditions splitting ``table`` into one range per core, aggregated at once, or None (whole)."""
+    def fingerprint_ranges(self, conn: Connection, table: str, query: str, min_rows: int,
+                           column: str | None = None) -> list[str] | None:
+        """WHERE conditions splitting ``table`` into one range per core, aggregated at once, or None (whole);
+        ``column``: the leading bucket column."""
         return None
 
 
@@ -98,15 +102,16 @@ class SQLiteFingerprintSql(FingerprintSql):
         # the parent and the backup's child) put a 2 M-row upgrade at 375 MB; same CPU time (measured)
         raw.execute("PRAGMA cache_size = -16384")
 
-    def fingerprint_ranges(self, conn: Connection, table: str, query: str, min_rows: int) -> list[str] | None:
-        """Rowid ranges, one per core, when the query has to sort; an index scan in bucket order is faster whole
-        (sqlite3 releases the GIL while a query runs, so threads on separate connections use the cores)."""
+    def fingerprint_ranges(self, conn: Connection, table: str, query: str, min_rows: int,
+                           column: str | None = None) -> list[str] | None:
+        """Conditions splitting ``table`` into one part per core, each aggregated on its own connection at once
+        (sqlite3 releases the GIL while a query runs, so threads use the cores): rowid ranges when the query
+        has to sort; two ranges of ``column`` (the leading bucket column) when it scans an index in bucket
+        order, so each half scans its own stretch of the index (20 M metric rows: 9.4 s whole, 6.6 s split)."""
         cores = min(os.cpu_count() or 1, 4)
         if cores < 2:
             return None
         plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + query))
-        if "TEMP B-TREE" not in plan:
-            return None
         quoted = conn.dialect.identifier_preparer.quote(table)
         try:
             lo, hi = conn.exec_driver_sql(  # one MIN or MAX per SELECT: each from the b-tree's end, no scan
@@ -115,5 +120,43 @@ class SQLiteFingerprintSql(FingerprintSql):
             return None
         if lo is None or hi - lo < min_rows:
             return None
-        step = (hi - lo) // cores + 1
-        return [f"_rowid_ >= {lo + i * step} AND _rowid_ < {lo + (i + 1) * step}" for i in range(cores)]
+        if "TEMP B-TREE" in plan:
+            step = (hi - lo) // cores + 1
+            return [f"_rowid_ >= {lo + i * step} AND _rowid_ < {lo + (i + 1) * step}" for i in range(cores)]
+        if column is None or "INDEX" not in plan:
+            return None
+        return _value_ranges(conn, quoted, conn.dialect.identifier_preparer.quote(column), lo, hi)
+
+
+_SAMPLE = 1000  # rows sampled to place the boundaries of the value ranges
+
+
+def _value_ranges(conn: Connection, table: str, column: str, lo: int, hi: int) -> list[str] | None:
+    """``column IS NULL``, ``column < b`` and ``column >= b``, with ``b`` the middle of a random sample of rows
+    (by rowid, so no scan) in the database's own order. One boundary only: ``x < b`` and ``x >= b`` are
+    complements in SQLite's total order of all values whatever the column's collation, so the three parts
+    hold every row exactly once (two boundaries could cross under a collation Python does not know)."""
+    rowids = ", ".join(str(random.randint(lo, hi)) for _ in range(_SAMPLE))
+    sample = [r[0] for r in conn.exec_driver_sql(
+        f"SELECT {column} FROM {table} WHERE _rowid_ IN ({rowids}) AND {column} IS NOT NULL ORDER BY 1")]
+    # the first value from the middle on that differs from the smallest: "< b" is then never empty
+    bound = next((v for v in sample[len(sample) // 2:] if v != sample[0]), None)
+    literal = _sql_literal(bound) if bound is not None else None
+    if literal is None:
+        return None
+    return [f"{column} IS NULL", f"{column} < {literal}", f"{column} >= {literal}"]
+
+
+def _sql_literal(value: Any) -> str | None:
+    """``value`` (read from a possibly hostile store) as an SQLite literal, or None when it cannot be one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else None
+    if isinstance(value, str):
+        return None if "\x00" in value else "'" + value.replace("'", "''") + "'"
+    if isinstance(value, bytes):
+        return f"X'{value.hex()}'"
+    return None

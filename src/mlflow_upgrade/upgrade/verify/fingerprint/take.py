@@ -172,10 +172,11 @@ _PART = "__MLU_PART__"
 
 def _aggregate(conn: Connection, sql: Sql, table: TableFingerprint, engine: Engine | None) -> list[tuple]:
     """The table's per-bucket aggregates. A large table may be cut into ranges (the dialect's
-    ``fingerprint_ranges``: rowid ranges on SQLite) aggregated on one connection each at once; every digest
+    ``fingerprint_ranges``: rowid or bucket-value ranges on SQLite) aggregated on one connection each at once; every digest
     is a sum, so the ranges' results add up to the table's."""
     query = _escape(conn, sql.query(table))
-    parts = (get_dialect(conn.dialect.name).fingerprint_ranges(conn, table.name, query, PARALLEL_MIN_ROWS)
+    lead = table.bucket[0] if table.bucket else None
+    parts = (get_dialect(conn.dialect.name).fingerprint_ranges(conn, table.name, query, PARALLEL_MIN_ROWS, lead)
              if engine is not None else None)
     if not parts:
         return [tuple(r) for r in conn.exec_driver_sql(query)]
