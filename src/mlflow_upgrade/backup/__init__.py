@@ -214,7 +214,8 @@ def backup(
             method=chosen, created=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             schema_revision=_tracking_revision(result.versions), version_tables=result.versions,
             row_counts=dict(sorted(result.row_counts.items())),
-            files=[_describe(directory, p) for p in result.files], server_version=dialect.server_version(engine),
+            files=[_describe(directory, p, result.sha256.get(p)) for p in result.files],
+            server_version=dialect.server_version(engine),
             details={**result.details, "duration_s": round(time.monotonic() - started, 3),
                      **({"note": note} if note else {})},
             path=directory / MANIFEST_NAME,
@@ -339,9 +340,11 @@ def _tracking_revision(versions: dict[str, list[str]]) -> str | None:
     return revisions[0] if len(revisions) == 1 else (",".join(revisions) or None)
 
 
-def _describe(directory: Path, path: Path) -> BackupFile:
+def _describe(directory: Path, path: Path, sha256: str | None = None) -> BackupFile:
+    """``sha256``: the digest of the bytes as they were written, when the writer hashed them on the way."""
     os.chmod(path, 0o600)
-    return BackupFile(name=path.relative_to(directory).as_posix(), size=path.stat().st_size, sha256=_sha256(path))
+    return BackupFile(name=path.relative_to(directory).as_posix(), size=path.stat().st_size,
+                      sha256=sha256 or _sha256(path))
 
 
 def _sha256(path: Path) -> str:

@@ -53,6 +53,7 @@ class NativeResult:
     row_counts: dict[str, int]
     versions: dict[str, list[str]] = field(default_factory=dict)  # version table -> its revisions
     details: dict[str, Any] = field(default_factory=dict)
+    sha256: dict[Path, str] = field(default_factory=dict)  # of files hashed while written: not read again
 
 
 @dataclass(frozen=True)
