@@ -38,6 +38,7 @@ class _HostileServer(threading.Thread):
         self.asked_for = asked_for
         self.trigger = trigger
         self.received: list[bytes] = []  # the data packets sent for the request (the last one empty)
+        self.local_infile = b"1"  # what SELECT @@GLOBAL.local_infile answers
         self.start()
 
     def run(self) -> None:
@@ -57,7 +58,9 @@ class _HostileServer(threading.Thread):
                 _, payload = got
                 if payload[:1] == b"\x01":  # COM_QUIT
                     return
-                if self.trigger in payload and self.asked_for is not None:
+                if b"@@GLOBAL.local_infile" in payload:
+                    _result(sock, self.local_infile)
+                elif self.trigger in payload and self.asked_for is not None:
                     _send(sock, 1, b"\xfb" + self.asked_for.encode())
                     seq = 2
                     while True:
@@ -71,6 +74,15 @@ class _HostileServer(threading.Thread):
                     _send(sock, seq, _OK)
                 else:
                     _send(sock, 1, _OK)
+
+
+def _result(sock: socket.socket, value: bytes) -> None:
+    """A one-column, one-row result set (column count, definition, EOF, row, EOF)."""
+    column = b"".join(bytes([len(x)]) + x for x in (b"def", b"", b"", b"", b"v", b"")) + \
+        b"\x0c" + struct.pack("<HIBHB", 63, 1, 8, 0, 0) + b"\0\0"
+    eof = b"\xfe\x00\x00\x02\x00"
+    for seq, payload in enumerate((b"\x01", column, eof, bytes([len(value)]) + value, eof), start=1):
+        _send(sock, seq, payload)
 
 
 def _send(sock: socket.socket, seq: int, payload: bytes) -> None:
@@ -151,6 +163,26 @@ def test_plain_pymysql_with_local_infile_would_send_the_file(secret: Path) -> No
     conn.close()
     server.join(5)
     assert b"hunter2" in b"".join(server.received)
+
+
+class _Raw:
+    """What metric_format is given: SQLAlchemy's proxy of a DBAPI connection (here, to the fake server)."""
+
+    def __init__(self, conn: StreamingConnection) -> None:
+        self.dbapi_connection = conn
+        self.cursor = conn.cursor
+
+
+@pytest.mark.parametrize(("allowed", "fmt"), [(b"1", "tsv"), (b"0", "values")])
+def test_load_data_only_where_the_server_allows_it(allowed: bytes, fmt: str) -> None:
+    server = _HostileServer(None)
+    server.local_infile = allowed
+    conn = _connect(server)
+    try:
+        assert get_dialect("mysql").metric_format("pymysql", _Raw(conn)) == fmt
+    finally:
+        conn.close()
+    server.join(5)
 
 
 # -- the real server ---------------------------------------------------------------------------------------------
@@ -244,7 +276,7 @@ def test_a_row_pointing_nowhere_stops_the_final_step(mysql_uri: str, tmp_path: P
     migrate_filestore(_small_store(tmp_path), mysql_uri)
     engine = sa.create_engine(mysql_uri, poolclass=sa.pool.NullPool)
     with engine.begin() as conn:
-        assert get_dialect("mysql").dangling_references(conn) == []
+        assert get_dialect("mysql").dangling_references(conn, ["metrics"]) == []
         conn.exec_driver_sql("SET SESSION foreign_key_checks = 0")
         conn.exec_driver_sql("INSERT INTO metrics (`key`, value, `timestamp`, step, is_nan, run_uuid) "
                              "VALUES ('loss', 1, 1, 0, 0, 'nosuchrun')")

@@ -213,9 +213,9 @@ class Dialect(FingerprintSql):
         """Load ``rows`` rows encoded in the "tsv" metric format (``data``: its pieces) into ``table``."""
         raise NotImplementedError
 
-    def dangling_references(self, conn: Connection) -> list[str]:
-        """Foreign keys whose child rows point at no parent row, described; [] where the database checked every
-        row itself (a bulk session that turned the checks off must answer here)."""
+    def dangling_references(self, conn: Connection, tables: Sequence[str]) -> list[str]:
+        """Foreign keys of ``tables`` whose rows point at no parent row, described; [] where the database checked
+        every row itself (a bulk session that turned the checks off must answer here)."""
         return []
 
     def deferrable_indexes(self, conn: Connection, tables: Sequence[str]) -> list[tuple[str, str]]:

@@ -187,9 +187,9 @@ class MySQLDialect(MySQLFingerprintSql, Dialect):
         finally:
             cur.close()
 
-    def dangling_references(self, conn: Connection) -> list[str]:
-        # Each foreign key's distinct child values (a loose scan of the index every foreign key has) that
-        # find no parent row: what foreign_key_checks would have refused, checked once.
+    def dangling_references(self, conn: Connection, tables: Sequence[str]) -> list[str]:
+        # Each foreign key's distinct child values (read from the index every foreign key has) that find no
+        # parent row: what foreign_key_checks would have refused, checked once.
         rows = conn.exec_driver_sql(
             "SELECT k.CONSTRAINT_NAME, k.TABLE_NAME, k.COLUMN_NAME, k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME "
             "FROM information_schema.KEY_COLUMN_USAGE k WHERE k.TABLE_SCHEMA = DATABASE() "
@@ -197,7 +197,8 @@ class MySQLDialect(MySQLFingerprintSql, Dialect):
         ).all()
         keys: dict[tuple[str, str, str], list[tuple[str, str]]] = {}
         for name, table, column, parent, parent_column in rows:
-            keys.setdefault((name, table, parent), []).append((column, parent_column))
+            if table in tables:
+                keys.setdefault((name, table, parent), []).append((column, parent_column))
         found = []
         for (name, table, parent), pairs in keys.items():
             cols = ", ".join(_ident(c) for c, _ in pairs)

@@ -39,6 +39,7 @@ from mlflow_upgrade import errors
 from mlflow_upgrade.dialects import Dialect, get_dialect
 from mlflow_upgrade.filestore import staging
 from mlflow_upgrade.filestore.checkpoint import state_table
+from mlflow_upgrade.filestore.loader import ORDER
 
 _log = logging.getLogger(__name__)
 STATE_KEY = "deferred_indexes"
@@ -129,7 +130,7 @@ def _check_references(conn: sa.Connection, step: Callable[[str], None]) -> None:
     """Foreign keys the load did not check row by row: every reference must find its row."""
     step("checking references")
     t0 = time.monotonic()
-    dangling = _dialect(conn).dangling_references(conn)
+    dangling = _dialect(conn).dangling_references(conn, ORDER)
     _log.debug("references checked in %.2f s", time.monotonic() - t0)
     if dangling:
         raise errors.OperationFailed(
