@@ -20,8 +20,9 @@ from contextlib import contextmanager
 from typing import Any
 
 from pymysql import err
-from pymysql.connections import Connection, LoadLocalPacketWrapper, MySQLResult
+from pymysql.connections import Connection, MySQLResult
 from pymysql.constants import CLIENT, CR, ER
+from pymysql.protocol import LoadLocalPacketWrapper
 
 _PACKET_BYTES = 1 << 20  # data packets of ~1 MB (the protocol's limit is 16 MB)
 _bulk = threading.local()  # set while bulk_connection() opens a connection (see streaming_connects)
