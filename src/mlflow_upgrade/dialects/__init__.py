@@ -190,9 +190,14 @@ class Dialect(FingerprintSql):
     # declared VARCHAR lengths are enforced (a longer value is refused or truncated); SQLite stores it whole
     enforces_lengths: bool = True
 
-    def metric_format(self, driver: str) -> str:
+    def bulk_connection(self, engine: Engine) -> Any:
+        """A raw DBAPI connection (SQLAlchemy's pool proxy) for a bulk load."""
+        return engine.raw_connection()
+
+    def metric_format(self, driver: str, raw: Any = None) -> str:
         """How migrate-filestore's readers encode metric points for this dialect and driver (filestore/encode.py):
-        "rows" (tuples), "flat" (one flat list), "pgcopy" (COPY text), "values" (MySQL VALUES text)."""
+        "rows" (tuples), "flat" (one flat list), "pgcopy" (COPY text), "values" (MySQL VALUES text), "tsv"
+        (MySQL LOAD DATA text: :meth:`bulk_load_stream`). ``raw``: the connection from :meth:`bulk_connection`."""
         return "rows"
 
     def bulk_session_start(self, cur: Any) -> None:
@@ -204,6 +209,15 @@ class Dialect(FingerprintSql):
     def bulk_insert(self, cur: Any, driver: str, table: str, cols: Sequence[str], rows: list[tuple]) -> None:
         """Insert ``rows`` (values in ``cols`` order) into ``table`` the fastest safe way on the raw cursor."""
         raise NotImplementedError
+
+    def bulk_load_stream(self, raw: Any, table: str, cols: Sequence[str], data: Iterable[bytes], rows: int) -> None:
+        """Load ``rows`` rows encoded in the "tsv" metric format (``data``: its pieces) into ``table``."""
+        raise NotImplementedError
+
+    def dangling_references(self, conn: Connection, tables: Sequence[str]) -> list[str]:
+        """Foreign keys of ``tables`` whose rows point at no parent row, described; [] where the database checked
+        every row itself (a bulk session that turned the checks off must answer here)."""
+        return []
 
     def deferrable_indexes(self, conn: Connection, tables: Sequence[str]) -> list[tuple[str, str]]:
         """(name, CREATE statement) of the secondary indexes of ``tables`` a bulk load may drop and rebuild."""

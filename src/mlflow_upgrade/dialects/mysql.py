@@ -19,7 +19,7 @@ import re
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -130,13 +130,88 @@ class MySQLDialect(MySQLFingerprintSql, Dialect):
         return "\n".join(lines) + "\n"
 
     # ---- bulk load (migrate-filestore) -----------------------------------------------------------------
-    def metric_format(self, driver: str) -> str:
-        return "values" if driver == "pymysql" else "rows"
+    def bulk_connection(self, engine: Engine) -> Any:
+        if engine.dialect.driver != "pymysql":
+            return engine.raw_connection()
+        from mlflow_upgrade.dialects import mysql_local  # lazy: imports the driver
+
+        if not sqlalchemy.event.contains(engine, "do_connect", mysql_local.connect_hook):
+            sqlalchemy.event.listen(engine, "do_connect", mysql_local.connect_hook)
+        with mysql_local.streaming_connects():
+            return engine.raw_connection()
+
+    def metric_format(self, driver: str, raw: Any = None) -> str:
+        if driver != "pymysql":
+            return "rows"
+        # LOAD DATA LOCAL costs the server a third less than the same rows as INSERT ... VALUES; only on a
+        # connection that streams our own data and nothing else (mysql_local.py), when the server allows it.
+        if raw is not None and hasattr(raw.dbapi_connection, "offering"):  # a mysql_local.StreamingConnection
+            cur = raw.cursor()
+            try:
+                cur.execute("SELECT @@GLOBAL.local_infile")
+                if int(cur.fetchone()[0] or 0):
+                    return "tsv"
+            finally:
+                cur.close()
+        return "values"
 
     def bulk_session_start(self, cur: Any) -> None:
         # Experiment 0 (Default) must keep id 0 in an AUTO_INCREMENT column, as MLflow itself does.
         cur.execute("SET SESSION sql_mode = CONCAT(@@SESSION.sql_mode, ',NO_AUTO_VALUE_ON_ZERO')")
-        cur.execute("SET SESSION unique_checks = 1, foreign_key_checks = 1")
+        # Checking each row's foreign key costs the server a fifth of the load: every reference is checked
+        # once at the end instead (dangling_references). Unique checks stay on (a secondary UNIQUE index,
+        # e.g. experiments' names, must still refuse a duplicate).
+        cur.execute("SET SESSION unique_checks = 1, foreign_key_checks = 0")
+
+    def bulk_session_end(self, cur: Any) -> None:
+        cur.execute("SET SESSION foreign_key_checks = 1")
+
+    def bulk_load_stream(self, raw: Any, table: str, cols: Sequence[str], data: Iterable[bytes], rows: int) -> None:
+        """``LOAD DATA LOCAL`` of ``rows`` tab-separated lines (encode.py ``tsv``) into ``table``. With LOCAL
+        the server turns a duplicate key or a bad value into a warning and goes on: both are refused here."""
+        conn = raw.dbapi_connection
+        quoted = ", ".join(_ident(c) for c in cols)
+        cur = conn.cursor()
+        try:
+            with conn.offering(data) as name:
+                cur.execute(f"LOAD DATA LOCAL INFILE '{name}' INTO TABLE {_ident(table)} CHARACTER SET utf8mb4 "
+                            f"FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' ({quoted})")
+            loaded, warnings = cur.rowcount, conn._result.warning_count if conn._result else 0
+            if loaded != rows or warnings:
+                cur.execute("SHOW WARNINGS LIMIT 3")
+                said = "; ".join(f"{r[1]}: {r[2]}" for r in cur.fetchall())
+                raise errors.OperationFailed(
+                    f"loading {rows} rows into {table} stored {loaded} ({warnings} warning(s): {said or 'none'}): "
+                    "nothing of this transaction is kept"
+                )
+        finally:
+            cur.close()
+
+    def dangling_references(self, conn: Connection, tables: Sequence[str]) -> list[str]:
+        # Each foreign key's distinct child values (read from the index every foreign key has) that find no
+        # parent row: what foreign_key_checks would have refused, checked once.
+        rows = conn.exec_driver_sql(
+            "SELECT k.CONSTRAINT_NAME, k.TABLE_NAME, k.COLUMN_NAME, k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME "
+            "FROM information_schema.KEY_COLUMN_USAGE k WHERE k.TABLE_SCHEMA = DATABASE() "
+            "AND k.REFERENCED_TABLE_NAME IS NOT NULL ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION"
+        ).all()
+        keys: dict[tuple[str, str, str], list[tuple[str, str]]] = {}
+        for name, table, column, parent, parent_column in rows:
+            if table in tables:
+                keys.setdefault((name, table, parent), []).append((column, parent_column))
+        found = []
+        for (name, table, parent), pairs in keys.items():
+            cols = ", ".join(_ident(c) for c, _ in pairs)
+            not_null = " AND ".join(f"{_ident(c)} IS NOT NULL" for c, _ in pairs)
+            match = " AND ".join(f"p.{_ident(pc)} = d.{_ident(c)}" for c, pc in pairs)
+            n = conn.exec_driver_sql(
+                f"SELECT COUNT(*) FROM (SELECT DISTINCT {cols} FROM {_ident(table)} WHERE {not_null}) d "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {_ident(parent)} p WHERE {match})"
+            ).scalar()
+            if n:
+                found.append(f"{n} value(s) of {table}({', '.join(c for c, _ in pairs)}) missing from {parent} "
+                             f"(foreign key {name})")
+        return found
 
     def bulk_insert(self, cur: Any, driver: str, table: str, cols: Sequence[str], rows: list[tuple]) -> None:
         quoted = ", ".join(f"`{c}`" for c in cols)

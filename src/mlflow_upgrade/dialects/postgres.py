@@ -133,7 +133,7 @@ class PostgresDialect(PostgresFingerprintSql, Dialect):
         return "\n".join(lines) + "\n"
 
     # ---- bulk load (migrate-filestore) -----------------------------------------------------------------
-    def metric_format(self, driver: str) -> str:
+    def metric_format(self, driver: str, raw: Any = None) -> str:
         return "pgcopy" if driver == "psycopg" else "rows"
 
     def bulk_insert(self, cur: Any, driver: str, table: str, cols: Sequence[str], rows: list[tuple]) -> None:

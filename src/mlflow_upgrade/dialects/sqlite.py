@@ -91,7 +91,7 @@ class SQLiteDialect(SQLiteFingerprintSql, Dialect):
     integers_are_64_bit = True
     enforces_lengths = False
 
-    def metric_format(self, driver: str) -> str:
+    def metric_format(self, driver: str, raw: Any = None) -> str:
         return "flat"
 
     def bulk_session_start(self, cur: Any) -> None:

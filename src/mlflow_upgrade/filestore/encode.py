@@ -12,9 +12,12 @@ cores, so they do it, one metric (:class:`~.reader.Series`) at a time with C-lev
 * ``values`` (MariaDB/MySQL): the ``(...), (...)`` part of a multi-row ``INSERT``, strings escaped with
   PyMySQL's escape table, floats in exponent form with 17 significant digits (``.16e``): an
   approximate-value (DOUBLE) literal, and 17 digits always read back to the same double.
+* ``tsv`` (MariaDB/MySQL, when the server allows ``LOAD DATA LOCAL``): tab-separated lines in the columns'
+  order, ``LOAD DATA``'s default escapes, floats with ``repr`` (the server's ``strtod`` reads them back
+  exactly), ``is_nan`` as 1/0.
 * ``rows``: (key, value, timestamp, step, is_nan, run_uuid) tuples (other drivers).
 
-For ``pgcopy`` and ``values`` a run's points are encoded metric by metric as the reader parses them
+For ``pgcopy``, ``tsv`` and ``values`` a run's points are encoded metric by metric as the reader parses them
 (:class:`RunPoints`), in pieces of at most ``SLICE_POINTS`` points; past ``SPILL_BYTES`` a run's pieces go to
 a private temporary file (:class:`Spooled`) that the writer streams. So a run of millions of points costs
 neither the reader nor the writer its whole size in memory, and no MariaDB statement outgrows the server's
@@ -35,9 +38,11 @@ from mlflow_upgrade.filestore.reader import Series
 WIDTH = 6  # columns of a metrics row
 SLICE_POINTS = 20_000  # points per encoded piece: ~1.5 MB of MariaDB VALUES text
 SPILL_BYTES = 4 << 20  # a run's encoded points beyond this size go to a temporary file
-STREAMED = ("pgcopy", "values")  # the formats RunPoints collects (the dialects choose one: metric_format)
+STREAMED = ("pgcopy", "tsv", "values")  # the formats RunPoints collects (the dialects choose one: metric_format)
 
 _PG_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+# LOAD DATA's escapes (ESCAPED BY '\\'): also NUL, which it reads back from \0
+_MYSQL_TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\0": "\\0"})
 # PyMySQL's escape_string table (pymysql.converters._escape_table), without importing the driver here.
 _MYSQL_ESCAPES = str.maketrans({"\0": "\\0", "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\032": "\\Z", '"': '\\"',
                                 "'": "\\'"})
@@ -85,6 +90,15 @@ def _pg_copy(run_uuid: str, s: Series) -> str:
     return "".join(map(line.format, s.values, s.timestamps, s.steps, _nan_column(s, "t", "f")))
 
 
+def _mysql_tsv(run_uuid: str, s: Series) -> str:
+    line = (f"{_braces(s.key.translate(_MYSQL_TSV_ESCAPES))}\t{{!r}}\t{{}}\t{{}}\t{{}}\t"
+            f"{_braces(run_uuid.translate(_MYSQL_TSV_ESCAPES))}\n")
+    return "".join(map(line.format, s.values, s.timestamps, s.steps, _nan_column(s, "1", "0")))
+
+
+_ENCODERS = {"pgcopy": _pg_copy, "tsv": _mysql_tsv}
+
+
 def _mysql_values(run_uuid: str, s: Series) -> str:
     row = (f"('{_braces(s.key.translate(_MYSQL_ESCAPES))}',{{:.16e}},{{}},{{}},{{}},"
            f"'{_braces(run_uuid.translate(_MYSQL_ESCAPES))}')")
@@ -92,15 +106,15 @@ def _mysql_values(run_uuid: str, s: Series) -> str:
 
 
 class Spooled(NamedTuple):
-    """A run's encoded points in a temporary file (owner-only): ``pgcopy`` lines as COPY takes them, or one
-    ``values`` piece per line (the escaped VALUES text holds no raw newline). The writer removes it once the
+    """A run's encoded points in a temporary file (owner-only): ``pgcopy``/``tsv`` lines as COPY or LOAD DATA
+    take them, or one ``values`` piece per line (the escaped VALUES text holds no raw newline). The writer removes it once the
     transaction holding the run is committed (a rolled-back transaction is written again from it)."""
 
     path: str
     fmt: str
 
     def chunks(self, size: int = 1 << 20) -> Iterator[bytes]:
-        """``pgcopy``: the file in blocks; ``values``: one piece at a time."""
+        """``pgcopy``, ``tsv``: the file in blocks; ``values``: one piece at a time."""
         with open(self.path, "rb") as fh:
             if self.fmt == "values":
                 for line in fh:
@@ -126,7 +140,7 @@ class RunPoints:
 
     def add(self, run_uuid: str, series: Series) -> None:
         for part in _slices(series):
-            piece = (_pg_copy(run_uuid, part) if self.fmt == "pgcopy" else _mysql_values(run_uuid, part)).encode()
+            piece = _ENCODERS.get(self.fmt, _mysql_values)(run_uuid, part).encode()
             if not piece:
                 continue
             if self.file is not None:

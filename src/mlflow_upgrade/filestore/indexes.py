@@ -13,6 +13,9 @@ building them once from sorted data, so a new migration defers that work:
 * on SQLite, metric points are staged by the reader processes and copied into ``metrics`` in primary-key
   order at the end (:mod:`.staging`).
 
+On MariaDB/MySQL the bulk sessions load with foreign-key checks off; the final step checks every foreign key
+once (``Dialect.dangling_references``) and refuses to mark the migration complete if a row points nowhere.
+
 What was deferred is recorded in the checkpoint state in the same transaction as the change, so a migration
 killed at any point finishes the job when it resumes. The final step (copy, drop the staging table, create
 the indexes) is one transaction. Only MLflow's own indexes and constraints are touched, and only those of
@@ -37,6 +40,7 @@ from mlflow_upgrade.dialects import Dialect, get_dialect
 from mlflow_upgrade.dialects.sqlite import write_behind
 from mlflow_upgrade.filestore import staging
 from mlflow_upgrade.filestore.checkpoint import state_table
+from mlflow_upgrade.filestore.loader import ORDER
 
 _log = logging.getLogger(__name__)
 STATE_KEY = "deferred_indexes"
@@ -115,11 +119,25 @@ def _restore(conn: sa.Connection, step: Callable[[str], None]) -> int:
         moved = staging.merge(conn.connection.dbapi_connection, prefix)
         _log.debug("staged metric points copied into metrics: %d in %.2f s", moved, time.monotonic() - t0)
     _set_state(conn, STAGE_KEY, None)
+    _check_references(conn, step)
     _dialect(conn).before_index_build(conn)
     # constraints first: the primary key before the foreign key, before the secondary indexes
     _recreate(conn, CONSTRAINT_KEY, "constraint", {name for name, _ in _pg_constraints(conn)}, step)
     _recreate(conn, STATE_KEY, "index", {name for name, _ in _secondary(conn)}, step)
     return moved
+
+
+def _check_references(conn: sa.Connection, step: Callable[[str], None]) -> None:
+    """Foreign keys the load did not check row by row: every reference must find its row."""
+    step("checking references")
+    t0 = time.monotonic()
+    dangling = _dialect(conn).dangling_references(conn, ORDER)
+    _log.debug("references checked in %.2f s", time.monotonic() - t0)
+    if dangling:
+        raise errors.OperationFailed(
+            f"rows point at rows that do not exist: {'; '.join(dangling[:3])}; the migration is not marked "
+            "complete (this is a bug of mlflow-upgrade: please report it with this message)"
+        )
 
 
 def _recreate(conn: sa.Connection, key: str, what: str, present: set[str], step: Callable[[str], None]) -> None:

@@ -5,9 +5,12 @@ Rows are buffered per table and written in the dialect's fastest safe way on one
 * SQLite: ``executemany`` with WAL journal and ``synchronous=NORMAL`` while loading (a killed process loses
   at most the open transaction; the journal mode is switched back to DELETE at the end);
 * PostgreSQL: ``COPY ... FROM STDIN`` (psycopg 3) or ``execute_values`` multi-row INSERTs (psycopg2);
-* MariaDB/MySQL: PyMySQL's ``executemany``, which sends multi-row ``INSERT ... VALUES (...), (...)``.
+* MariaDB/MySQL: metric points by ``LOAD DATA LOCAL`` from the readers' text (when the server allows it; a
+  connection that sends nothing else: dialects/mysql_local.py) or as multi-row ``INSERT``s, the other tables
+  by PyMySQL's ``executemany`` (multi-row ``INSERT ... VALUES (...), (...)``); foreign keys are checked once
+  at the end (MySQLDialect.dangling_references) instead of row by row.
 
-Tables are flushed parents first (foreign keys are checked immediately on PostgreSQL/MySQL), and the
+Tables are flushed parents first (foreign keys are checked immediately on PostgreSQL), and the
 checkpoint rows last, all inside the caller's transaction.
 """
 
@@ -59,9 +62,9 @@ class BulkWriter:
         self.engine = engine
         self.dialect = get_dialect(engine.dialect.name)
         self.driver = engine.dialect.driver
-        self.raw = engine.raw_connection()
+        self.raw = self.dialect.bulk_connection(engine)
         self.flush_rows = flush_rows
-        self.metric_format = self.dialect.metric_format(self.driver)
+        self.metric_format = self.dialect.metric_format(self.driver, self.raw)
         # (table, columns) -> rows; (table, ENCODED) -> pieces encoded by the readers (see encode.py)
         self.buffers: dict[tuple[str, tuple[str, ...]], list[Any]] = {}
         self.buffered = 0
@@ -117,8 +120,8 @@ class BulkWriter:
         try:
             for (table, cols), rows in sorted(self.buffers.items(), key=lambda kv: rank.get(kv[0][0], 99)):
                 if cols is ENCODED:
-                    self._write_encoded(cur, table, [piece for piece, _ in rows])
                     count = sum(n for _, n in rows)
+                    self._write_encoded(cur, table, [piece for piece, _ in rows], count)
                 else:
                     self._write(cur, table, cols, rows)
                     count = len(rows)
@@ -160,7 +163,7 @@ class BulkWriter:
     def _write(self, cur: Any, table: str, cols: tuple[str, ...], rows: list[tuple]) -> None:
         self.dialect.bulk_insert(cur, self.driver, table, cols, rows)
 
-    def _write_encoded(self, cur: Any, table: str, pieces: list[Any]) -> None:
+    def _write_encoded(self, cur: Any, table: str, pieces: list[Any], rows: int) -> None:
         cols = COLUMNS[table]
         if self.metric_format == "flat":
             insert_flat(cur, f'"{table}"', cols, list(itertools.chain.from_iterable(pieces)))
@@ -169,6 +172,8 @@ class BulkWriter:
             with cur.copy(f'COPY "{table}" ({quoted}) FROM STDIN') as copy:
                 for piece in _unspooled(pieces):
                     copy.write(piece)
+        elif self.metric_format == "tsv":
+            self.dialect.bulk_load_stream(self.raw, table, cols, _unspooled(pieces), rows)
         else:  # values: MySQL multi-row INSERTs of ~4 MB (pieces ≤ ~5.5 MB: under the default max_allowed_packet, 16 MB)
             head = f"INSERT INTO `{table}` ({', '.join(f'`{c}`' for c in cols)}) VALUES ".encode()
             batch: list[bytes] = []
