@@ -3,7 +3,8 @@
 A backup is a directory (0700) holding the dump file(s) and ``manifest.json`` (all 0600). The manifest is
 written last: a directory without one is an interrupted backup. Methods:
 
-* ``sqlite-backup-api``: SQLite's online backup API (consistent while the database is in use);
+* ``sqlite-backup-api``: the database file copied under a read lock (rollback-journal mode) or SQLite's online
+  backup API (WAL mode), consistent while the database is in use;
 * ``pg_dump`` / ``mariadb-dump`` (or ``mysqldump``): the server's own dump tools when a compatible client is
   installed;
 * ``logical``: a streaming dump through SQLAlchemy (any of the three dialects), see
