@@ -401,7 +401,7 @@ def _copy(source: sqlite3.Connection, target: sqlite3.Connection, progress: Prog
         source.backup(target, pages=_PAGES_PER_STEP, progress=step)
 
 
-_COPY_CHUNK = 8 << 20  # bytes per read of the locked file copy
+_COPY_CHUNK = 4 << 20  # bytes per read of the locked file copy (at most 3 queued for the hash: 16 MB)
 _SYNC_EVERY = 256 << 20  # bytes written between two fdatasync calls (write-behind, see write_behind)
 
 
@@ -435,7 +435,7 @@ def _copy_and_hash(fd: int, out: int, progress: Progress, description: str) -> s
     """Copy ``fd`` to ``out`` while a thread hashes the same chunks (hashlib releases the GIL), syncing
     as it goes so the final fsync does not wait for gigabytes."""
     digest = hashlib.sha256()
-    chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=4)
+    chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=3)
     hasher = threading.Thread(target=lambda: _hash_chunks(chunks, digest), name="backup-sha256", daemon=True)
     hasher.start()
     unsynced = 0
