@@ -128,3 +128,17 @@ def test_dump_and_apply_round_trip(tmp_path: Path) -> None:
     src_engine.dispose()
     dest_engine.dispose()
     assert _describe(dest) == _describe(src)
+
+
+def test_a_failing_template_leaves_the_file_empty(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One transaction: a template failing half-way leaves no table behind (the migrations then run)."""
+    data = template.shipped()
+    assert data is not None
+    broken = {**data, "schema": [*data["schema"][:30], "CREATE TABLE broken (", *data["schema"][30:]]}
+    monkeypatch.setattr(template, "shipped", lambda dialect="sqlite": broken)
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'd.db'}", poolclass=sa.pool.NullPool)
+    try:
+        assert template.apply_shipped(engine) is False
+        assert sa.inspect(engine).get_table_names() == []
+    finally:
+        engine.dispose()

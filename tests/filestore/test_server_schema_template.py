@@ -13,6 +13,7 @@ catch a missing index, a lost ON DELETE action and a wrong seeded row.
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -28,6 +29,7 @@ from mlflow_upgrade.api import migrate_db, migrate_filestore
 from mlflow_upgrade.dialects import get_dialect
 from mlflow_upgrade.filestore import schema as dbschema
 from mlflow_upgrade.filestore import template
+from tests.catalog.support import NEXT_VERSION, next_mlflow
 from tests.conftest import MYSQL_ADMIN, PG_ADMIN, _server_database, _unique_name
 from tests.support.fixture_stores import copy_filestore_fixture
 
@@ -313,3 +315,23 @@ def test_check_reports_a_server_it_cannot_reach(tmp_path: Path) -> None:
     result = _check("--dialect", "mysql", "--mysql", "mysql+pymysql://root@127.0.0.1:1/none", "--out", str(tmp_path))
     assert result.returncode == 2, result.stdout + result.stderr
     assert "mysql: server unreachable, template not checked" in result.stdout
+
+
+_NEXT_CREATES = """
+import sys
+import sqlalchemy as sa
+from mlflow_upgrade.filestore import schema, template
+engine = sa.create_engine(sys.argv[1], poolclass=sa.pool.NullPool)
+print(template.installed_key()["mlflow"], schema.create_tracking_schema(engine))
+"""
+
+
+def test_next_release_template_is_what_that_mlflow_creates(dialect: str, empty_uri: str, other_uri: str) -> None:
+    """The newest release's template (3.18.0, its wheels unpacked first on PYTHONPATH) against its migrations."""
+    path = os.pathsep.join([str(next_mlflow()), str(REPO / "src"), os.environ.get("PYTHONPATH", "")])
+    env = {**os.environ, "PYTHONPATH": path}
+    out = subprocess.run([sys.executable, "-c", _NEXT_CREATES, empty_uri], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == [NEXT_VERSION, "template"]
+    subprocess.run([sys.executable, "-c", _MLFLOW_CREATES, other_uri], check=True, capture_output=True, env=env)
+    assert describe(empty_uri) == describe(other_uri)

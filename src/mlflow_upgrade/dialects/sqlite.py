@@ -308,26 +308,14 @@ class SQLiteDialect(SQLiteFingerprintSql, Dialect):
 
     def apply_template(self, engine: Engine, body: dict[str, Any]) -> None:
         """One transaction (pysqlite would commit each CREATE on its own): all of it or nothing."""
-        raw = engine.raw_connection()
-        con = raw.driver_connection
-        assert isinstance(con, sqlite3.Connection)
-        saved = con.isolation_level
-        con.isolation_level = None
-        try:
-            con.execute("BEGIN")
-            try:
-                for sql in [*body["schema"], *body["rows"]]:
-                    con.execute(sql)
-                for name, value in body["pragmas"].items():
-                    if name in _TEMPLATE_PRAGMAS and re.fullmatch(r"-?\d+", str(value)):
-                        con.execute(f"PRAGMA {name} = {int(value)}")
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-        finally:
-            con.isolation_level = saved
-            raw.close()
+        with engine.connect() as conn:
+            _begin(conn)
+            for sql in [*body["schema"], *body["rows"]]:
+                run_statement(conn, sql)
+            for name, value in body["pragmas"].items():
+                if name in _TEMPLATE_PRAGMAS and re.fullmatch(r"-?\d+", str(value)):
+                    conn.exec_driver_sql(f"PRAGMA {name} = {int(value)}")
+            conn.commit()
 
     # ---- copying between dialects (migrate-db) ---------------------------------------------------------
     def copy_session(self, conn: Connection) -> None:
