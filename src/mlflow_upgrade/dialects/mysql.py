@@ -5,7 +5,9 @@ line. The dump (tables, indexes, triggers; no routines or events: MLflow has non
 streams. A MariaDB server needs a MariaDB client; a MySQL server a MySQL client at least as new as the server.
 
 The logical dump replays ``SHOW CREATE TABLE`` (which also carries each AUTO_INCREMENT counter) and loads rows
-with foreign-key checks off and ``NO_AUTO_VALUE_ON_ZERO`` (experiment id 0 stays 0).
+with foreign-key checks off and ``NO_AUTO_VALUE_ON_ZERO`` (experiment id 0 stays 0). A schema template
+(``dump_template``) is the same ``SHOW CREATE TABLE`` text, the rows as server-quoted literals and the triggers;
+each CREATE commits by itself, so a failing template drops the tables it made.
 """
 
 from __future__ import annotations

@@ -6,6 +6,9 @@ reach the tools through libpq's environment (PGHOST, PGPASSWORD, ...), never the
 
 The logical dump recreates tables from reflection (compiled to this dialect's DDL at backup time), loads the
 rows, then adds indexes and foreign keys and puts every sequence back at its exact position.
+
+A schema template (``dump_template``) is read from ``pg_catalog`` instead, in pg_dump's order and with names
+unqualified, so that it recreates MLflow's migrated schema exactly, in one transaction, without client tools.
 """
 
 from __future__ import annotations

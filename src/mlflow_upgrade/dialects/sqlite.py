@@ -1,7 +1,7 @@
 """SQLite: native backup and restore with the online backup API (consistent while the database is in use).
 
 The logical dump replays the exact ``CREATE`` statements SQLite keeps in ``sqlite_master`` and the
-AUTOINCREMENT counters of ``sqlite_sequence``.
+AUTOINCREMENT counters of ``sqlite_sequence``; so does a schema template (``dump_template``), in one transaction.
 """
 
 from __future__ import annotations
