@@ -40,7 +40,6 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 
 from mlflow_upgrade.dialects import get_dialect  # noqa: E402 (from the checkout, after sys.path)
-from mlflow_upgrade.dialects.sqlite import sorted_constraints  # noqa: E402
 from mlflow_upgrade.filestore.template import DIALECTS, TEMPLATE_DIR, template_path  # noqa: E402
 from mlflow_upgrade.store.uri import mask_uri, parse_store_uri  # noqa: E402
 
@@ -119,17 +118,13 @@ def _shown(path: Path) -> Path:
     return path.relative_to(REPO) if path.is_relative_to(REPO) else path
 
 
-def _same(committed: str, built: str) -> bool:
-    """The committed template is what was just built, up to the order of a SQLite table's constraint clauses,
-    which MLflow's own migrations vary from run to run (either order is one MLflow makes)."""
+def _same(dialect: str, committed: str, built: str) -> bool:
+    """The committed template is what was just built, up to the order MLflow's own migrations vary from run to
+    run (a SQLite table's constraint clauses, a MariaDB table's indexes): either order is one MLflow makes."""
     if committed == built:
         return True
-
-    def canonical(text: str) -> dict:
-        data = json.loads(text)
-        return {**data, "schema": [sorted_constraints(sql) for sql in data.get("schema", [])]}
-
-    return canonical(committed) == canonical(built)
+    canonical = get_dialect(dialect).canonical_template
+    return canonical(json.loads(committed)) == canonical(json.loads(built))
 
 
 def main() -> None:
@@ -152,7 +147,7 @@ def main() -> None:
             unreachable = True
             continue
         if args.check:
-            same = path.is_file() and _same(path.read_text(encoding="utf-8"), text)
+            same = path.is_file() and _same(dialect, path.read_text(encoding="utf-8"), text)
             print(f"{_shown(path)}: {'up to date' if same else 'OUT OF DATE'}")
             stale = stale or not same
             continue

@@ -294,6 +294,11 @@ class Dialect(FingerprintSql):
         objects: all or nothing (on failure what was created is gone again, and the error is raised)."""
         raise NotImplementedError(f"{self.label} has no schema templates")
 
+    def canonical_template(self, body: dict[str, Any]) -> dict[str, Any]:
+        """``body`` with what MLflow's own migrations order differently from run to run put in a fixed order,
+        to compare two builds (``build_schema_templates.py --check``); applied, both give the same schema."""
+        return body
+
     # ---- scratch databases (diffcheck) -----------------------------------------------------------------
     # The SQLAlchemy driver old MLflow releases (SQLAlchemy 1.4/2.0, psycopg2/pymysql in their venvs) load.
     old_release_driver: str | None = None

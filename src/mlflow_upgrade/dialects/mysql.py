@@ -388,6 +388,9 @@ class MySQLDialect(MySQLFingerprintSql, Dialect):
                 run_statement(conn, "SET SESSION FOREIGN_KEY_CHECKS = 1")
                 conn.execute(sqlalchemy.text("SET SESSION sql_mode = :mode"), {"mode": mode})
 
+    def canonical_template(self, body: dict[str, Any]) -> dict[str, Any]:
+        return {**body, "statements": [_sorted_keys(sql) for sql in body["statements"]]}
+
     # ---- copying between dialects (migrate-db) ---------------------------------------------------------
     def copy_session(self, conn: Connection) -> None:
         # Experiment 0 (Default) keeps id 0 in its AUTO_INCREMENT column, as MLflow itself does.
@@ -585,3 +588,18 @@ def _template_rows(conn: Connection, table: str) -> list[str]:
         else f"QUOTE({_ident(c)})" for c, kind in columns)
     return list(run_statement(conn, f"SELECT CONCAT({sql_literal(head)}, {values}, ')') FROM {_ident(table)} "
                                     "ORDER BY 1").scalars())
+
+
+_KEY_LINE = re.compile(r"\s*(PRIMARY KEY|UNIQUE KEY|KEY|CONSTRAINT) ")
+
+
+def _sorted_keys(statement: str) -> str:
+    """A ``SHOW CREATE TABLE`` with its key and constraint lines in a fixed order (columns keep theirs): MLflow's
+    migrations add some tables' indexes in the order of a set, which changes from one process to the next, and
+    InnoDB lists them in the order they were made."""
+    if not statement.startswith("CREATE TABLE"):
+        return statement
+    lines = statement.splitlines()
+    inner = [line.rstrip(",") for line in lines[1:-1]]
+    keys = sorted(line for line in inner if _KEY_LINE.match(line))
+    return "\n".join([lines[0], *(line for line in inner if not _KEY_LINE.match(line)), *keys, lines[-1]])

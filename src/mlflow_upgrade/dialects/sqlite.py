@@ -317,6 +317,9 @@ class SQLiteDialect(SQLiteFingerprintSql, Dialect):
                     conn.exec_driver_sql(f"PRAGMA {name} = {int(value)}")
             conn.commit()
 
+    def canonical_template(self, body: dict[str, Any]) -> dict[str, Any]:
+        return {**body, "schema": [sorted_constraints(sql) for sql in body["schema"]]}
+
     # ---- copying between dialects (migrate-db) ---------------------------------------------------------
     def copy_session(self, conn: Connection) -> None:
         # a 64 MB page cache: index pages of large tables stay in memory while rows arrive in key order
