@@ -4,7 +4,6 @@ was built from the installed MLflow's schema sources (otherwise the migrations r
 from __future__ import annotations
 
 import os
-import re
 import sqlite3
 import subprocess
 import sys
@@ -12,7 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
+from mlflow_upgrade.dialects import get_dialect
+from mlflow_upgrade.dialects.sqlite import sorted_constraints
 from mlflow_upgrade.filestore import schema as dbschema
 from mlflow_upgrade.filestore import template
 from tests.catalog.support import NEXT_VERSION, next_mlflow
@@ -35,34 +37,17 @@ def _mlflow_made(tmp_path: Path, env: dict[str, str] | None = None) -> Path:
     return path
 
 
-_CONSTRAINT = re.compile(r"(CONSTRAINT \w+ )?(CHECK|FOREIGN KEY|UNIQUE|PRIMARY KEY)\b")
-
-
-def _constraints_sorted(sql: str | None) -> str | None:
-    """MLflow's own migrations write a table's constraint clauses in an order that varies from run to run
-    (alembic's batch mode recreates ``runs`` from a set: PYTHONHASHSEED=1 and 2 give two texts). Columns keep
-    their order and every clause its exact text; only the constraint clauses are put in a fixed order."""
-    if not sql or not sql.startswith("CREATE TABLE"):
-        return sql
-    head, _, body = sql.partition("(\n")
-    body, _, tail = body.rpartition("\n)")
-    parts = body.split(", \n")
-    columns = [p for p in parts if not _CONSTRAINT.match(p.strip())]
-    constraints = sorted(p for p in parts if _CONSTRAINT.match(p.strip()))
-    return head + "(\n" + ", \n".join(columns + constraints) + "\n)" + tail
-
-
 def test_constraint_order_is_the_only_freedom() -> None:
     a = 'CREATE TABLE t (\n\tx INT, \n\ty INT, \n\tCONSTRAINT b CHECK (y > 0), \n\tCONSTRAINT a CHECK (x > 0)\n)'
     b = 'CREATE TABLE t (\n\tx INT, \n\ty INT, \n\tCONSTRAINT a CHECK (x > 0), \n\tCONSTRAINT b CHECK (y > 0)\n)'
     swapped_columns = 'CREATE TABLE t (\n\ty INT, \n\tx INT, \n\tCONSTRAINT a CHECK (x > 0), \n\tCONSTRAINT b CHECK (y > 0)\n)'
-    assert _constraints_sorted(a) == _constraints_sorted(b) != _constraints_sorted(swapped_columns)
+    assert sorted_constraints(a) == sorted_constraints(b) != sorted_constraints(swapped_columns)
 
 
 def _describe(path: Path) -> dict[str, Any]:
     con = sqlite3.connect(path)
     try:
-        master = sorted(((t, n, tbl, _constraints_sorted(sql)) for t, n, tbl, sql in
+        master = sorted(((t, n, tbl, sorted_constraints(sql)) for t, n, tbl, sql in
                          con.execute("SELECT type, name, tbl_name, sql FROM sqlite_master")), key=repr)
         pragmas = {p: con.execute(f"PRAGMA {p}").fetchone()[0]
                    for p in ("user_version", "application_id", "page_size", "auto_vacuum", "encoding",
@@ -136,5 +121,24 @@ def test_dump_and_apply_round_trip(tmp_path: Path) -> None:
         con.execute("INSERT INTO t (name, x, b) VALUES ('a''b', 0.1, x'00ff'), (NULL, NULL, NULL)")
         con.execute("PRAGMA user_version = 7")
     dest = tmp_path / "dest.db"
-    template.apply(template.dump(src), dest)
+    sqlite = get_dialect("sqlite")
+    src_engine, dest_engine = (sa.create_engine(f"sqlite:///{p}", poolclass=sa.pool.NullPool) for p in (src, dest))
+    with src_engine.connect() as conn:
+        sqlite.apply_template(dest_engine, sqlite.dump_template(conn))
+    src_engine.dispose()
+    dest_engine.dispose()
     assert _describe(dest) == _describe(src)
+
+
+def test_a_failing_template_leaves_the_file_empty(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One transaction: a template failing half-way leaves no table behind (the migrations then run)."""
+    data = template.shipped()
+    assert data is not None
+    broken = {**data, "schema": [*data["schema"][:30], "CREATE TABLE broken (", *data["schema"][30:]]}
+    monkeypatch.setattr(template, "shipped", lambda dialect="sqlite": broken)
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'd.db'}", poolclass=sa.pool.NullPool)
+    try:
+        assert template.apply_shipped(engine) is False
+        assert sa.inspect(engine).get_table_names() == []
+    finally:
+        engine.dispose()

@@ -293,6 +293,27 @@ class Dialect(FingerprintSql):
     def quote(self, conn: Engine | Connection, name: str) -> str:
         return conn.dialect.identifier_preparer.quote(name)
 
+    # ---- shipped schema templates (filestore/template.py owns their key, format and use) -----------------
+    def template_server(self, conn: Connection) -> dict[str, Any]:
+        """What of the server and the database's defaults a dumped template's statements depend on: a template
+        is applied only where this equals what it was built on ({}: nothing, SQLite)."""
+        return {}
+
+    def dump_template(self, conn: Connection) -> dict[str, Any]:
+        """Every object and row of the database as statements that recreate it exactly (a template's body,
+        JSON-able); raises :class:`errors.OperationFailed` for objects it cannot recreate."""
+        raise NotImplementedError(f"{self.label} has no schema templates")
+
+    def apply_template(self, engine: Engine, body: dict[str, Any]) -> None:
+        """Recreate a :meth:`dump_template` body in the database of ``engine``, which holds none of its
+        objects: all or nothing (on failure what was created is gone again, and the error is raised)."""
+        raise NotImplementedError(f"{self.label} has no schema templates")
+
+    def canonical_template(self, body: dict[str, Any]) -> dict[str, Any]:
+        """``body`` with what MLflow's own migrations order differently from run to run put in a fixed order,
+        to compare two builds (``build_schema_templates.py --check``); applied, both give the same schema."""
+        return body
+
     # ---- scratch databases (diffcheck) -----------------------------------------------------------------
     # The SQLAlchemy driver old MLflow releases (SQLAlchemy 1.4/2.0, psycopg2/pymysql in their venvs) load.
     old_release_driver: str | None = None

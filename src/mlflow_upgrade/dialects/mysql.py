@@ -5,7 +5,9 @@ line. The dump (tables, indexes, triggers; no routines or events: MLflow has non
 streams. A MariaDB server needs a MariaDB client; a MySQL server a MySQL client at least as new as the server.
 
 The logical dump replays ``SHOW CREATE TABLE`` (which also carries each AUTO_INCREMENT counter) and loads rows
-with foreign-key checks off and ``NO_AUTO_VALUE_ON_ZERO`` (experiment id 0 stays 0).
+with foreign-key checks off and ``NO_AUTO_VALUE_ON_ZERO`` (experiment id 0 stays 0). A schema template
+(``dump_template``) is the same ``SHOW CREATE TABLE`` text, the rows as server-quoted literals and the triggers;
+each CREATE commits by itself, so a failing template drops the tables it made.
 """
 
 from __future__ import annotations
@@ -49,6 +51,10 @@ _TOOL_DIRS = ("/usr/local/mysql/bin", "/opt/homebrew/opt/mysql-client/bin", "/op
 _DUMP_TOOLS = ("mariadb-dump", "mysqldump")
 _CLIENT_TOOLS = ("mariadb", "mysql")
 _INSERT_BYTES = 4 << 20
+# The session mode a template is dumped (SHOW CREATE TABLE's quoting) and applied in (seeded ids of 0 kept)
+_TEMPLATE_SQL_MODE = "NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION"
+# Column types whose values travel as hex literals in a template (QUOTE() of bytes is not safe text)
+_BINARY_TYPES = ("binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob", "bit", "geometry")
 # byte limits of the TEXT/BLOB types (0: up to 4 GB, treated as unlimited)
 _TEXT_BYTES = {"TINYTEXT": 255, "TEXT": 65535, "MEDIUMTEXT": 16777215, "LONGTEXT": 0,
                "TINYBLOB": 255, "BLOB": 65535, "MEDIUMBLOB": 16777215, "LONGBLOB": 0}
@@ -397,6 +403,69 @@ class MySQLDialect(MySQLFingerprintSql, Dialect):
     def list_tables(self, engine: Engine | Connection) -> list[str]:
         return sorted(sqlalchemy.inspect(engine).get_table_names())
 
+    # ---- shipped schema templates ------------------------------------------------------------------------
+    def template_server(self, conn: Connection) -> dict[str, Any]:
+        # SHOW CREATE TABLE's text is one server version's; tables created without options take the database's
+        # defaults, which the dumped statements spell out: the defaults must be the same where they replay
+        mariadb, version, _ = self.server_info(conn)
+        row = run_statement(conn, "SELECT @@character_set_database, @@collation_database, "
+                                  "@@default_storage_engine, @@lower_case_table_names, "
+                                  "@@explicit_defaults_for_timestamp").one()
+        return {"server": "MariaDB" if mariadb else "MySQL", "version": ".".join(map(str, version[:2])),
+                "charset": row[0], "collation": row[1], "engine": row[2], "lower_case_table_names": int(row[3]),
+                "explicit_defaults_for_timestamp": int(row[4])}
+
+    def dump_template(self, conn: Connection) -> dict[str, Any]:
+        """``SHOW CREATE TABLE`` of every table by name (columns, keys, indexes, checks, foreign keys with their
+        actions, ENGINE, charset, collation, the AUTO_INCREMENT counter), then every row as ``QUOTE()``d (or
+        hex) literals; applied with foreign-key checks off, so the order of the tables does not matter."""
+        found = [f"{kind.lower()} {name}" for kind, name in run_statement(
+            conn, "SELECT TABLE_TYPE, TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
+                  "AND TABLE_TYPE <> 'BASE TABLE' UNION ALL SELECT ROUTINE_TYPE, "
+                  "ROUTINE_NAME FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE() UNION ALL "
+                  "SELECT 'event', EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE()")]
+        if found:  # MLflow makes none of these on MySQL: fail the build rather than ship less
+            raise errors.OperationFailed(f"cannot make a schema template of this database: {', '.join(found[:5])}")
+        run_statement(conn, f"SET SESSION sql_mode = '{_TEMPLATE_SQL_MODE}'")  # backquoted names, no ANSI_QUOTES
+        tables = list(run_statement(conn, "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = "
+                                          "DATABASE() ORDER BY TABLE_NAME").scalars())
+        statements = [run_statement(conn, f"SHOW CREATE TABLE {_ident(t)}").one()[1] for t in tables]
+        for table in tables:
+            statements += _template_rows(conn, table)
+        # each trigger keeps the sql_mode and character set of the session that creates it: applied in the
+        # destination's own session, as MLflow's migration would; without DEFINER (the applying user, as MLflow's)
+        names = run_statement(conn, "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = "
+                                    "DATABASE() ORDER BY EVENT_OBJECT_TABLE, ACTION_ORDER").scalars().all()
+        triggers = [_without_definer(run_statement(conn, f"SHOW CREATE TRIGGER {_ident(n)}").one()[2]) for n in names]
+        return {"statements": statements, "triggers": triggers}
+
+    def apply_template(self, engine: Engine, body: dict[str, Any]) -> None:
+        """In order on one connection (each CREATE commits by itself); on a failure the tables it created are
+        dropped again before the error is raised."""
+        with engine.connect() as conn:
+            before = set(self.list_tables(conn))
+            mode = run_statement(conn, "SELECT @@SESSION.sql_mode").scalar()
+            run_statement(conn, f"SET SESSION sql_mode = '{_TEMPLATE_SQL_MODE}'")  # seeded id 0 stays 0
+            run_statement(conn, "SET SESSION FOREIGN_KEY_CHECKS = 0")  # tables by name, not by reference
+            try:
+                for statement in body["statements"]:
+                    run_statement(conn, statement)
+                conn.execute(sqlalchemy.text("SET SESSION sql_mode = :mode"), {"mode": mode})
+                for statement in body["triggers"]:
+                    run_statement(conn, statement)
+                conn.commit()
+            except BaseException:
+                conn.rollback()
+                for table in sorted(set(self.list_tables(conn)) - before):  # its triggers go with it
+                    run_statement(conn, f"DROP TABLE IF EXISTS {_ident(table)}")
+                raise
+            finally:
+                run_statement(conn, "SET SESSION FOREIGN_KEY_CHECKS = 1")
+                conn.execute(sqlalchemy.text("SET SESSION sql_mode = :mode"), {"mode": mode})
+
+    def canonical_template(self, body: dict[str, Any]) -> dict[str, Any]:
+        return {**body, "statements": [_sorted_keys(sql) for sql in body["statements"]]}
+
     # ---- copying between dialects (migrate-db) ---------------------------------------------------------
     def copy_session(self, conn: Connection) -> None:
         # Experiment 0 (Default) keeps id 0 in its AUTO_INCREMENT column, as MLflow itself does.
@@ -580,3 +649,32 @@ def _scope_matches(scope: str, database: str) -> bool:
         return True
     pattern = "^" + re.escape(db_part).replace("%", ".*").replace("_", ".") + "$"
     return bool(re.match(pattern, database))
+
+
+def _template_rows(conn: Connection, table: str) -> list[str]:
+    """``table``'s rows as INSERTs of literals made by the server (generated columns are the server's)."""
+    columns = conn.execute(sqlalchemy.text(
+        "SELECT COLUMN_NAME, DATA_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND "
+        "TABLE_NAME = :t AND EXTRA NOT LIKE '%GENERATED%' AND EXTRA NOT IN ('VIRTUAL', 'PERSISTENT') "
+        "ORDER BY ORDINAL_POSITION"), {"t": table}).all()
+    head = f"INSERT INTO {_ident(table)} ({', '.join(_ident(c) for c, _ in columns)}) VALUES ("
+    values = ", ', ', ".join(
+        f"IF({_ident(c)} IS NULL, 'NULL', CONCAT('0x', HEX({_ident(c)})))" if kind.lower() in _BINARY_TYPES
+        else f"QUOTE({_ident(c)})" for c, kind in columns)
+    return list(run_statement(conn, f"SELECT CONCAT({sql_literal(head)}, {values}, ')') FROM {_ident(table)} "
+                                    "ORDER BY 1").scalars())
+
+
+_KEY_LINE = re.compile(r"\s*(PRIMARY KEY|UNIQUE KEY|KEY|CONSTRAINT) ")
+
+
+def _sorted_keys(statement: str) -> str:
+    """A ``SHOW CREATE TABLE`` with its key and constraint lines in a fixed order (columns keep theirs): MLflow's
+    migrations add some tables' indexes in the order of a set, which changes from one process to the next, and
+    InnoDB lists them in the order they were made."""
+    if not statement.startswith("CREATE TABLE"):
+        return statement
+    lines = statement.splitlines()
+    inner = [line.rstrip(",") for line in lines[1:-1]]
+    keys = sorted(line for line in inner if _KEY_LINE.match(line))
+    return "\n".join([lines[0], *(line for line in inner if not _KEY_LINE.match(line)), *keys, lines[-1]])

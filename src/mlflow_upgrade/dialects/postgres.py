@@ -6,6 +6,9 @@ reach the tools through libpq's environment (PGHOST, PGPASSWORD, ...), never the
 
 The logical dump recreates tables from reflection (compiled to this dialect's DDL at backup time), loads the
 rows, then adds indexes and foreign keys and puts every sequence back at its exact position.
+
+A schema template (``dump_template``) is read from ``pg_catalog`` instead, in pg_dump's order and with names
+unqualified, so that it recreates MLflow's migrated schema exactly, in one transaction, without client tools.
 """
 
 from __future__ import annotations
@@ -377,6 +380,46 @@ class PostgresDialect(PostgresFingerprintSql, Dialect):
         post += _triggers(conn)  # last: no trigger fires while the dumped rows are loaded
         return {"pre": pre, "post": post}
 
+    # ---- shipped schema templates ------------------------------------------------------------------------
+    def template_server(self, conn: Connection) -> dict[str, Any]:
+        # pg_get_*def's text and the catalog a template reproduces are those of one major version
+        return {"server": "PostgreSQL", "major": self.server_major(conn)}
+
+    def dump_template(self, conn: Connection) -> dict[str, Any]:
+        """The current schema from pg_catalog, in pg_dump's order: enum types, sequences, tables (columns with
+        types, collations, defaults, NOT NULL, identity and generated columns), rows, constraints (primary,
+        unique, check, exclusion, then foreign keys with their actions, by ``pg_get_constraintdef``), the other
+        indexes (``pg_get_indexdef``), sequence ownership and positions, comments. Names are unqualified, so the
+        statements recreate the schema in the destination's current schema. No client tools are needed."""
+        _refuse_untemplated(conn)
+        run_statement(conn, "SET LOCAL DateStyle = 'ISO, YMD'")  # row literals read back the same everywhere
+        run_statement(conn, "SET LOCAL IntervalStyle = 'postgres'")
+        run_statement(conn, "SET LOCAL extra_float_digits = 3")
+        tables = [r[0] for r in run_statement(
+            conn, "SELECT relname FROM pg_class WHERE relnamespace = current_schema()::regnamespace "
+                  "AND relkind = 'r' ORDER BY relname")]
+        sequences = _sequences(conn)
+        # functions first (defaults and triggers call them), their bodies unchecked as pg_dump does
+        statements = ["SET LOCAL check_function_bodies = false", *_template_functions(conn), *_template_enums(conn)]
+        statements += [_create_sequence(seq) for seq in sequences if seq["deptype"] != "i"]
+        identities = {(seq["table"], seq["column"]): seq for seq in sequences if seq["deptype"] == "i"}
+        statements += [_template_table(conn, table, identities) for table in tables]
+        for table in tables:
+            statements += _template_rows(conn, table)
+        statements += _template_constraints(conn)
+        statements += _template_indexes(conn)
+        statements += [f"ALTER SEQUENCE {_ident(seq['name'])} OWNED BY {_ident(seq['table'])}.{_ident(seq['column'])}"
+                       for seq in sequences if seq["deptype"] == "a"]
+        statements += [_setval(seq) for seq in sequences]
+        statements += _template_triggers(conn)  # after the rows: none fires on them
+        statements += _template_comments(conn)
+        return {"statements": statements}
+
+    def apply_template(self, engine: Engine, body: dict[str, Any]) -> None:
+        with engine.begin() as conn:  # transactional DDL: every statement or none
+            for statement in body["statements"]:
+                run_statement(conn, statement)
+
     # ---- copying between dialects (migrate-db) ---------------------------------------------------------
     def streaming_cursor(self, conn: Connection) -> Any:
         # a named (server-side) cursor, inside the connection's transaction (the snapshot)
@@ -514,9 +557,12 @@ def _triggers(conn: Connection) -> list[str]:
 
 
 def _create_sequence(seq: dict[str, Any]) -> str:
-    return (f"CREATE SEQUENCE {_ident(seq['name'])} AS {seq['data_type']} INCREMENT BY {seq['increment']} "
-            f"MINVALUE {seq['min']} MAXVALUE {seq['max']} START WITH {seq['start']} CACHE {seq['cache']} "
-            f"{'CYCLE' if seq['cycle'] else 'NO CYCLE'}")
+    return f"CREATE SEQUENCE {_ident(seq['name'])} AS {seq['data_type']}{_sequence_options(seq)}"
+
+
+def _sequence_options(seq: dict[str, Any]) -> str:
+    return (f" INCREMENT BY {seq['increment']} MINVALUE {seq['min']} MAXVALUE {seq['max']} START WITH {seq['start']}"
+            f" CACHE {seq['cache']} {'CYCLE' if seq['cycle'] else 'NO CYCLE'}")
 
 
 def _setval(seq: dict[str, Any]) -> str:
@@ -538,3 +584,141 @@ def _enum_types(metadata: sqlalchemy.MetaData) -> list[str]:
                 labels = ", ".join(_literal(label) for label in column.type.enums)
                 seen[column.type.name] = f"CREATE TYPE {_ident(column.type.name)} AS ENUM ({labels})"
     return list(seen.values())
+
+
+# ---- shipped schema templates --------------------------------------------------------------------------------
+_IN_SCHEMA = "relnamespace = current_schema()::regnamespace"
+
+
+def _refuse_untemplated(conn: Connection) -> None:
+    """Objects a template does not recreate (MLflow makes none): fail the build rather than ship less."""
+    found = [f"{kind} {name}" for kind, name in run_statement(
+        conn, "SELECT CASE relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'p' THEN "
+              "'partitioned table' WHEN 'f' THEN 'foreign table' ELSE 'table with row security' END, relname "
+              f"FROM pg_class WHERE {_IN_SCHEMA} AND (relkind IN ('v', 'm', 'p', 'f') OR relrowsecurity "
+              "OR relkind = 'r' AND (relispartition OR relpersistence <> 'p' OR reloptions IS NOT NULL)) "
+              "UNION ALL SELECT 'inheriting table', c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+              f"WHERE c.{_IN_SCHEMA} UNION ALL SELECT 'aggregate', proname FROM pg_proc WHERE pronamespace = "
+              "current_schema()::regnamespace AND prokind IN ('a', 'w') UNION ALL SELECT 'rule', rulename FROM pg_rules WHERE schemaname = current_schema() "
+              "UNION ALL SELECT 'domain or composite type', typname FROM pg_type WHERE typnamespace = "
+              "current_schema()::regnamespace AND (typtype = 'd' OR typtype = 'c' AND typrelid IN "
+              "(SELECT oid FROM pg_class WHERE relkind = 'c'))")]
+    if found:
+        raise errors.OperationFailed(f"cannot make a schema template of this database: {', '.join(found[:5])}")
+
+
+def _template_enums(conn: Connection) -> list[str]:
+    return [f"CREATE TYPE {_ident(name)} AS ENUM ({', '.join(map(_literal, labels))})" for name, labels in
+            run_statement(conn, "SELECT t.typname, array_agg(e.enumlabel::text ORDER BY e.enumsortorder) "
+                                "FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid WHERE t.typnamespace = "
+                                "current_schema()::regnamespace GROUP BY t.typname ORDER BY t.typname")]
+
+
+def _template_table(conn: Connection, table: str, identities: Mapping[tuple[str, str], dict[str, Any]]) -> str:
+    rows = conn.execute(sqlalchemy.text(
+        "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, pg_get_expr(d.adbin, d.adrelid), "
+        "a.attidentity, a.attgenerated, CASE WHEN a.attcollation <> t.typcollation THEN quote_ident(cn.nspname) "
+        "|| '.' || quote_ident(co.collname) END FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
+        "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+        "LEFT JOIN pg_collation co ON co.oid = a.attcollation LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace "
+        "WHERE a.attrelid = CAST(:t AS regclass) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum"),
+        {"t": _ident(table)}).all()
+    columns = []
+    for name, sql_type, not_null, default, identity, generated, collation in rows:
+        parts = [_ident(name), sql_type]
+        if collation:
+            parts.append(f"COLLATE {collation}")
+        if generated == "s":
+            parts.append(f"GENERATED ALWAYS AS ({_reparsable(default)}) STORED")
+        elif default is not None:
+            parts.append(f"DEFAULT {_reparsable(default)}")
+        if not_null:
+            parts.append("NOT NULL")
+        if identity:
+            seq = identities[(table, name)]
+            parts.append(f"GENERATED {'ALWAYS' if identity == 'a' else 'BY DEFAULT'} AS IDENTITY "
+                         f"(SEQUENCE NAME {_ident(seq['name'])}{_sequence_options(seq)})")
+        columns.append(" ".join(parts))
+    return f"CREATE TABLE {_ident(table)} (\n    " + ",\n    ".join(columns) + "\n)"
+
+
+def _template_rows(conn: Connection, table: str) -> list[str]:
+    """The table's rows as INSERTs of ``quote_nullable`` literals (generated columns are the server's)."""
+    columns = conn.execute(sqlalchemy.text(
+        "SELECT attname, attidentity = 'a' FROM pg_attribute WHERE attrelid = CAST(:t AS regclass) AND attnum > 0 "
+        "AND NOT attisdropped AND attgenerated = '' ORDER BY attnum"), {"t": _ident(table)}).all()
+    head = (f"INSERT INTO {_ident(table)} ({', '.join(_ident(c) for c, _ in columns)})"
+            + (" OVERRIDING SYSTEM VALUE" if any(always for _, always in columns) else "") + " VALUES (")
+    values = " || ', ' || ".join(f"quote_nullable({_ident(c)})" for c, _ in columns)
+    return list(run_statement(conn, f"SELECT {_literal(head)} || {values} || ')' FROM {_ident(table)} ORDER BY 1")
+                .scalars())
+
+
+# ``(ARRAY['a'::character varying, 'b'::character varying])::text[]``, as PostgreSQL prints the array of
+# ``col IN ('a', 'b')`` on a VARCHAR column: parsed again, the cast is pushed into the elements and the
+# expression (and its text) differs from the original; with the elements' own type cast first, it is the same.
+_LITERAL = r"'(?:[^']|'')*'::([a-z][a-z ]*)"
+_CAST_ARRAY = re.compile(rf"\(ARRAY\[(?P<items>{_LITERAL}(?:, {_LITERAL})*)\]\)::(?P<target>[a-z][a-z ]*)\[\]")
+
+
+def _reparsable(expression: str) -> str:
+    """``expression`` (from ``pg_get_expr``/``pg_get_constraintdef``) written so that parsing it gives back the
+    same expression tree (see ``_CAST_ARRAY``)."""
+
+    def fix(match: re.Match[str]) -> str:
+        types = set(re.findall(_LITERAL, match["items"]))
+        if len(types) != 1 or match["target"] in types:
+            return match[0]
+        return f"(ARRAY[{match['items']}]::{types.pop()}[])::{match['target']}[]"
+
+    return _CAST_ARRAY.sub(fix, expression)
+
+
+def _template_constraints(conn: Connection) -> list[str]:
+    """Primary keys, unique, check and exclusion constraints, then foreign keys (they need the former)."""
+    return [f"ALTER TABLE {_ident(table)} ADD CONSTRAINT {_ident(name)} {_reparsable(definition)}"
+            for table, name, definition
+            in run_statement(conn, "SELECT c.relname, k.conname, pg_get_constraintdef(k.oid) FROM pg_constraint k "
+                                   f"JOIN pg_class c ON c.oid = k.conrelid WHERE c.{_IN_SCHEMA} AND k.contype IN "
+                                   "('p', 'u', 'c', 'x', 'f') ORDER BY position(k.contype IN 'pucxf'), c.relname, "
+                                   "k.conname")]
+
+
+def _template_indexes(conn: Connection) -> list[str]:
+    """Indexes no constraint owns; ``pg_get_indexdef`` names the table with its schema, which is dropped."""
+    rows = run_statement(
+        conn, "SELECT pg_get_indexdef(i.indexrelid), quote_ident(current_schema()) FROM pg_index i "
+              "JOIN pg_class x ON x.oid = i.indexrelid JOIN pg_class c ON c.oid = i.indrelid "
+              f"WHERE c.{_IN_SCHEMA} AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid "
+              "AND k.conrelid = i.indrelid AND k.contype IN ('p', 'u', 'x')) ORDER BY x.relname").all()
+    return [_reparsable(_unqualified(definition, schema, r"( ON (?:ONLY )?)")) for definition, schema in rows]
+
+
+def _unqualified(definition: str, schema: str, before: str) -> str:
+    """``definition`` with the first ``<before><schema>.`` made ``<before>`` (``before``: a pattern in one
+    group), so that the name is the destination's current schema's."""
+    return re.sub(rf"{before}{re.escape(schema)}\.", r"\1", definition, count=1)
+
+
+def _template_functions(conn: Connection) -> list[str]:
+    schema = run_statement(conn, "SELECT quote_ident(current_schema())").scalar_one()
+    return [_unqualified(definition.strip(), schema, r"^(CREATE OR REPLACE (?:FUNCTION|PROCEDURE) )")
+            for _, definition in _functions(conn, definitions=True)]
+
+
+def _template_triggers(conn: Connection) -> list[str]:
+    schema = run_statement(conn, "SELECT quote_ident(current_schema())").scalar_one()
+    return [_unqualified(_unqualified(definition, schema, r"( ON )"), schema, r"( EXECUTE (?:FUNCTION|PROCEDURE) )")
+            for definition in _triggers(conn)]
+
+
+def _template_comments(conn: Connection) -> list[str]:
+    rows = run_statement(
+        conn, "SELECT c.relname, NULL, d.description FROM pg_description d JOIN pg_class c ON c.oid = d.objoid "
+              f"AND d.classoid = 'pg_class'::regclass WHERE c.{_IN_SCHEMA} AND c.relkind = 'r' AND d.objsubid = 0 "
+              "UNION ALL SELECT c.relname, a.attname, d.description FROM pg_description d JOIN pg_class c "
+              "ON c.oid = d.objoid AND d.classoid = 'pg_class'::regclass JOIN pg_attribute a ON a.attrelid = c.oid "
+              f"AND a.attnum = d.objsubid WHERE c.{_IN_SCHEMA} AND c.relkind = 'r' AND d.objsubid > 0 "
+              "ORDER BY 1, 2 NULLS FIRST").all()
+    return [f"COMMENT ON {'TABLE ' + _ident(table) if column is None else f'COLUMN {_ident(table)}.{_ident(column)}'}"
+            f" IS {_literal(text)}" for table, column, text in rows]

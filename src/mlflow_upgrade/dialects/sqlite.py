@@ -1,7 +1,7 @@
 """SQLite: native backup and restore with the online backup API (consistent while the database is in use).
 
 The logical dump replays the exact ``CREATE`` statements SQLite keeps in ``sqlite_master`` and the
-AUTOINCREMENT counters of ``sqlite_sequence``.
+AUTOINCREMENT counters of ``sqlite_sequence``; so does a schema template (``dump_template``), in one transaction.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import hashlib
 import itertools
 import os
 import queue
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -41,6 +42,8 @@ from mlflow_upgrade.progress import Progress
 from mlflow_upgrade.store.ref import StoreRef
 from mlflow_upgrade.store.schema import read_version_rows
 
+# Database-wide settings a template carries besides its statements (page_size etc. are SQLite's defaults).
+_TEMPLATE_PRAGMAS = ("user_version", "application_id")
 # Pages copied per backup step: large steps so a concurrently written database restarts the copy rarely.
 _PAGES_PER_STEP = 16384
 
@@ -302,6 +305,41 @@ class SQLiteDialect(SQLiteFingerprintSql, Dialect):
         # SQLite loads with foreign keys off: any order works, and reflection of odd schemas is avoided.
         return list(tables)
 
+    # ---- shipped schema templates ------------------------------------------------------------------------
+    def dump_template(self, conn: Connection) -> dict[str, Any]:
+        """Every ``sqlite_master`` statement verbatim, then every row as ``quote()``d literals, and the header
+        settings (``PRAGMA user_version``, ``application_id``)."""
+        pragmas = {p: conn.exec_driver_sql(f"PRAGMA {p}").scalar() for p in _TEMPLATE_PRAGMAS}
+        # MLflow's own order varies between runs (sets inside its migrations): tables, then indexes, views and
+        # triggers, each by name, is deterministic and valid (SQLite resolves foreign keys at use, not creation)
+        master = conn.exec_driver_sql(
+            "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY "
+            "CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 WHEN 'view' THEN 2 ELSE 3 END, name").fetchall()
+        schema = [sql for _, name, sql in master if name != "sqlite_sequence"]  # made by AUTOINCREMENT tables
+        rows: list[str] = []
+        for kind, name, _ in master:
+            if kind != "table":
+                continue
+            cols = [r[1] for r in conn.exec_driver_sql(f"PRAGMA table_info({_quote(name)})")]
+            values = " || ',' || ".join(f"quote({_quote(c)})" for c in cols)
+            rows += sorted(f"INSERT INTO {_quote(name)} VALUES({text})"
+                           for (text,) in conn.exec_driver_sql(f"SELECT {values} FROM {_quote(name)}"))
+        return {"pragmas": pragmas, "schema": schema, "rows": rows}
+
+    def apply_template(self, engine: Engine, body: dict[str, Any]) -> None:
+        """One transaction (pysqlite would commit each CREATE on its own): all of it or nothing."""
+        with engine.connect() as conn:
+            _begin(conn)
+            for sql in [*body["schema"], *body["rows"]]:
+                run_statement(conn, sql)
+            for name, value in body["pragmas"].items():
+                if name in _TEMPLATE_PRAGMAS and re.fullmatch(r"-?\d+", str(value)):
+                    conn.exec_driver_sql(f"PRAGMA {name} = {int(value)}")
+            conn.commit()
+
+    def canonical_template(self, body: dict[str, Any]) -> dict[str, Any]:
+        return {**body, "schema": [sorted_constraints(sql) for sql in body["schema"]]}
+
     # ---- copying between dialects (migrate-db) ---------------------------------------------------------
     def copy_session(self, conn: Connection) -> None:
         # a 64 MB page cache: index pages of large tables stay in memory while rows arrive in key order
@@ -379,6 +417,23 @@ def transactional_ddl() -> Iterator[None]:
 def _begin(conn: Connection) -> None:
     if not conn.connection.dbapi_connection.in_transaction:
         conn.exec_driver_sql("BEGIN")
+
+
+_CONSTRAINT = re.compile(r"(CONSTRAINT \w+ )?(CHECK|FOREIGN KEY|UNIQUE|PRIMARY KEY)\b")
+
+
+def sorted_constraints(sql: str | None) -> str | None:
+    """A stored ``CREATE TABLE`` with its constraint clauses in a fixed order. MLflow's own migrations write them
+    in an order that varies from run to run (Alembic's batch mode recreates ``runs`` from a set of constraint
+    objects, ordered by their addresses); columns keep their order and every clause its exact text."""
+    if not sql or not sql.startswith("CREATE TABLE"):
+        return sql
+    head, _, body = sql.partition("(\n")
+    body, _, tail = body.rpartition("\n)")
+    parts = body.split(", \n")
+    columns = [p for p in parts if not _CONSTRAINT.match(p.strip())]
+    constraints = sorted(p for p in parts if _CONSTRAINT.match(p.strip()))
+    return head + "(\n" + ", \n".join(columns + constraints) + "\n)" + tail
 
 
 def _quote(name: str) -> str:

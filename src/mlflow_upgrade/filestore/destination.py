@@ -22,7 +22,7 @@ def prepare_destination(ref: StoreRef, root: Path, report: MigrationReport, *, i
     if file is not None and (not file.exists() or file.stat().st_size == 0):
         if file.exists():
             file.unlink()  # an empty file (e.g. touched) holds nothing to lose
-        dbschema.create_sqlite_file(file)
+        report.schema_source = dbschema.create_sqlite_file(file)
     engine = open_engine(ref, read_only=False)
     try:
         dbschema.refuse_too_new(ref, _revision(engine))
@@ -41,6 +41,7 @@ def prepare_destination(ref: StoreRef, root: Path, report: MigrationReport, *, i
             report.mode = "incremental" if state.get("status") == "complete" else "resume"
             if _revision(engine) != dbschema.head_revision():  # MLflow upgraded since: bring the schema along
                 dbschema.initialize(engine)
+                report.schema_source = "migrations"
         else:
             data = dbschema.has_mlflow_data(engine)
             if data:
@@ -49,8 +50,8 @@ def prepare_destination(ref: StoreRef, root: Path, report: MigrationReport, *, i
                     f"{ref.masked} already holds MLflow data ({counts}) that is not a migration of {root}: "
                     "give an empty database"
                 )
-            if _revision(engine) != dbschema.head_revision():
-                dbschema.initialize(engine)
+            if _revision(engine) != dbschema.head_revision():  # an empty database, or MLflow's schema unfilled
+                report.schema_source = dbschema.create_tracking_schema(engine)
             checkpoint.create(engine)
             indexes.defer(engine)
         checkpoint.write_state(engine, source=str(root), status="running", updated=checkpoint.now(),

@@ -24,13 +24,15 @@ class MigrationReport:
     problems: ProblemLog = field(default_factory=ProblemLog)
     seconds: float = 0.0
     schema_seconds: float = 0.0  # creating MLflow's schema
+    # where it came from: "template" (shipped), "cache" (SQLite), "migrations"; "" when it was there already
+    schema_source: str = ""
     index_seconds: float = 0.0  # the final step: staged rows into place, deferred indexes built
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "source": self.source, "destination": self.destination, "dialect": self.dialect, "mode": self.mode,
             "status": self.status, "seconds": round(self.seconds, 3), "schema_seconds": round(self.schema_seconds, 3),
-            "index_seconds": round(self.index_seconds, 3),
+            "schema_source": self.schema_source, "index_seconds": round(self.index_seconds, 3),
             "units": self.units, "rows": self.rows, "skipped_already_migrated": self.skipped_done,
             "experiment_id_map": self.experiment_id_map, "renamed_experiments": self.renamed_experiments,
             "problems": self.problems.to_dict(),

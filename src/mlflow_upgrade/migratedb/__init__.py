@@ -6,7 +6,9 @@ PostgreSQL and MySQL/MariaDB:
 
 1. checks (:mod:`.checks`): both are databases, not the same one; the source is an MLflow store the installed
    MLflow knows, holding only MLflow's tables; the destination is empty or an interrupted copy of this source;
-2. the destination's schema is created by MLflow's own migrations at the source's revision (:mod:`.schema`);
+2. the destination's schema is created by MLflow's own migrations at the source's revision (:mod:`.schema`),
+   or, for a tracking store at the installed head, from the shipped template of MLflow's migrated schema when
+   it may be used there (:func:`mlflow_upgrade.filestore.template.apply_shipped`);
 3. values the destination's columns cannot hold are listed and refused before any row is written;
 4. rows are copied table by table (:mod:`.copy`) from one snapshot of the source, opened read-only, with
    checkpoints in the destination (:mod:`.checkpoint`): a killed copy resumes with the same command;
@@ -26,7 +28,7 @@ import sqlalchemy as sa
 from mlflow_upgrade import errors
 from mlflow_upgrade.catalog import installed_head
 from mlflow_upgrade.dialects import get_dialect
-from mlflow_upgrade.filestore import pipeline
+from mlflow_upgrade.filestore import pipeline, template
 from mlflow_upgrade.filestore.migrate import _driver_errors
 from mlflow_upgrade.migratedb import checkpoint, checks
 from mlflow_upgrade.migratedb import schema as dbschema
@@ -68,6 +70,7 @@ class DatabaseCopy:
     remapped: list[checks.Unfit] = field(default_factory=list)  # stored otherwise (-0.0 as 0.0), reported
     seconds: float = 0.0
     schema_seconds: float = 0.0
+    schema_source: str = ""  # "template" (shipped) or "migrations"; "" when resumed past the schema
     copy_seconds: float = 0.0
     verify_seconds: float = 0.0
 
@@ -89,7 +92,8 @@ class DatabaseCopy:
             "tables": {t.table: t.to_dict() for t in self.tables}, "differences": self.differences,
             "unfit": [u.to_dict() for u in self.unfit], "remapped": [u.to_dict() for u in self.remapped],
             "seconds": round(self.seconds, 3),
-            "schema_seconds": round(self.schema_seconds, 3), "copy_seconds": round(self.copy_seconds, 3),
+            "schema_seconds": round(self.schema_seconds, 3), "schema_source": self.schema_source,
+            "copy_seconds": round(self.copy_seconds, 3),
             "verify_seconds": round(self.verify_seconds, 3),
         }
 
@@ -253,7 +257,8 @@ class _Job:
             self.result.seconds = time.monotonic() - started
 
     def _create_schema(self) -> None:
-        """Our state table first (phase "schema"), then MLflow's migrations; a kill in between is redone whole."""
+        """Our state table first (phase "schema"), then MLflow's schema (the shipped template or its migrations);
+        a kill in between is redone whole."""
         assert self.dest_engine is not None and self.result.revision is not None
         started = time.monotonic()
         try:
@@ -265,7 +270,13 @@ class _Job:
                 raise _no_privilege(self.dest, exc) from None
             with self.dest_engine.begin() as conn:
                 checkpoint.write_state(conn, source=self._source_identity(), phase="schema", tool=TOOL)
-            dbschema.create_at(self.dest_engine, self.db, self.result.revision)
+            # at the installed head, MLflow's tracking schema may come from the shipped template (seconds less)
+            if self.db == TRACKING and self.result.revision == installed_head(TRACKING) and \
+                    template.apply_shipped(self.dest_engine, ours=checkpoint.OURS):
+                self.result.schema_source = "template"
+            else:
+                dbschema.create_at(self.dest_engine, self.db, self.result.revision)
+                self.result.schema_source = "migrations"
         except BaseException:
             self._undo_new_destination()
             raise
