@@ -63,6 +63,18 @@ class Privileges:
     ok: bool
     message: str
     details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RebuildPlan:
+    """What re-creates the indexes and keys a bulk load dropped (those still missing): ``builds`` are index
+    builds that may run at the same time, each on a connection and in a transaction of its own; ``finish``
+    runs after all of them, in order, in the caller's transaction. Both hold (name, statement) pairs."""
+
+    builds: list[tuple[str, str]]
+    finish: list[tuple[str, str]]
+
+
 @dataclass
 class HeldLock:
     """An upgrade lock this process holds until :meth:`release` (see :meth:`Dialect.acquire_run_lock`)."""
@@ -228,8 +240,26 @@ class Dialect(FingerprintSql):
         drop and re-create, primary key first; [] where they are kept."""
         return []
 
-    def before_index_build(self, conn: Connection) -> None:
-        """Session settings for rebuilding indexes in the open transaction."""
+    def rebuild_plan(self, conn: Connection, recorded: Sequence[tuple[str, str]], tables: Sequence[str]
+                     ) -> RebuildPlan:
+        """How to re-create what of ``recorded`` (from :meth:`deferrable_constraints` and
+        :meth:`deferrable_indexes`, keys first) ``tables`` lack now: here each one, in order, in the caller's
+        transaction."""
+        present = {name for table in tables for name, _ in self.deferrable_constraints(conn, table)}
+        present |= {name for name, _ in self.deferrable_indexes(conn, tables)}
+        return RebuildPlan([], [(name, ddl) for name, ddl in recorded if name not in present])
+
+    def index_build_lanes(self, conn: Connection) -> int:
+        """How many index builds may run at the same time, each on a connection of its own (1: one after the
+        other in the caller's transaction)."""
+        return 1
+
+    def before_index_build(self, conn: Connection, tables: Sequence[str], lanes: int = 1) -> None:
+        """Settings for building indexes of ``tables`` in the open transaction (they end with it), on one of
+        ``lanes`` connections building at the same time."""
+
+    def cancel_statement(self, dbapi_connection: Any) -> None:
+        """Ask the server to stop the statement running on ``dbapi_connection`` (called from another thread)."""
 
     def drop_deferred_sql(self, conn: Connection, table: str, constraints: Sequence[str],
                           indexes: Sequence[str]) -> list[str]:

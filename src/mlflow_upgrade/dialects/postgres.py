@@ -31,6 +31,7 @@ from mlflow_upgrade.dialects import (
     NativeCheck,
     NativeResult,
     Privileges,
+    RebuildPlan,
     _connection,
     hold_session_lock,
     known_estimates,
@@ -71,6 +72,13 @@ def _ident(name: str) -> str:
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
+
+# A primary key as deferrable_constraints records it (pg_get_constraintdef's plain form, no INCLUDE/WITH)
+_PRIMARY_KEY_DDL = re.compile(
+    r'ALTER TABLE (?P<table>\S+) ADD CONSTRAINT (?P<name>"(?:[^"]|"")+") PRIMARY KEY \((?P<columns>[^()]+)\)')
+_INDEX_ON = re.compile(r" ON (?:ONLY )?(?P<table>\S+) ")  # the table of a CREATE INDEX statement
+# What the index builds running at the same time may sort in, together: what one build got before.
+_INDEX_BUILD_MEMORY = 256 << 20
 
 _PARTITIONED_ESTIMATE = (
     "CASE WHEN c.relkind = 'p' THEN (SELECT CASE WHEN bool_or(l.reltuples < 0) THEN -1 ELSE sum(l.reltuples) END "
@@ -165,8 +173,60 @@ class PostgresDialect(PostgresFingerprintSql, Dialect):
         )
         return [(name, f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}') for name, definition, _ in rows]
 
-    def before_index_build(self, conn: Connection) -> None:
-        conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")  # index builds sort in memory
+    def rebuild_plan(self, conn: Connection, recorded: Sequence[tuple[str, str]], tables: Sequence[str]
+                     ) -> RebuildPlan:
+        """The index builds at the same time, the largest first, a primary key among them as a unique index
+        (CREATE INDEX takes a SHARE lock, which lets other builds of the table run; ADD PRIMARY KEY takes
+        ACCESS EXCLUSIVE and would wait for them), attached at the end by ``ADD CONSTRAINT … USING INDEX``
+        (no scan). Foreign keys after every build: validating one takes SHARE ROW EXCLUSIVE, which conflicts
+        with CREATE INDEX (so NOT VALID + VALIDATE CONSTRAINT, SHARE UPDATE EXCLUSIVE, would not overlap the
+        builds either). A unique index whose attach a killed migration never ran is attached as it is: a
+        plain CREATE INDEX commits whole or not at all, so it is complete."""
+        constraints = {name for table in tables for name, _ in self.deferrable_constraints(conn, table)}
+        indexes = {name for name, _ in self.deferrable_indexes(conn, tables)}
+        builds: list[tuple[str, str]] = []
+        finish: list[tuple[str, str]] = []
+        for name, ddl in recorded:
+            if name in constraints:
+                continue
+            key = _PRIMARY_KEY_DDL.fullmatch(ddl)
+            if key is not None:
+                table, index = key["table"], key["name"]
+                if name not in indexes:
+                    builds.append((name, f"CREATE UNIQUE INDEX {index} ON {table} ({key['columns']})"))
+                finish.append((name, f"ALTER TABLE {table} ADD CONSTRAINT {index} PRIMARY KEY USING INDEX {index}"))
+            elif ddl.startswith("ALTER TABLE"):
+                finish.append((name, ddl))
+            elif name not in indexes:
+                builds.append((name, ddl))
+        return RebuildPlan(_largest_first(conn, builds), finish)
+
+    def index_build_lanes(self, conn: Connection) -> int:
+        # As many builds at once as processes the server lets one build use (itself and its parallel workers):
+        # separate builds keep the cores busier than one build's workers, whose leader merges and writes alone.
+        return 1 + int(conn.exec_driver_sql("SHOW max_parallel_maintenance_workers").scalar() or 0)
+
+    def before_index_build(self, conn: Connection, tables: Sequence[str], lanes: int = 1) -> None:
+        row = conn.exec_driver_sql(
+            "SELECT (SELECT setting::bigint * 1024 FROM pg_settings WHERE name = 'maintenance_work_mem'), "
+            "current_setting('max_parallel_maintenance_workers')::int, "
+            f"(SELECT COALESCE(MAX(pg_table_size(to_regclass(t))), 0) FROM unnest(ARRAY[{_text_array([_ident(t) for t in tables])}]) t)"
+        ).one()
+        current, workers, data = (int(v) for v in row)
+        # Sort memory sized to the data, never below the server's setting; the builds running at the same time
+        # share what one build got before (measured: an external sort of 2 M metrics rows costs no more CPU).
+        memory = max(current, min(data, _INDEX_BUILD_MEMORY // lanes))
+        conn.exec_driver_sql(f"SET LOCAL maintenance_work_mem = '{memory // 1024}kB'")
+        if lanes > 1:  # the builds share the workers one build may have
+            conn.exec_driver_sql(f"SET LOCAL max_parallel_maintenance_workers = {max(0, (workers + 1) // lanes - 1)}")
+        if (conn.dialect.server_version_info or (0,)) >= (14,):
+            # A build whose client died (a killed migration) stops within a second instead of holding its lock
+            # on the table, and the name of its index, until the sort is done.
+            conn.exec_driver_sql("SET LOCAL client_connection_check_interval = '1s'")
+
+    def cancel_statement(self, dbapi_connection: Any) -> None:
+        cancel = getattr(dbapi_connection, "cancel_safe", None) or dbapi_connection.cancel  # psycopg 3.2+ / psycopg2
+        cancel()
 
     def after_explicit_ids(self, conn: Connection, table: str, column: str) -> None:
         # A SERIAL sequence does not see explicit ids: move it past them, or the next insert collides.
@@ -454,6 +514,25 @@ class PostgresDialect(PostgresFingerprintSql, Dialect):
 
     def non_finite_condition(self, conn: Connection, column: str) -> str:
         return f"({column} IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8))"
+
+
+def _text_array(names: Sequence[str]) -> str:
+    """An ARRAY[...] body of text literals (table names as SQL writes them, for to_regclass)."""
+    return ", ".join(f"{_literal(n)}::text" for n in names) or "NULL::text"
+
+
+def _largest_first(conn: Connection, builds: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Index builds by the size of their table, then their number of columns, largest first: the longest
+    builds start first, so the last to finish is a short one."""
+    if len(builds) < 2:
+        return builds
+    tables = [m["table"] if (m := _INDEX_ON.search(ddl)) else "" for _, ddl in builds]
+    sizes = dict(conn.exec_driver_sql(
+        f"SELECT t, COALESCE(pg_table_size(to_regclass(t)), 0) FROM unnest(ARRAY[{_text_array(sorted(set(tables)))}]) t"
+    ).all())
+    columns = [ddl[ddl.rfind("(") :].count(",") + 1 for _, ddl in builds]
+    order = sorted(range(len(builds)), key=lambda i: (sizes.get(tables[i], 0), columns[i]), reverse=True)
+    return [builds[i] for i in order]
 
 
 def _describe_holder(row: Any) -> str:

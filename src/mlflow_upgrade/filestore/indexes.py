@@ -17,9 +17,12 @@ On MariaDB/MySQL the bulk sessions load with foreign-key checks off; the final s
 once (``Dialect.dangling_references``) and refuses to mark the migration complete if a row points nowhere.
 
 What was deferred is recorded in the checkpoint state in the same transaction as the change, so a migration
-killed at any point finishes the job when it resumes. The final step (copy, drop the staging table, create
-the indexes) is one transaction. Only MLflow's own indexes and constraints are touched, and only those of
-the run tables. Not for MySQL (its foreign keys need these indexes) nor for an incremental load (small).
+killed at any point finishes the job when it resumes. On SQLite the final step (copy, drop the staging table,
+create the indexes) is one transaction. On PostgreSQL the index builds run at the same time, each on a
+connection and in a transaction of its own (:func:`rebuild`, which migrate-db uses too): the record is
+cleared only in the last transaction, the one adding the keys, and a resumed migration builds only what the
+catalog still lacks. Only MLflow's own indexes and constraints are touched, and only those of the run tables.
+Not for MySQL (its foreign keys need these indexes) nor for an incremental load (small).
 """
 
 from __future__ import annotations
@@ -28,8 +31,10 @@ import json
 import logging
 import os
 import shutil
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
@@ -102,15 +107,15 @@ def staging_prefix(engine: sa.Engine) -> str | None:
 
 def restore(engine: sa.Engine, on_step: Callable[[str], None] | None = None) -> int:
     """Copy staged metric points into ``metrics`` and re-create what :func:`defer` dropped (what is still
-    missing), in one transaction; returns how many staged points were copied."""
+    missing); returns how many staged points were copied."""
     step = on_step or (lambda what: None)
     if get_dialect(engine.dialect.name).is_file_database:
         return _restore_sqlite(engine, step)
     with engine.begin() as conn:
-        return _restore(conn, step)
+        return _restore(engine, conn, step)
 
 
-def _restore(conn: sa.Connection, step: Callable[[str], None]) -> int:
+def _restore(engine: sa.Engine, conn: sa.Connection, step: Callable[[str], None]) -> int:
     moved = 0
     t0 = time.monotonic()
     prefix = _state(conn, STAGE_KEY)
@@ -120,10 +125,11 @@ def _restore(conn: sa.Connection, step: Callable[[str], None]) -> int:
         _log.debug("staged metric points copied into metrics: %d in %.2f s", moved, time.monotonic() - t0)
     _set_state(conn, STAGE_KEY, None)
     _check_references(conn, step)
-    _dialect(conn).before_index_build(conn)
-    # constraints first: the primary key before the foreign key, before the secondary indexes
-    _recreate(conn, CONSTRAINT_KEY, "constraint", {name for name, _ in _pg_constraints(conn)}, step)
-    _recreate(conn, STATE_KEY, "index", {name for name, _ in _secondary(conn)}, step)
+    # keys first (the primary key before the foreign key), then the secondary indexes, as defer recorded them
+    recorded = [*json.loads(_state(conn, CONSTRAINT_KEY) or "[]"), *json.loads(_state(conn, STATE_KEY) or "[]")]
+    rebuild(engine, conn, [(name, ddl) for name, ddl in recorded], _RUN_TABLES, step)
+    _set_state(conn, CONSTRAINT_KEY, None)
+    _set_state(conn, STATE_KEY, None)
     return moved
 
 
@@ -140,15 +146,83 @@ def _check_references(conn: sa.Connection, step: Callable[[str], None]) -> None:
         )
 
 
-def _recreate(conn: sa.Connection, key: str, what: str, present: set[str], step: Callable[[str], None]) -> None:
-    """Run the recorded DDL (state ``key``) of each dropped object still missing, then forget the record."""
-    for name, ddl in json.loads(_state(conn, key) or "[]"):
-        if name not in present:
-            step(f"{what} {name}")
-            t0 = time.monotonic()
-            conn.exec_driver_sql(ddl)
-            _log.debug("%s %s created in %.2f s", what, name, time.monotonic() - t0)
-    _set_state(conn, key, None)
+def rebuild(engine: sa.Engine, conn: sa.Connection, recorded: Sequence[tuple[str, str]], tables: Sequence[str],
+            step: Callable[[str], None] = lambda what: None) -> None:
+    """Re-create what of ``recorded`` ((name, DDL) of the keys and indexes of ``tables`` a bulk load dropped)
+    the catalog lacks now; the caller then clears its record in ``conn``'s transaction and commits.
+
+    Where the dialect allows several builds at once, the indexes are built at the same time on connections of
+    their own, each committing by itself (``conn`` must hold no lock on ``tables`` that CREATE INDEX waits
+    for: the loaded rows are committed), and the keys are added in ``conn`` after them. What one transaction
+    gave before, all or nothing, the record gives now: it stays until ``conn`` commits, so a migration killed
+    between two builds rebuilds only what is missing when it resumes. Else everything runs in ``conn``."""
+    if not recorded:
+        return
+    dialect = _dialect(conn)
+    plan = dialect.rebuild_plan(conn, recorded, tables)
+    lanes = min(dialect.index_build_lanes(conn), len(plan.builds))
+    if lanes > 1:
+        step(f"building {len(plan.builds)} indexes, {lanes} at a time")
+        try:
+            _build_at_once(engine, plan.builds, tables, lanes)
+        except Exception:
+            # Fine if every index is there now: the session of a killed earlier run (PostgreSQL < 14 does not
+            # notice a dead client) committed the same build while ours waited for its name.
+            if dialect.rebuild_plan(conn, recorded, tables).builds:
+                raise
+    elif plan.builds:
+        dialect.before_index_build(conn, tables)
+        for name, ddl in plan.builds:
+            _run(conn, "index", name, ddl, step)
+    for name, ddl in plan.finish:
+        _run(conn, "key", name, ddl, step)
+
+
+def _run(conn: sa.Connection, what: str, name: str, ddl: str, step: Callable[[str], None]) -> None:
+    step(f"{what} {name}")
+    t0 = time.monotonic()
+    conn.exec_driver_sql(ddl)
+    _log.debug("%s %s created in %.2f s", what, name, time.monotonic() - t0)
+
+
+def _build_at_once(engine: sa.Engine, builds: list[tuple[str, str]], tables: Sequence[str], lanes: int) -> None:
+    """Run ``builds`` on ``lanes`` connections, each build in a transaction of its own. A failed build lets
+    the others finish (what they built is kept for a resume) and is raised after them; an interruption of
+    this thread (Ctrl-C) cancels the running builds on the server first, then propagates."""
+    dialect = get_dialect(engine.dialect.name)
+    running: dict[str, Any] = {}  # index name -> the DBAPI connection building it
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def build(name: str, ddl: str) -> None:
+        if stop.is_set():
+            return
+        with engine.connect() as conn:
+            with lock:
+                running[name] = conn.connection.dbapi_connection
+            try:
+                with conn.begin():
+                    dialect.before_index_build(conn, tables, lanes)
+                    t0 = time.monotonic()
+                    conn.exec_driver_sql(ddl)
+                _log.debug("index %s built in %.2f s (%d at a time)", name, time.monotonic() - t0, lanes)
+            finally:
+                with lock:
+                    running.pop(name, None)
+
+    with ThreadPoolExecutor(lanes, thread_name_prefix="mlflow-upgrade-index") as pool:
+        futures: list[Future[None]] = [pool.submit(build, name, ddl) for name, ddl in builds]
+        try:
+            wait(futures)
+        except BaseException:
+            stop.set()
+            with lock:
+                for dbapi in running.values():
+                    dialect.cancel_statement(dbapi)
+            wait(futures)
+            raise
+    for future in futures:
+        future.result()  # the first failure, in build order
 
 
 # Disk the final SQLite step takes per staged point: `metrics` with its primary key and two indexes (243 B
@@ -200,7 +274,7 @@ def _restore_sqlite(engine: sa.Engine, step: Callable[[str], None]) -> int:
             dbapi.execute("BEGIN IMMEDIATE")
             try:
                 with write_behind(Path(engine.url.database)):
-                    moved = _restore(conn, step)
+                    moved = _restore(engine, conn, step)
             except BaseException:
                 dbapi.execute("ROLLBACK")
                 raise

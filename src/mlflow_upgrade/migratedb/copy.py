@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from mlflow_upgrade import errors
 from mlflow_upgrade.dialects import Dialect, run_statement
+from mlflow_upgrade.filestore import indexes
 from mlflow_upgrade.migratedb import checkpoint
 from mlflow_upgrade.migratedb.digest import MOD, RowDigest, SqlRowDigest, sql_kind
 from mlflow_upgrade.progress import QUIET, Progress, ProgressTask
@@ -250,27 +251,22 @@ class _TableWriter:
         return 0
 
     def complete(self, digest: int) -> None:
+        """The table's last rows committed, then what :meth:`begin` dropped (also in an earlier, killed run)
+        built again (:func:`indexes.rebuild`: at the same time on connections of their own where the
+        dialect allows), then the table marked complete with its record cleared."""
         assert self.trans is not None
-        self._recreate_deferred()
         self.state.digest = digest
-        self.state.complete = True
-        checkpoint.save_progress(self.dest, self.table.name, self.state)
-        self.trans.commit()
-
-    def _recreate_deferred(self) -> None:
-        """What :meth:`begin` dropped (also in an earlier, killed run), built from the DDL the database reported:
-        primary key, then foreign keys, then indexes; in the transaction of the table's last checkpoint."""
-        dialect, name = self.copier.dest_dialect, self.table.name
+        name = self.table.name
         recorded = checkpoint.deferred(self.dest, name)
-        if not recorded:
-            return
-        present = {n for n, _ in dialect.deferrable_constraints(self.dest, name)}
-        present |= {n for n, _ in dialect.deferrable_indexes(self.dest, [name])}
-        dialect.before_index_build(self.dest)
-        for object_name, ddl in recorded:
-            if object_name not in present:
-                run_statement(self.dest, ddl)
-        checkpoint.set_deferred(self.dest, name, None)
+        if recorded:
+            checkpoint.save_progress(self.dest, name, self.state)  # the rows: no CREATE INDEX waits for them
+            self.trans.commit()
+            self.trans = self.dest.begin()
+            indexes.rebuild(self.copier.dest_engine, self.dest, recorded, [name])
+            checkpoint.set_deferred(self.dest, name, None)
+        self.state.complete = True
+        checkpoint.save_progress(self.dest, name, self.state)
+        self.trans.commit()
 
     def rollback(self) -> None:
         if self.trans is not None and self.trans.is_active:
