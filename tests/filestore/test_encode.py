@@ -28,6 +28,9 @@ def _series() -> list[Series]:
         n = len(values)
         nans = [j % 7 == 0 for j in range(n)] if i % 2 else None
         out.append(Series(key, values, [1_700_000_000_000 + j for j in range(n)], list(range(n)), nans))
+    # short metrics too: PostgreSQL's binary tuples are packed point by point below encode._PG_STRIDED_POINTS
+    out.append(Series("one point", [0.1], [-(2**63)], [2**63 - 1], None))
+    out.append(Series("few points", [-0.0, 5e-324, 1e308], [1, 2, 3], [7, 8, 9], [True, False, True]))
     return out
 
 
@@ -47,7 +50,7 @@ def _create_metrics(engine: sa.Engine) -> None:
         )
 
 
-@pytest.mark.parametrize(("dialect", "fmt"), [("sqlite", "flat"), ("postgresql", "pgcopy"), ("mysql", "tsv"),
+@pytest.mark.parametrize(("dialect", "fmt"), [("sqlite", "flat"), ("postgresql", "pgbinary"), ("mysql", "tsv"),
                                            ("mysql", "values")])
 def test_encoded_points_read_back_exactly(dialect: str, fmt: str, tmp_path, request: pytest.FixtureRequest) -> None:
     if dialect == "sqlite":
@@ -59,7 +62,7 @@ def test_encoded_points_read_back_exactly(dialect: str, fmt: str, tmp_path, requ
         _create_metrics(engine)
         writer = BulkWriter(engine)
         # MariaDB here allows LOAD DATA LOCAL (tsv); "values" is what a server that does not allow it gets
-        assert writer.metric_format == {"sqlite": "flat", "postgresql": "pgcopy", "mysql": "tsv"}[dialect]
+        assert writer.metric_format == {"sqlite": "flat", "postgresql": "pgbinary", "mysql": "tsv"}[dialect]
         writer.metric_format = fmt
         series = _series()
         writer.add_encoded("metrics", encode.encode(writer.metric_format, RUN, series),
@@ -90,3 +93,22 @@ def test_rows_format_is_the_metrics_rows() -> None:
     assert encode.encode("rows", RUN, series) == [row for s in series for row in s.rows(RUN)]
     flat = encode.flat(RUN, series)
     assert [tuple(flat[i:i + 6]) for i in range(0, len(flat), 6)] == encode.encode("rows", RUN, series)
+
+
+@pytest.mark.parametrize("points", [1, 5, encode._PG_STRIDED_POINTS - 1, encode._PG_STRIDED_POINTS, 333])
+def test_binary_tuples_are_the_same_point_by_point_or_column_by_column(
+        points: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = random.Random(points)
+    big = 2**63
+    for nans in (None, [rng.random() < 0.3 for _ in range(points)]):
+        series = Series("ünï\tkey", [rng.choice([*EXTREMES, rng.random()]) for _ in range(points)],
+                        [rng.randrange(-big, big) for _ in range(points)],
+                        [rng.randrange(-big, big) for _ in range(points)], nans)
+        chosen = encode._pg_binary(RUN, series)
+        with monkeypatch.context() as patch:
+            patch.setattr(encode, "_PG_STRIDED_POINTS", 0)  # every metric column by column
+            by_column = encode._pg_binary(RUN, series)
+            patch.setattr(encode, "_PG_STRIDED_POINTS", 10**9)  # every metric point by point
+            by_point = encode._pg_binary(RUN, series)
+        assert chosen == by_column == by_point
+        assert len(chosen) == points * (2 + 4 + len("ünï\tkey".encode()) + 3 * 12 + 5 + 4 + 32)

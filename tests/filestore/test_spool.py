@@ -45,7 +45,7 @@ def test_spooled_run_holds_what_memory_would(fmt: str, tmp_path: Path, monkeypat
 def test_discarded_run_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(encode, "SPILL_BYTES", 1000)
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    points = encode.RunPoints("pgcopy")
+    points = encode.RunPoints("pgbinary")
     points.add("r" * 32, _series(500))
     assert list(tmp_path.iterdir())
     points.discard()

@@ -208,7 +208,7 @@ class Dialect(FingerprintSql):
 
     def metric_format(self, driver: str, raw: Any = None) -> str:
         """How migrate-filestore's readers encode metric points for this dialect and driver (filestore/encode.py):
-        "rows" (tuples), "flat" (one flat list), "pgcopy" (COPY text), "values" (MySQL VALUES text), "tsv"
+        "rows" (tuples), "flat" (one flat list), "pgbinary" (binary COPY tuples), "values" (MySQL VALUES text), "tsv"
         (MySQL LOAD DATA text: :meth:`bulk_load_stream`). ``raw``: the connection from :meth:`bulk_connection`."""
         return "rows"
 
@@ -223,7 +223,8 @@ class Dialect(FingerprintSql):
         raise NotImplementedError
 
     def bulk_load_stream(self, raw: Any, table: str, cols: Sequence[str], data: Iterable[bytes], rows: int) -> None:
-        """Load ``rows`` rows encoded in the "tsv" metric format (``data``: its pieces) into ``table``."""
+        """Load ``rows`` rows encoded in the dialect's streamed metric format ("pgbinary", "tsv"; ``data``: its
+        pieces) into ``table``."""
         raise NotImplementedError
 
     def dangling_references(self, conn: Connection, tables: Sequence[str]) -> list[str]:

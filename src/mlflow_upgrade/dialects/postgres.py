@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -77,6 +77,9 @@ def _literal(text: str) -> str:
 _PRIMARY_KEY_DDL = re.compile(
     r'ALTER TABLE (?P<table>\S+) ADD CONSTRAINT (?P<name>"(?:[^"]|"")+") PRIMARY KEY \((?P<columns>[^()]+)\)')
 _INDEX_ON = re.compile(r" ON (?:ONLY )?(?P<table>\S+) ")  # the table of a CREATE INDEX statement
+# COPY's binary format: signature, flags (no OIDs), header extension length; the trailer is a -1 field count
+_COPY_BINARY_HEADER = b"PGCOPY\n\xff\r\n\0" + bytes(8)
+_COPY_BINARY_TRAILER = b"\xff\xff"
 # What the index builds running at the same time may sort in, together: what one build got before.
 _INDEX_BUILD_MEMORY = 256 << 20
 
@@ -145,7 +148,17 @@ class PostgresDialect(PostgresFingerprintSql, Dialect):
 
     # ---- bulk load (migrate-filestore) -----------------------------------------------------------------
     def metric_format(self, driver: str, raw: Any = None) -> str:
-        return "pgcopy" if driver == "psycopg" else "rows"
+        return "pgbinary" if driver == "psycopg" else "rows"
+
+    def bulk_load_stream(self, raw: Any, table: str, cols: Sequence[str], data: Iterable[bytes], rows: int) -> None:
+        """COPY of binary tuples (encode.py ``pgbinary``) into ``table``; the stream's header and trailer are
+        written here."""
+        with raw.cursor() as cur, cur.copy(
+                f"COPY {_ident(table)} ({', '.join(map(_ident, cols))}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.write(_COPY_BINARY_HEADER)
+            for piece in data:
+                copy.write(piece)
+            copy.write(_COPY_BINARY_TRAILER)
 
     def bulk_insert(self, cur: Any, driver: str, table: str, cols: Sequence[str], rows: list[tuple]) -> None:
         quoted = ", ".join(f'"{c}"' for c in cols)

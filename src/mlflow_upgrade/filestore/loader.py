@@ -4,7 +4,8 @@ Rows are buffered per table and written in the dialect's fastest safe way on one
 
 * SQLite: ``executemany`` with WAL journal and ``synchronous=NORMAL`` while loading (a killed process loses
   at most the open transaction; the journal mode is switched back to DELETE at the end);
-* PostgreSQL: ``COPY ... FROM STDIN`` (psycopg 3) or ``execute_values`` multi-row INSERTs (psycopg2);
+* PostgreSQL: ``COPY ... FROM STDIN`` (psycopg 3; metric points in the binary format) or ``execute_values``
+  multi-row INSERTs (psycopg2);
 * MariaDB/MySQL: metric points by ``LOAD DATA LOCAL`` from the readers' text (when the server allows it; a
   connection that sends nothing else: dialects/mysql_local.py) or as multi-row ``INSERT``s, the other tables
   by PyMySQL's ``executemany`` (multi-row ``INSERT ... VALUES (...), (...)``); foreign keys are checked once
@@ -167,12 +168,7 @@ class BulkWriter:
         cols = COLUMNS[table]
         if self.metric_format == "flat":
             insert_flat(cur, f'"{table}"', cols, list(itertools.chain.from_iterable(pieces)))
-        elif self.metric_format == "pgcopy":
-            quoted = ", ".join(f'"{c}"' for c in cols)
-            with cur.copy(f'COPY "{table}" ({quoted}) FROM STDIN') as copy:
-                for piece in _unspooled(pieces):
-                    copy.write(piece)
-        elif self.metric_format == "tsv":
+        elif self.metric_format in ("pgbinary", "tsv"):  # the dialect's own stream: COPY, LOAD DATA LOCAL
             self.dialect.bulk_load_stream(self.raw, table, cols, _unspooled(pieces), rows)
         else:  # values: MySQL multi-row INSERTs of ~4 MB (pieces ≤ ~5.5 MB: under the default max_allowed_packet, 16 MB)
             head = f"INSERT INTO `{table}` ({', '.join(f'`{c}`' for c in cols)}) VALUES ".encode()
