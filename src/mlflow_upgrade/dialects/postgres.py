@@ -150,6 +150,16 @@ class PostgresDialect(PostgresFingerprintSql, Dialect):
     def metric_format(self, driver: str, raw: Any = None) -> str:
         return "pgbinary" if driver == "psycopg" else "rows"
 
+    def bulk_session_start(self, cur: Any) -> None:
+        # A commit does not wait for its WAL to reach the disk. A server crash may then lose the last commits
+        # (at the end of the WAL, never one before another that survives): each holds runs with their checkpoint
+        # rows, so the resumed migration writes exactly those again from the files. The final step's
+        # connections keep the server's setting, and their first synchronous commit makes everything durable.
+        cur.execute("SET synchronous_commit = off")
+
+    def bulk_session_end(self, cur: Any) -> None:
+        cur.execute("RESET synchronous_commit")
+
     def bulk_load_stream(self, raw: Any, table: str, cols: Sequence[str], data: Iterable[bytes], rows: int) -> None:
         """COPY of binary tuples (encode.py ``pgbinary``) into ``table``; the stream's header and trailer are
         written here."""
