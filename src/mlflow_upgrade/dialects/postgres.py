@@ -504,6 +504,12 @@ class PostgresDialect(PostgresFingerprintSql, Dialect):
                 run_statement(conn, statement)
 
     # ---- copying between dialects (migrate-db) ---------------------------------------------------------
+    def copy_session(self, conn: Connection) -> None:
+        # As for migrate-filestore's load (bulk_session_start): each commit holds rows with their checkpoint row,
+        # so a server crash loses only the last commits, which the rerun copies again; the cleanup's commit
+        # (another connection, the server's setting) makes everything durable before the copy is complete.
+        conn.exec_driver_sql("SET synchronous_commit = off")
+
     def streaming_cursor(self, conn: Connection) -> Any:
         # a named (server-side) cursor, inside the connection's transaction (the snapshot)
         return conn.connection.dbapi_connection.cursor(name=f"mlflow_upgrade_copy_{id(conn):x}")

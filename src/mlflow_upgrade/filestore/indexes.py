@@ -111,8 +111,10 @@ def restore(engine: sa.Engine, on_step: Callable[[str], None] | None = None) -> 
     step = on_step or (lambda what: None)
     if get_dialect(engine.dialect.name).is_file_database:
         return _restore_sqlite(engine, step)
-    with engine.begin() as conn:
-        return _restore(engine, conn, step)
+    with engine.connect() as conn:  # rebuild may commit in between: no engine.begin()
+        moved = _restore(engine, conn, step)
+        conn.commit()
+    return moved
 
 
 def _restore(engine: sa.Engine, conn: sa.Connection, step: Callable[[str], None]) -> int:
@@ -151,11 +153,12 @@ def rebuild(engine: sa.Engine, conn: sa.Connection, recorded: Sequence[tuple[str
     """Re-create what of ``recorded`` ((name, DDL) of the keys and indexes of ``tables`` a bulk load dropped)
     the catalog lacks now; the caller then clears its record in ``conn``'s transaction and commits.
 
-    Where the dialect allows several builds at once, the indexes are built at the same time on connections of
-    their own, each committing by itself (``conn`` must hold no lock on ``tables`` that CREATE INDEX waits
-    for: the loaded rows are committed), and the keys are added in ``conn`` after them. What one transaction
-    gave before, all or nothing, the record gives now: it stays until ``conn`` commits, so a migration killed
-    between two builds rebuilds only what is missing when it resumes. Else everything runs in ``conn``."""
+    Where the dialect allows several builds at once, ``conn``'s transaction is committed first (nothing in it
+    may wait for the builds, or sit idle through them), the indexes are built at the same time on connections
+    of their own, each committing by itself, and the keys are added in a new transaction of ``conn`` after
+    them. What one transaction gave before, all or nothing, the record gives now: it stays until that last
+    transaction commits, so a migration killed between two builds rebuilds only what is missing when it
+    resumes. Else everything runs in ``conn``'s transaction."""
     if not recorded:
         return
     dialect = _dialect(conn)
@@ -163,6 +166,7 @@ def rebuild(engine: sa.Engine, conn: sa.Connection, recorded: Sequence[tuple[str
     lanes = min(dialect.index_build_lanes(conn), len(plan.builds))
     if lanes > 1:
         step(f"building {len(plan.builds)} indexes, {lanes} at a time")
+        conn.commit()
         try:
             _build_at_once(engine, plan.builds, tables, lanes)
         except Exception:

@@ -261,16 +261,15 @@ class _TableWriter:
         if recorded:
             checkpoint.save_progress(self.dest, name, self.state)  # the rows: no CREATE INDEX waits for them
             self.trans.commit()
-            self.trans = self.dest.begin()
+            self.trans = None  # rebuild commits between its steps: the connection's own transactions from here
             indexes.rebuild(self.copier.dest_engine, self.dest, recorded, [name])
             checkpoint.set_deferred(self.dest, name, None)
         self.state.complete = True
         checkpoint.save_progress(self.dest, name, self.state)
-        self.trans.commit()
+        self.dest.commit()
 
     def rollback(self) -> None:
-        if self.trans is not None and self.trans.is_active:
-            self.trans.rollback()
+        self.dest.rollback()  # the open transaction, begun explicitly or not (none: nothing happens)
 
 
 def _adapt(row: tuple[Any, ...], adapters: list[tuple[int, Any]]) -> tuple[Any, ...]:
