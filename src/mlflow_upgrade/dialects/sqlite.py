@@ -248,11 +248,8 @@ class SQLiteDialect(SQLiteFingerprintSql, Dialect):
                 versions = {t: read_version_rows(copy, t) for t in version_tables if t in tables}
             finally:
                 copy.close()
-        except sqlite3.OperationalError as exc:
+        except (sqlite3.OperationalError, OSError) as exc:
             raise _sqlite_failure(exc, target) from None
-        except OSError as exc:
-            raise _sqlite_failure(sqlite3.OperationalError(str(exc)), target) if is_disk_full(exc) else \
-                errors.OperationFailed(f"copying {ref.path} to {target} failed: {exc}") from None
         finally:
             source.close()
         return NativeResult(files=[target], row_counts=counts, versions=versions,
@@ -518,11 +515,12 @@ def _hash_chunks(chunks: queue.Queue[bytes | None], digest: Any) -> None:
         digest.update(chunk)
 
 
-def _sqlite_failure(exc: sqlite3.OperationalError, path: Path) -> errors.MlflowUpgradeError:
+def _sqlite_failure(exc: sqlite3.OperationalError | OSError, path: Path) -> errors.MlflowUpgradeError:
     text = str(exc)
     if ("disk" in text.lower() and "full" in text.lower()) or is_disk_full(exc):
         return errors.OperationFailed(f"disk full while writing {path}: free space and retry")
-    return errors.OperationFailed(f"SQLite backup API failed on {path}: {text}")
+    how = "copy" if isinstance(exc, OSError) else "backup API"
+    return errors.OperationFailed(f"SQLite {how} failed on {path}: {text}")
 
 
 # Bound variables per SQLite statement: under the 999 of SQLite builds older than 3.32.
