@@ -230,7 +230,8 @@ class SQLiteDialect(SQLiteFingerprintSql, Dialect):
         digests: dict[Path, str] = {}
         try:
             try:
-                digest = _copy_file_locked(source, ref.path.resolve(), out, progress, f"backup {ref.path.name}")
+                with write_behind(target):
+                    digest = _copy_file_locked(source, ref.path.resolve(), out, progress, f"backup {ref.path.name}")
             finally:
                 os.close(out)
             if digest is None:  # a WAL database: its committed pages may be in the -wal file, not the file
@@ -454,7 +455,6 @@ def _copy(source: sqlite3.Connection, target: sqlite3.Connection, progress: Prog
 
 
 _COPY_CHUNK = 4 << 20  # bytes per read of the locked file copy (at most 3 queued for the hash: 16 MB)
-_SYNC_EVERY = 256 << 20  # bytes written between two fdatasync calls (write-behind, see write_behind)
 
 
 def _copy_file_locked(source: sqlite3.Connection, path: Path, out: int, progress: Progress,
@@ -484,13 +484,12 @@ def _copy_file_locked(source: sqlite3.Connection, path: Path, out: int, progress
 
 
 def _copy_and_hash(fd: int, out: int, progress: Progress, description: str) -> str:
-    """Copy ``fd`` to ``out`` while a thread hashes the same chunks (hashlib releases the GIL), syncing
-    as it goes so the final fsync does not wait for gigabytes."""
+    """Copy ``fd`` to ``out`` while a thread hashes the same chunks (hashlib releases the GIL); the caller's
+    :func:`write_behind` flushes ``out`` meanwhile, so the final fsync does not wait for gigabytes."""
     digest = hashlib.sha256()
     chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=3)
     hasher = threading.Thread(target=lambda: _hash_chunks(chunks, digest), name="backup-sha256", daemon=True)
     hasher.start()
-    unsynced = 0
     try:
         with progress.task(description, total=os.fstat(fd).st_size, unit="bytes") as task:
             while chunk := os.read(fd, _COPY_CHUNK):
@@ -498,10 +497,6 @@ def _copy_and_hash(fd: int, out: int, progress: Progress, description: str) -> s
                 view = memoryview(chunk)
                 while view:
                     view = view[os.write(out, view):]
-                unsynced += len(chunk)
-                if unsynced >= _SYNC_EVERY:
-                    os.fdatasync(out)
-                    unsynced = 0
                 task.advance(len(chunk))
         os.fsync(out)
     finally:
