@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -46,14 +47,21 @@ def _mlflow_schema(dialect: str, tmp_path: Path) -> tuple[dict[str, object], obj
         path = tmp_path / "reference.db"
         dbschema.create_sqlite_file(path)
         return _schema(f"sqlite:///{path}"), None
-    gen = _server_database(PG_ADMIN if dialect == "postgresql" else MYSQL_ADMIN, _unique_name("ref"))
+    uri, gen = mlflow_database(PG_ADMIN if dialect == "postgresql" else MYSQL_ADMIN)
+    return _schema(uri), gen
+
+
+def mlflow_database(admin: str) -> tuple[str, Iterator[str]]:
+    """A new server database whose schema MLflow's own migrations created: its URI, and the generator whose
+    next step drops it."""
+    gen = _server_database(admin, _unique_name("ref"))
     uri = next(gen)
     engine = sa.create_engine(uri)
     try:
         dbschema.initialize(engine)
     finally:
         engine.dispose()
-    return _schema(uri), gen
+    return uri, gen
 
 
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql", "mysql"])

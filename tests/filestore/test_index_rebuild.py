@@ -19,9 +19,8 @@ import sqlalchemy as sa
 
 from mlflow_upgrade.dialects import get_dialect
 from mlflow_upgrade.filestore import indexes, migrate_filestore
-from mlflow_upgrade.filestore import schema as dbschema
-from tests.conftest import PG_ADMIN, _server_database, _unique_name
-from tests.filestore.test_deferred_load import _stop_before_final_step
+from tests.conftest import PG_ADMIN
+from tests.filestore.test_deferred_load import _stop_before_final_step, mlflow_database
 from tests.support.fixture_stores import copy_filestore_fixture
 
 RUN_TABLES = ("metrics", "latest_metrics", "params", "tags", "runs")
@@ -64,13 +63,7 @@ def _catalog(uri: str) -> dict[str, object]:
 @pytest.fixture(scope="module")
 def mlflow_catalog() -> Iterator[dict[str, object]]:
     """The catalog of a database MLflow's own migrations created."""
-    gen = _server_database(PG_ADMIN, _unique_name("ref"))
-    uri = next(gen)
-    engine = sa.create_engine(uri)
-    try:
-        dbschema.initialize(engine)
-    finally:
-        engine.dispose()
+    uri, gen = mlflow_database(PG_ADMIN)
     yield _catalog(uri)
     next(gen, None)
 

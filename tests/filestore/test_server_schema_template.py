@@ -163,6 +163,14 @@ def _engine(uri: str) -> sa.Engine:
     return sa.create_engine(uri, poolclass=NullPool)
 
 
+def _apply_shipped(uri: str) -> bool:
+    engine = _engine(uri)
+    try:
+        return template.apply_shipped(engine)
+    finally:
+        engine.dispose()
+
+
 def _tables(uri: str) -> list[str]:
     engine = _engine(uri)
     try:
@@ -240,11 +248,7 @@ def test_another_server_version_gets_no_template(dialect: str, empty_uri: str,
     assert data is not None
     other = {**data, "server": {**data["server"], "server": "elsewhere"}}
     monkeypatch.setattr(template, "shipped", lambda name: other)
-    engine = _engine(empty_uri)
-    try:
-        assert template.apply_shipped(engine) is False
-    finally:
-        engine.dispose()
+    assert _apply_shipped(empty_uri) is False
     assert _tables(empty_uri) == []
 
 
@@ -271,11 +275,7 @@ def test_a_failing_template_leaves_the_database_empty(dialect: str, empty_uri: s
     statements = list(data["statements"])
     broken = {**data, "statements": [*statements[:20], "CREATE TABLE broken (x no_such_type)", *statements[20:]]}
     monkeypatch.setattr(template, "shipped", lambda name: broken)
-    engine = _engine(empty_uri)
-    try:
-        assert template.apply_shipped(engine) is False
-    finally:
-        engine.dispose()
+    assert _apply_shipped(empty_uri) is False
     assert _tables(empty_uri) == []
 
 
