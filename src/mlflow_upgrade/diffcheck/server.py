@@ -33,9 +33,12 @@ def free_port() -> int:
 
 
 def server_env() -> dict[str, str]:
-    """The environment of a server: no tracking URI of the caller's, no telemetry."""
+    """The environment of a server: no tracking URI of the caller's, no telemetry, no job runner (MLflow ≥ 3.x
+    starts a huey consumer with 10 workers beside the server by default: CPU and memory a read-only
+    comparison never uses)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_") and k != "PYTHONPATH"}
-    env.update(MLFLOW_DISABLE_TELEMETRY="true", DO_NOT_TRACK="true", PYTHONWARNINGS="ignore")
+    env.update(MLFLOW_DISABLE_TELEMETRY="true", DO_NOT_TRACK="true", PYTHONWARNINGS="ignore",
+               MLFLOW_SERVER_ENABLE_JOB_EXECUTION="false")
     return env
 
 

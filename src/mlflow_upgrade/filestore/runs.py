@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 from mlflow_upgrade.filestore import checkpoint, encode, pipeline, reader, staging
@@ -33,10 +32,6 @@ def add_run(rec: reader.RunRec, src_id: str, folder: str, staged: bool, w: BulkW
     return rec.row_count
 
 
-def _stage_metric(staged: staging.StagedRun, run_uuid: str, series: reader.Series) -> None:
-    staged.add(encode.flat(run_uuid, [series]))
-
-
 def read_runs(run_dirs: list[Path], src_id: str, dataset_ids: dict[str, str], fmt: str,
                stage_prefix: str | None, limits: dict[str, int]) -> list[tuple]:
     """(run_dir, RunRec | None, problems) for each run: a reader's task. The metrics are encoded in ``fmt``
@@ -47,7 +42,7 @@ def read_runs(run_dirs: list[Path], src_id: str, dataset_ids: dict[str, str], fm
         if stage_prefix:  # each metric goes to this reader's staging file as it is parsed
             staged = staging.StagedRun(stage_prefix, pipeline.reader_index())
             rec = reader.read_run(run_dir, src_id, problems, dataset_ids, limits,
-                                  on_metric=functools.partial(_stage_metric, staged))
+                                  on_metric=staged.add)
             if rec is not None:
                 rec.metrics = staged.finish()  # the writer records this tag with the run
         elif fmt in encode.STREAMED:  # encoded as parsed; a large run's points spill to a temporary file

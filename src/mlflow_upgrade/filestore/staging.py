@@ -8,11 +8,15 @@ database. So a new migration into SQLite splits the work:
   next to the destination (``<dest>.mlflow-upgrade-stage/stage-<n>``, no indexes, owner-only; the folder is
   0700 and must be this user's), in parallel with the others and
   with the writer, which writes everything else;
+* a point is staged as its value, timestamp, step and NaN flag only: the points of one metric (a
+  :class:`~mlflow_upgrade.filestore.reader.Series`) are consecutive rows, and one ``series`` row holds their
+  key, run id and row-id range (binding 3 values per point instead of 6 halves the readers' insert CPU:
+  2.6 → 1.0 µs a point, and the files are 27 instead of 70 bytes a point);
 * each run's points get a random tag; the staging file keeps the tag with the run's row-id range, and the
   writer records, with the run's checkpoint row and in the same transaction, the tag and how many points
   were staged (``mlflow_upgrade_fs_staged``);
-* at the end one transaction copies the staged points of the recorded runs into ``metrics`` in primary-key
-  order (appending to the index instead of inserting all over it), checks that the count equals the recorded
+* at the end one transaction copies the staged points of the recorded runs, joined with their series rows,
+  into ``metrics`` in primary-key order (appending to the index instead of inserting all over it), checks that the count equals the recorded
   total, and the indexes are built; then the staging files are removed.
 
 A reader commits its staging file before the writer sees the run, so a recorded run always has its points
@@ -37,10 +41,14 @@ from mlflow_upgrade import errors, safe_files
 from mlflow_upgrade.dialects.sqlite import insert_flat
 from mlflow_upgrade.filestore.checkpoint import STAGED_RUNS
 from mlflow_upgrade.filestore.loader import COLUMNS
+from mlflow_upgrade.filestore.reader import Series
 
 _TABLE = "points"
-_COLUMNS = COLUMNS["metrics"]  # the order encode.flat writes the values in
+_POINT = ("value", "timestamp", "step")  # a point's own columns; is_nan only for a series that has a NaN
+_COLUMNS = COLUMNS["metrics"]
 _PK_ORDER = '"key", timestamp, step, run_uuid, value, is_nan'  # MLflow's metric_pk
+# Layout of a staging file (PRAGMA user_version): a resumed migration refuses files of another layout.
+_FORMAT = 2
 
 _open: dict[str, sqlite3.Connection] = {}  # per process: staging file -> connection
 
@@ -71,10 +79,22 @@ class StagedRun:
         self.first = self.conn.execute(f"SELECT COALESCE(MAX(rowid), 0) + 1 FROM {_TABLE}").fetchone()[0]
         self.count = 0
 
-    def add(self, flat: list[Any]) -> None:
-        """Append points given as one flat list of row values (see encode.flat)."""
-        insert_flat(self.conn, _TABLE, _COLUMNS, flat)
-        self.count += len(flat) // len(_COLUMNS)
+    def add(self, run_uuid: str, series: Series) -> None:
+        """Append one metric's points (consecutive row ids) and the series row naming their key and run."""
+        n = len(series.values)
+        if not n:
+            return
+        cols = _POINT if series.is_nan is None else (*_POINT, "is_nan")
+        flat: list[object] = [None] * (len(cols) * n)
+        flat[0::len(cols)] = series.values
+        flat[1::len(cols)] = series.timestamps
+        flat[2::len(cols)] = series.steps
+        if series.is_nan is not None:
+            flat[3::len(cols)] = series.is_nan
+        first = self.first + self.count
+        insert_flat(self.conn, _TABLE, cols, flat)
+        self.conn.execute("INSERT INTO series VALUES (?, ?, ?, ?)", (first, first + n - 1, series.key, run_uuid))
+        self.count += n
 
     def finish(self) -> int:
         """Record the run's row-id range; returns its tag."""
@@ -98,16 +118,31 @@ def _connection(path: str) -> sqlite3.Connection:
         except OSError as exc:
             raise safe_files.cannot_write("staging file", path, exc) from None
         conn = sqlite3.connect(path)
+        _check_format(conn, path)
         # A rollback journal: appends journal almost nothing, and a killed reader leaves a consistent file.
         # No fsync: a process kill loses nothing committed; after a power loss the count check at the end
         # refuses to finish with points missing.
         conn.execute("PRAGMA journal_mode=DELETE")
         conn.execute("PRAGMA synchronous=OFF")
-        conn.execute(f"CREATE TABLE IF NOT EXISTS {_TABLE} ({', '.join(_COLUMNS)})")
+        conn.execute(f"CREATE TABLE IF NOT EXISTS {_TABLE} (value, timestamp, step, is_nan DEFAULT 0)")
+        # first: the row id of the series' first point, unique (a series has at least one point)
+        conn.execute("CREATE TABLE IF NOT EXISTS series (first INTEGER PRIMARY KEY, last INTEGER, \"key\", run_uuid)")
         conn.execute("CREATE TABLE IF NOT EXISTS tags (tag INTEGER PRIMARY KEY, first INTEGER, last INTEGER)")
+        conn.execute(f"PRAGMA user_version = {_FORMAT}")
         conn.commit()
         _open[path] = conn
     return conn
+
+
+def _check_format(conn: sqlite3.Connection, path: str) -> None:
+    """A staging file left by another release of mlflow-upgrade (another layout) cannot be resumed."""
+    tables = conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]
+    if tables and conn.execute("PRAGMA user_version").fetchone()[0] != _FORMAT:
+        conn.close()
+        raise errors.OperationFailed(
+            f"{path} was staged by another release of mlflow-upgrade: finish the migration with that release, "
+            "or start it again into a new destination"
+        )
 
 
 def close_all() -> None:
@@ -125,21 +160,28 @@ def discard_unrecorded(dbapi: Any, prefix: str) -> int:
     removed = 0
     for path in files(prefix):
         with contextlib.closing(sqlite3.connect(path)) as stage_conn:
+            _check_format(stage_conn, path)
             stage_conn.execute("PRAGMA synchronous=OFF")
             keep = sorted((first, last) for tag, first, last in stage_conn.execute("SELECT tag, first, last FROM tags")
                           if tag in recorded)
             start = 1  # delete the gaps before, between and after the kept ranges
             for first, last in keep:
                 if first > start:
-                    removed += stage_conn.execute(f"DELETE FROM {_TABLE} WHERE rowid BETWEEN ? AND ?",
-                                                  (start, first - 1)).rowcount
+                    removed += _delete_rows(stage_conn, start, first - 1)
                 start = last + 1
-            removed += stage_conn.execute(f"DELETE FROM {_TABLE} WHERE rowid >= ?", (start,)).rowcount
+            removed += _delete_rows(stage_conn, start, None)
             stage_conn.executemany("DELETE FROM tags WHERE tag = ?",
                                    [(t,) for (t,) in stage_conn.execute("SELECT tag FROM tags").fetchall()
                                     if t not in recorded])
             stage_conn.commit()
     return removed
+
+
+def _delete_rows(stage_conn: sqlite3.Connection, first: int, last: int | None) -> int:
+    """Delete the points with row ids first..last (to the end when None) and the series that start there."""
+    where, args = ("BETWEEN ? AND ?", (first, last)) if last is not None else (">= ?", (first,))
+    stage_conn.execute(f"DELETE FROM series WHERE first {where}", args)
+    return stage_conn.execute(f"DELETE FROM {_TABLE} WHERE rowid {where}", args).rowcount
 
 
 def recorded_points(dbapi: Any) -> int:
@@ -156,7 +198,9 @@ def merge(dbapi: Any, prefix: str) -> int:
     expected = recorded_points(dbapi)
     moved = 0
     if names:
-        union = " UNION ALL ".join(f"SELECT {cols} FROM {name}.{_TABLE}" for name in names)
+        union = " UNION ALL ".join(
+            f'SELECT s."key", p.value, p.timestamp, s.run_uuid, p.step, p.is_nan FROM {name}.series s '
+            f"JOIN {name}.{_TABLE} p ON p.rowid BETWEEN s.first AND s.last" for name in names)
         cur = dbapi.execute(f"INSERT INTO metrics ({cols}) SELECT {cols} FROM ({union}) ORDER BY {_PK_ORDER}")
         moved = cur.rowcount
     if moved != expected:
