@@ -43,7 +43,7 @@ def migrate_filestore_command(src: str, dest_uri: str, strict: bool, incremental
 
     \b
     A new SQLite destination gets staging files next to it while loading (DEST.mlflow-upgrade-stage/, owner
-    only, removed at the end; ~70 bytes per metric point, the database ~250). Runs over 4 MB of points into
+    only, removed at the end; ~30 bytes per metric point, the database ~250). Runs over 4 MB of points into
     PostgreSQL/MariaDB are spooled to owner-only $TMPDIR/mlflow-upgrade-spool-* files, removed once written.
     Environment: MLFLOW_UPGRADE_FS_READERS (reader processes, default 2),
     MLFLOW_UPGRADE_FS_WRITERS (parallel connections to PostgreSQL/MariaDB, default 2),
