@@ -198,9 +198,11 @@ def merge(dbapi: Any, prefix: str) -> int:
     expected = recorded_points(dbapi)
     moved = 0
     if names:
+        # CROSS JOIN keeps the series as the outer loop (each series' points by their row-id range): the other
+        # order would scan the series once per point
         union = " UNION ALL ".join(
             f'SELECT s."key", p.value, p.timestamp, s.run_uuid, p.step, p.is_nan FROM {name}.series s '
-            f"JOIN {name}.{_TABLE} p ON p.rowid BETWEEN s.first AND s.last" for name in names)
+            f"CROSS JOIN {name}.{_TABLE} p ON p.rowid BETWEEN s.first AND s.last" for name in names)
         cur = dbapi.execute(f"INSERT INTO metrics ({cols}) SELECT {cols} FROM ({union}) ORDER BY {_PK_ORDER}")
         moved = cur.rowcount
     if moved != expected:
