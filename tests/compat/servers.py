@@ -25,7 +25,9 @@ MATRIX = ("1.30.1", "2.9.2", "2.16.2", "3.0.1", "3.17.2")
 QUIET_ENV = {"MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true", "PYTHONWARNINGS": "ignore",
              "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0", "MLFLOW_HTTP_REQUEST_TIMEOUT": "20",
              "MLFLOW_ENABLE_ASYNC_TRACE_LOGGING": "false", "MLFLOW_ASYNC_TRACE_LOGGING_RETRY_TIMEOUT": "1",
-             "GIT_PYTHON_REFRESH": "quiet"}
+             "GIT_PYTHON_REFRESH": "quiet",
+             # 3.x servers: no job-execution runner (more processes importing MLflow at start); the probe runs no job
+             "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
 
 
 @cache

@@ -29,13 +29,16 @@ def free_port() -> int:
 @contextmanager
 def mlflow_server(args: list[str], *, env: Mapping[str, str] | None = None,
                   cwd: Path | None = None) -> Iterator[str]:
-    """``mlflow server --host 127.0.0.1 --port <free> <args> --workers 1``; yields its URL once healthy."""
+    """``mlflow server --host 127.0.0.1 --port <free> <args> --workers 1``; yields its URL once healthy.
+
+    Without MLflow's job-execution runner (a huey consumer and periodic services, more processes importing MLflow
+    while the server starts): no test here runs a server-side job."""
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port), *args,
          "--workers", "1"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-        env=dict(env) if env is not None else None, cwd=cwd,
+        env={**(os.environ if env is None else env), "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}, cwd=cwd,
     )
     url = f"http://127.0.0.1:{port}"
     try:

@@ -33,9 +33,11 @@ def free_port() -> int:
 
 
 def server_env() -> dict[str, str]:
-    """The environment of a server: no tracking URI of the caller's, no telemetry, no job runner (MLflow ≥ 3.x
-    starts a huey consumer with 10 workers beside the server by default: CPU and memory a read-only
-    comparison never uses)."""
+    """The environment of a server: no tracking URI of the caller's, no telemetry, no job runner.
+
+    MLflow 3.x servers on a database also start a job-execution runner (a huey consumer and periodic services,
+    more processes importing MLflow) unless told not to: diffcheck only replays reads, and no background job
+    may touch the copy while its answers are recorded (older releases ignore the variable)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_") and k != "PYTHONPATH"}
     env.update(MLFLOW_DISABLE_TELEMETRY="true", DO_NOT_TRACK="true", PYTHONWARNINGS="ignore",
                MLFLOW_SERVER_ENABLE_JOB_EXECUTION="false")
