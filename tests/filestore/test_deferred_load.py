@@ -18,6 +18,7 @@ from mlflow_upgrade import errors
 from mlflow_upgrade.filestore import indexes, migrate_filestore, staging
 from mlflow_upgrade.filestore import schema as dbschema
 from tests.conftest import MYSQL_ADMIN, PG_ADMIN, _server_database, _unique_name
+from tests.support.bench_store import generate_store
 from tests.support.fixture_stores import copy_filestore_fixture, manifest
 
 RUN_TABLES = ("metrics", "latest_metrics", "params", "tags", "runs")
@@ -191,3 +192,21 @@ def test_killed_inside_the_final_step_resumes(tmp_path: Path, sqlite_uri: str) -
     with sqlite3.connect(dest) as conn:
         assert conn.execute("SELECT COUNT(*) FROM metrics").fetchone()[0] == clean.rows["metrics"]
     assert _schema(sqlite_uri) == _schema(f"sqlite:///{tmp_path / 'clean.db'}")
+
+
+def test_postgres_metrics_are_written_in_the_order_of_the_run_indexes(tmp_path: Path, pg_uri: str) -> None:
+    """Runs of all experiments in id order, each run's points by key then step, through one connection: the
+    table's pages hold the rows in the order of index_metrics_run_uuid(_key_step), so their builds at the end
+    find the input presorted (PostgreSQL's sort checks that first)."""
+    root = generate_store(tmp_path / "store", experiments=3, runs=8, params=1, metrics=3, steps=30)
+    report = migrate_filestore(root, pg_uri)
+    assert report.status == "complete" and report.rows["metrics"] == 3 * 8 * 3 * 30
+    engine = sa.create_engine(pg_uri)
+    try:
+        with engine.connect() as conn:
+            on_disk = [tuple(r) for r in conn.exec_driver_sql("SELECT run_uuid, key, step FROM metrics ORDER BY ctid")]
+            experiments = [r[0] for r in conn.exec_driver_sql("SELECT experiment_id FROM runs ORDER BY run_uuid")]
+    finally:
+        engine.dispose()
+    assert on_disk == sorted(on_disk)
+    assert experiments != sorted(experiments), "the run ids of the experiments interleave"

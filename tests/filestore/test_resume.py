@@ -3,7 +3,6 @@ duplicate or missing rows; --incremental brings over what was added to the file 
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import shutil
@@ -18,17 +17,13 @@ import sqlalchemy as sa
 
 from mlflow_upgrade.filestore import migrate_filestore
 from tests.cli_helpers import run_cli
+from tests.support.bench_store import generate_store
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "filestore.py"
 TABLES = ("experiments", "experiment_tags", "runs", "params", "tags", "metrics", "latest_metrics")
 
 
 def _generate(base: Path, runs: int = 30) -> Path:
-    spec = importlib.util.spec_from_file_location("bench_filestore", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.generate(base, experiments=4, runs=runs, params=5, metrics=3, steps=200)
-    return base / "mlruns"
+    return generate_store(base, runs=runs)
 
 
 def _summary(uri: str) -> dict[str, object]:

@@ -46,7 +46,7 @@ def migrate_filestore_command(src: str, dest_uri: str, strict: bool, incremental
     only, removed at the end; ~30 bytes per metric point, the database ~250). Runs over 4 MB of points into
     PostgreSQL/MariaDB are spooled to owner-only $TMPDIR/mlflow-upgrade-spool-* files, removed once written.
     Environment: MLFLOW_UPGRADE_FS_READERS (reader processes, default 2),
-    MLFLOW_UPGRADE_FS_WRITERS (parallel connections to PostgreSQL/MariaDB, default 2),
+    MLFLOW_UPGRADE_FS_WRITERS (parallel connections: default 1 to PostgreSQL, 2 to MariaDB),
     MLFLOW_UPGRADE_FS_READER=inline (read in one process), MLFLOW_UPGRADE_FS_COMMIT_ROWS (rows per transaction).
     """
     with render.failed_report_shown(as_json, render_report), \

@@ -201,6 +201,9 @@ class Dialect(FingerprintSql):
     integers_are_64_bit: bool = False
     # declared VARCHAR lengths are enforced (a longer value is refused or truncated); SQLite stores it whole
     enforces_lengths: bool = True
+    # Connections writing runs in parallel (None: one per core, at most 2). One keeps the rows on disk in the
+    # order they are written (runs in id order): what makes the deferred index builds cheap (PostgreSQL).
+    bulk_writers: int | None = None
 
     def bulk_connection(self, engine: Engine) -> Any:
         """A raw DBAPI connection (SQLAlchemy's pool proxy) for a bulk load."""

@@ -4,6 +4,7 @@ checkpoint row, then the final step (staged points into place, deferred indexes 
 from __future__ import annotations
 
 import functools
+import logging
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,6 +34,7 @@ from mlflow_upgrade.store import filestore_layout as layout
 from mlflow_upgrade.store.uri import parse_store_uri
 
 __all__ = ["migrate_filestore"]
+_log = logging.getLogger(__name__)
 
 INT32_MAX = 2**31 - 1
 _READ_AHEAD = 4  # chunks of runs read ahead of the writer
@@ -156,8 +158,10 @@ class _Migration:
         try:
             with self.progress.task("experiments", total=len(experiments)) as self.task_exp, \
                     self.progress.task("runs", total=run_total, rate_unit="rows") as self.task_runs:
+                t0 = time.monotonic()
                 self._load(experiments)
                 self._close_writers(committed=True)
+                _log.debug("file store read and loaded in %.2f s", time.monotonic() - t0)
                 loaded = True
                 self._final_step()
             ok = True
@@ -280,8 +284,17 @@ class _Migration:
     def _work(self, experiments: list[tuple[str, Path, bool]], exp_map: dict[str, str]) -> Iterator[Any]:
         """What to do, in order: reader tasks (chunks of runs) and writer steps (callables) around them.
 
+        Every experiment's datasets first (runs' inputs point at them), then the runs of all experiments in
+        the order of their ids (folder names), then each experiment's traces and logged models (their rows
+        point at runs). Runs in id order, each run's points by key then step, put ``metrics`` on disk in the
+        order of its two run indexes, which PostgreSQL's sorts then find presorted: building them at the end
+        takes about half the time it does from runs in experiment order (docs/migrate-filestore.md).
+
         This generator runs ahead of the writer (by the readers' look-ahead), so it only reads: every write
         happens in a writer step, in order."""
+        todo: list[tuple[str, int]] = []  # (run folder's name, its experiment's place): names, not Paths (memory)
+        places: list[tuple[str, int, Path, dict[str, str]]] = []  # (src_id, dest id, folder, dataset_ids)
+        tails: list[tuple[str, Path, int]] = []
         for src_id, path, _ in experiments:
             run_dirs = layout.list_run_dirs(path)
             dest_id = exp_map.get(src_id)
@@ -292,13 +305,21 @@ class _Migration:
             dataset_rows, dataset_ids = reader.read_datasets(path, self.problems)
             yield functools.partial(self._datasets, src_id, dest, dataset_rows)
             done = checkpoint.done_keys(self.engine, "run", src_id)
-            todo = [d for d in run_dirs if d.name not in done]
-            yield functools.partial(self._skipped_runs, len(run_dirs) - len(todo))
-            write = functools.partial(self._write_runs, src_id, dest)
-            for i in range(0, len(todo), _CHUNK_RUNS):
-                yield pipeline.Task(runs.read_runs, todo[i:i + _CHUNK_RUNS], src_id, dataset_ids,
-                                    self.writer.metric_format, self.stage_prefix, self.limits, then=write)
-            yield functools.partial(self._experiment_tail, src_id, path, dest)
+            fresh = [d for d in run_dirs if d.name not in done]
+            yield functools.partial(self._skipped_runs, len(run_dirs) - len(fresh))
+            todo += [(d.name, len(places)) for d in fresh]
+            places.append((src_id, dest, path, dataset_ids))
+            tails.append((src_id, path, dest))
+        # a run folder copied into two experiments: the copy in the first experiment is the one migrated
+        todo.sort()
+        for i in range(0, len(todo), _CHUNK_RUNS):
+            chunk = todo[i:i + _CHUNK_RUNS]
+            yield pipeline.Task(runs.read_runs, [(places[p][2] / name, places[p][0]) for name, p in chunk],
+                                {places[p][0]: places[p][3] for _, p in chunk}, self.writer.metric_format,
+                                self.stage_prefix, self.limits,
+                                then=functools.partial(self._write_runs, [places[p][:2] for _, p in chunk]))
+        for tail in tails:
+            yield functools.partial(self._experiment_tail, *tail)
 
     def _orphan_runs(self, src_id: str, run_dirs: list[Path]) -> None:
         for run_dir in run_dirs:
@@ -331,9 +352,10 @@ class _Migration:
         self.uncommitted = 0
         self.task_exp.advance()
 
-    def _write_runs(self, src_id: str, dest: int, results: list[tuple]) -> None:
-        """One reader task's runs: each with its checkpoint row, in one transaction."""
-        for run_dir, rec, problems in results:
+    def _write_runs(self, owners: list[tuple[str, int]], results: list[tuple]) -> None:
+        """One reader task's runs (``owners``: each one's experiment, source and destination id): each with
+        its checkpoint row, in one transaction."""
+        for (src_id, dest), (run_dir, rec, problems) in zip(owners, results, strict=True):
             self.problems.merge(problems)
             self.task_runs.advance()
             if rec is None:

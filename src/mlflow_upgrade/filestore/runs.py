@@ -32,28 +32,28 @@ def add_run(rec: reader.RunRec, src_id: str, folder: str, staged: bool, w: BulkW
     return rec.row_count
 
 
-def read_runs(run_dirs: list[Path], src_id: str, dataset_ids: dict[str, str], fmt: str,
-               stage_prefix: str | None, limits: dict[str, int]) -> list[tuple]:
-    """(run_dir, RunRec | None, problems) for each run: a reader's task. The metrics are encoded in ``fmt``
-    for the writer or, with ``stage_prefix``, staged in this reader's file (then ``metrics`` is their tag)."""
+def read_runs(run_dirs: list[tuple[Path, str]], dataset_ids: dict[str, dict[str, str]], fmt: str,
+              stage_prefix: str | None, limits: dict[str, int]) -> list[tuple]:
+    """(run_dir, RunRec | None, problems) for each (run folder, its experiment's source id): a reader's task
+    (``dataset_ids``: each experiment's, by source id). The metrics are encoded in ``fmt`` for the writer or,
+    with ``stage_prefix``, staged in this reader's file (then ``metrics`` is their tag)."""
     out = []
-    for run_dir in run_dirs:
+    for run_dir, src_id in run_dirs:
         problems = ProblemLog()
         if stage_prefix:  # each metric goes to this reader's staging file as it is parsed
             staged = staging.StagedRun(stage_prefix, pipeline.reader_index())
-            rec = reader.read_run(run_dir, src_id, problems, dataset_ids, limits,
-                                  on_metric=staged.add)
+            rec = reader.read_run(run_dir, src_id, problems, dataset_ids[src_id], limits, on_metric=staged.add)
             if rec is not None:
                 rec.metrics = staged.finish()  # the writer records this tag with the run
         elif fmt in encode.STREAMED:  # encoded as parsed; a large run's points spill to a temporary file
             points = encode.RunPoints(fmt)
-            rec = reader.read_run(run_dir, src_id, problems, dataset_ids, limits, on_metric=points.add)
+            rec = reader.read_run(run_dir, src_id, problems, dataset_ids[src_id], limits, on_metric=points.add)
             if rec is not None:
                 rec.metrics = points.finish()
             else:
                 points.discard()
         else:
-            rec = reader.read_run(run_dir, src_id, problems, dataset_ids, limits)
+            rec = reader.read_run(run_dir, src_id, problems, dataset_ids[src_id], limits)
             if rec is not None:
                 rec.metrics = encode.encode(fmt, rec.run_uuid, rec.metrics)
         out.append((run_dir, rec, problems))

@@ -40,9 +40,10 @@ class _Sync:
 
 def parallel_writers_wanted(dialect: str) -> int:
     """How many connections write runs in parallel: 0 = the caller's writer (SQLite has one writer)."""
-    if get_dialect(dialect).is_file_database:
+    found = get_dialect(dialect)
+    if found.is_file_database:
         return 0
-    return env_int("MLFLOW_UPGRADE_FS_WRITERS", max(1, min(2, os.cpu_count() or 1)))
+    return env_int("MLFLOW_UPGRADE_FS_WRITERS", found.bulk_writers or max(1, min(2, os.cpu_count() or 1)))
 
 
 def is_deadlock(exc: BaseException) -> bool:
