@@ -203,6 +203,8 @@ def _build_at_once(engine: sa.Engine, builds: list[tuple[str, str]], tables: Seq
             return
         with engine.connect() as conn:
             with lock:
+                if stop.is_set():  # interrupted while this connection opened: the cancel loop would miss it
+                    return
                 running[name] = conn.connection.dbapi_connection
             try:
                 with conn.begin():
@@ -220,10 +222,13 @@ def _build_at_once(engine: sa.Engine, builds: list[tuple[str, str]], tables: Seq
             wait(futures)
         except BaseException:
             stop.set()
-            with lock:
-                for dbapi in running.values():
-                    dialect.cancel_statement(dbapi)
-            wait(futures)
+            # Cancel until every build is over: a build whose statement had not reached the server yet when a
+            # cancel went out would otherwise wait (e.g. for a lock) with nobody left to cancel it.
+            while not all(future.done() for future in futures):
+                with lock:
+                    for dbapi in running.values():
+                        dialect.cancel_statement(dbapi)
+                wait(futures, timeout=0.5)
             raise
     for future in futures:
         future.result()  # the first failure, in build order
