@@ -16,8 +16,8 @@ database. So a new migration into SQLite splits the work:
   writer records, with the run's checkpoint row and in the same transaction, the tag and how many points
   were staged (``mlflow_upgrade_fs_staged``);
 * at the end one transaction copies the staged points of the recorded runs, joined with their series rows,
-  into ``metrics`` in primary-key order (appending to the index instead of inserting all over it), checks that the count equals the recorded
-  total, and the indexes are built; then the staging files are removed.
+  into ``metrics`` in primary-key order (appending to the index instead of inserting all over it), checks
+  that the count equals the recorded total, and the indexes are built; then the staging files are removed.
 
 A reader commits its staging file before the writer sees the run, so a recorded run always has its points
 staged. Points of runs the writer did not record (a kill before the commit, or a run folder the writer
@@ -124,7 +124,7 @@ def _connection(path: str) -> sqlite3.Connection:
         # refuses to finish with points missing.
         conn.execute("PRAGMA journal_mode=DELETE")
         conn.execute("PRAGMA synchronous=OFF")
-        conn.execute(f"CREATE TABLE IF NOT EXISTS {_TABLE} (value, timestamp, step, is_nan DEFAULT 0)")
+        conn.execute(f"CREATE TABLE IF NOT EXISTS {_TABLE} ({', '.join(_POINT)}, is_nan DEFAULT 0)")
         # first: the row id of the series' first point, unique (a series has at least one point)
         conn.execute("CREATE TABLE IF NOT EXISTS series (first INTEGER PRIMARY KEY, last INTEGER, \"key\", run_uuid)")
         conn.execute("CREATE TABLE IF NOT EXISTS tags (tag INTEGER PRIMARY KEY, first INTEGER, last INTEGER)")
