@@ -108,3 +108,59 @@ def test_a_staging_file_of_another_layout_is_refused(tmp_path: Path, prefix: str
         staging.discard_unrecorded(dbapi, prefix)
     with sqlite3.connect(path) as stage:
         assert stage.execute("SELECT COUNT(*) FROM points").fetchone()[0] == 1, "nothing deleted"
+
+
+def _run_series(key: str, start: int, points: int = 40, nan: bool = False) -> Series:
+    """A metric logged by one run: ``points`` steps, one every 10 ms from ``start`` (past the number of points
+    a series needs to be copied as it is)."""
+    flags = [i == 3 for i in range(points)] if nan else None
+    return Series(key, [i / 8 for i in range(points)], [start + 10 * i for i in range(points)],
+                  list(range(points)), flags)
+
+
+def _decision_and_rows(tmp_path: Path, prefix: str, staged: list[tuple[int, int]]) -> tuple[bool, list[tuple]]:
+    dbapi = _destination(tmp_path, staged)
+    staging.discard_unrecorded(dbapi, prefix)
+    staging.attach(dbapi, prefix)
+    names = [r[1] for r in dbapi.execute("PRAGMA database_list") if r[1].startswith("stage")]
+    in_series_order = staging._order_series(dbapi, names)
+    staging.detach(dbapi)
+    assert _merge(dbapi, prefix) == sum(rows for _, rows in staged)
+    return in_series_order, dbapi.execute('SELECT "key", value, timestamp, run_uuid, step, is_nan FROM metrics').fetchall()
+
+
+def _pk(row: tuple) -> tuple:
+    return row[0], row[2], row[4], row[3], row[1], row[5]
+
+
+@pytest.mark.parametrize(("b_start", "copied_as_is"), [(2000, True), (1005, False)], ids=["one-after-the-other",
+                                                                                         "at-the-same-time"])
+def test_runs_come_back_in_primary_key_order_whether_or_not_they_overlap(tmp_path: Path, prefix: str, b_start: int,
+                                                                         copied_as_is: bool) -> None:
+    # run B (the other reader's file) starts after run A ends, or 5 ms after it started: its points interleave
+    staged = [_stage(prefix, 0, RUN_A, _run_series("loss", 1000), _run_series("acc", 1000, nan=True)),
+              _stage(prefix, 1, RUN_B, _run_series("loss", b_start), _run_series("acc", b_start))]
+    in_series_order, got = _decision_and_rows(tmp_path, prefix, staged)
+    assert in_series_order is copied_as_is
+    assert got == sorted(got, key=_pk), "primary-key order"
+    expected = {(s.key, v, t, run, st, int(bool(n))) for run, start in ((RUN_A, 1000), (RUN_B, b_start))
+                for s in (_run_series("loss", start), _run_series("acc", start, nan=run == RUN_A))
+                for v, t, st, n in zip(s.values, s.timestamps, s.steps, s.is_nan or [False] * 40, strict=True)}
+    assert set(got) == expected and len(got) == len(expected)
+
+
+def test_a_series_out_of_time_order_is_sorted(tmp_path: Path, prefix: str) -> None:
+    back = _run_series("loss", 1000)
+    back.timestamps[20] = 0  # a clock set back mid-run: this series' points are not in (timestamp, step) order
+    staged = [_stage(prefix, 0, RUN_A, back), _stage(prefix, 0, RUN_B, _run_series("loss", 5000))]
+    in_series_order, got = _decision_and_rows(tmp_path, prefix, staged)
+    assert not in_series_order
+    assert got == sorted(got, key=_pk) and len(got) == 80
+
+
+def test_short_series_are_sorted(tmp_path: Path, prefix: str) -> None:
+    staged = [_stage(prefix, 0, RUN_A, _run_series("loss", 1000, points=3)),
+              _stage(prefix, 0, RUN_B, _run_series("loss", 5000, points=3))]
+    in_series_order, got = _decision_and_rows(tmp_path, prefix, staged)
+    assert not in_series_order, "one INSERT per 3-point series would cost more than the sort"
+    assert got == sorted(got, key=_pk) and len(got) == 6

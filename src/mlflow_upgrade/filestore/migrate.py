@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,7 @@ from mlflow_upgrade.filestore import (
     reader,
     runs,
     staging,
+    warm,
     writers,
 )
 from mlflow_upgrade.filestore import schema as dbschema
@@ -150,6 +152,7 @@ class _Migration:
         self.task_runs: ProgressTask
         # run ids already in the destination (resume/incremental) and written by this invocation
         self.seen_runs: set[str] = {v for v in checkpoint.done_keys(engine, "run").values() if v}
+        self.warmer: warm.Warmer | None = None  # page-cache warming ahead of the readers, while they read
 
     def run(self) -> None:
         experiments = layout.list_experiments(self.root, self.problems)
@@ -174,11 +177,16 @@ class _Migration:
 
     def _load(self, experiments: list[tuple[str, Path, bool]]) -> None:
         exp_map = self._experiments(experiments)
-        for item, result in pipeline.ordered(self._work(experiments, exp_map), ahead=_READ_AHEAD):
-            if isinstance(item, pipeline.Task):
-                item.then(result)
-            else:
-                item()
+        try:
+            for item, result in pipeline.ordered(self._work(experiments, exp_map), ahead=_READ_AHEAD):
+                if isinstance(item, pipeline.Task):
+                    item.then(result)
+                else:
+                    item()
+        finally:
+            if self.warmer is not None:
+                self.warmer.close()
+                self.warmer = None
         if self.run_writers is not None:
             self.run_writers.finish()  # every run committed before the registry points at them
         self._registry()
@@ -312,7 +320,10 @@ class _Migration:
             tails.append((src_id, path, dest))
         # a run folder copied into two experiments: the copy in the first experiment is the one migrated
         todo.sort()
+        # Started here, once the reader processes exist (this generator runs inside pipeline.ordered)
+        self.warmer = warm.Warmer(lambda i: os.path.join(places[todo[i][1]][2], todo[i][0]), len(todo))
         for i in range(0, len(todo), _CHUNK_RUNS):
+            self.warmer.reached(i)
             chunk = todo[i:i + _CHUNK_RUNS]
             yield pipeline.Task(runs.read_runs, [(places[p][2] / name, places[p][0]) for name, p in chunk],
                                 {places[p][0]: places[p][3] for _, p in chunk}, self.writer.metric_format,

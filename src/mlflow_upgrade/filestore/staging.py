@@ -18,6 +18,12 @@ database. So a new migration into SQLite splits the work:
 * at the end one transaction copies the staged points of the recorded runs, joined with their series rows,
   into ``metrics`` in primary-key order (appending to the index instead of inserting all over it), checks
   that the count equals the recorded total, and the indexes are built; then the staging files are removed.
+  Primary-key order usually needs no sort of the points: runs logged one after the other leave, per metric
+  key, series whose time ranges do not overlap, each already in (timestamp, step) order. Each series row
+  keeps its first and last (timestamp, step) when its points are in that order; when the series, sorted by
+  key and first point, then follow each other without overlap, they are copied one after the other (2 M
+  points: 1.4 s instead of 2.6 s for the sorted copy). Otherwise (runs logged at the same time) all points
+  are sorted. Either order gives the same rows: the primary key itself refuses nothing more or less.
 
 A reader commits its staging file before the writer sees the run, so a recorded run always has its points
 staged. Points of runs the writer did not record (a kill before the commit, or a run folder the writer
@@ -29,6 +35,8 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import itertools
+import operator
 import os
 import random
 import sqlite3
@@ -48,7 +56,9 @@ _POINT = ("value", "timestamp", "step")  # a point's own columns; is_nan only fo
 _COLUMNS = COLUMNS["metrics"]
 _PK_ORDER = '"key", timestamp, step, run_uuid, value, is_nan'  # MLflow's metric_pk
 # Layout of a staging file (PRAGMA user_version): a resumed migration refuses files of another layout.
-_FORMAT = 2
+_FORMAT = 3
+# Below this many points a series, one INSERT per series costs more than the sort it saves.
+_MIN_POINTS_PER_SERIES = 32
 
 _open: dict[str, sqlite3.Connection] = {}  # per process: staging file -> connection
 
@@ -93,7 +103,10 @@ class StagedRun:
             flat[3::len(cols)] = series.is_nan
         first = self.first + self.count
         insert_flat(self.conn, _TABLE, cols, flat)
-        self.conn.execute("INSERT INTO series VALUES (?, ?, ?, ?)", (first, first + n - 1, series.key, run_uuid))
+        stamps, steps = series.timestamps, series.steps
+        bounds = (stamps[0], steps[0], stamps[-1], steps[-1]) if _in_order(stamps, steps) else (None,) * 4
+        self.conn.execute("INSERT INTO series VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                          (first, first + n - 1, series.key, run_uuid, *bounds))
         self.count += n
 
     def finish(self) -> int:
@@ -101,6 +114,13 @@ class StagedRun:
         if self.count:
             self.conn.execute("INSERT INTO tags VALUES (?, ?, ?)", (self.tag, self.first, self.first + self.count - 1))
         return self.tag
+
+
+def _in_order(stamps: list[int], steps: list[int]) -> bool:
+    """Whether (timestamp, step) strictly increases from point to point: timestamps never go back and steps
+    always go up (the usual metric file; C-level comparisons, ~20 ns a point)."""
+    return (all(map(operator.le, stamps, itertools.islice(stamps, 1, None)))
+            and all(map(operator.lt, steps, itertools.islice(steps, 1, None))))
 
 
 def commit(prefix: str, reader: int) -> None:
@@ -125,8 +145,10 @@ def _connection(path: str) -> sqlite3.Connection:
         conn.execute("PRAGMA journal_mode=DELETE")
         conn.execute("PRAGMA synchronous=OFF")
         conn.execute(f"CREATE TABLE IF NOT EXISTS {_TABLE} ({', '.join(_POINT)}, is_nan DEFAULT 0)")
-        # first: the row id of the series' first point, unique (a series has at least one point)
-        conn.execute("CREATE TABLE IF NOT EXISTS series (first INTEGER PRIMARY KEY, last INTEGER, \"key\", run_uuid)")
+        # first: the row id of the series' first point, unique (a series has at least one point); lo_*/hi_*: its
+        # first and last (timestamp, step) when they strictly increase through the series, else NULL
+        conn.execute("CREATE TABLE IF NOT EXISTS series (first INTEGER PRIMARY KEY, last INTEGER, \"key\", run_uuid, "
+                     "lo_ts INTEGER, lo_step INTEGER, hi_ts INTEGER, hi_step INTEGER)")
         conn.execute("CREATE TABLE IF NOT EXISTS tags (tag INTEGER PRIMARY KEY, first INTEGER, last INTEGER)")
         conn.execute(f"PRAGMA user_version = {_FORMAT}")
         conn.commit()
@@ -194,17 +216,11 @@ def merge(dbapi: Any, prefix: str) -> int:
     ``metrics`` in primary-key order, check the count against the record, drop the record table; returns
     the count. Call :func:`discard_unrecorded` first and attach the files (:func:`attach`)."""
     names = [r[1] for r in dbapi.execute("PRAGMA database_list") if r[1].startswith("stage")]
-    cols = ", ".join(f'"{c}"' for c in _COLUMNS)
     expected = recorded_points(dbapi)
     moved = 0
     if names:
-        # CROSS JOIN keeps the series as the outer loop (each series' points by their row-id range): the other
-        # order would scan the series once per point
-        union = " UNION ALL ".join(
-            f'SELECT s."key", p.value, p.timestamp, s.run_uuid, p.step, p.is_nan FROM {name}.series s '
-            f"CROSS JOIN {name}.{_TABLE} p ON p.rowid BETWEEN s.first AND s.last" for name in names)
-        cur = dbapi.execute(f"INSERT INTO metrics ({cols}) SELECT {cols} FROM ({union}) ORDER BY {_PK_ORDER}")
-        moved = cur.rowcount
+        moved = _copy_series_by_series(dbapi, names) if _order_series(dbapi, names) else _copy_sorted(dbapi, names)
+        dbapi.execute(f"DROP TABLE IF EXISTS temp.{_ORDER_TABLE}")
     if moved != expected:
         raise errors.OperationFailed(
             f"staged metric points: {moved} found, {expected} recorded (a staging file was lost or damaged, "
@@ -212,6 +228,57 @@ def merge(dbapi: Any, prefix: str) -> int:
         )
     dbapi.execute(f'DROP TABLE "{STAGED_RUNS}"')
     return moved
+
+
+_ORDER_TABLE = "mlflow_upgrade_series_order"
+_INSERT_COLUMNS = '"key", value, timestamp, run_uuid, step, is_nan'
+
+
+def _order_series(dbapi: Any, names: list[str]) -> bool:
+    """List every staged series in a temporary table, by key and first point; True when copying them in that
+    order, each series' points by row id, gives primary-key order: every series is in (timestamp, step) order,
+    no two series of a key overlap, and series have enough points each for the copy to pay."""
+    union = " UNION ALL ".join(f'SELECT {i}, first, last, "key", run_uuid, lo_ts, lo_step, hi_ts, hi_step '
+                               f"FROM {name}.series" for i, name in enumerate(names))
+    dbapi.execute(f"DROP TABLE IF EXISTS temp.{_ORDER_TABLE}")
+    dbapi.execute(f'CREATE TEMP TABLE {_ORDER_TABLE} (db INTEGER, first INTEGER, last INTEGER, "key", run_uuid, '
+                  "lo_ts, lo_step, hi_ts, hi_step)")
+    dbapi.execute(f'INSERT INTO temp.{_ORDER_TABLE} SELECT * FROM ({union}) ORDER BY 4, 6, 7, 5')  # key, first point
+    count, points, unordered = dbapi.execute(
+        f"SELECT COUNT(*), COALESCE(SUM(last - first + 1), 0), COUNT(*) - COUNT(lo_ts) FROM temp.{_ORDER_TABLE}"
+    ).fetchone()
+    if unordered or points < count * _MIN_POINTS_PER_SERIES:
+        return False
+    previous = None  # (key, last timestamp, last step, run) of the series before
+    for key, run, lo_ts, lo_step, hi_ts, hi_step in dbapi.execute(
+            f'SELECT "key", run_uuid, lo_ts, lo_step, hi_ts, hi_step FROM temp.{_ORDER_TABLE} ORDER BY rowid'):
+        if previous is not None and previous[0] == key and previous[1:] >= (lo_ts, lo_step, run):
+            return False  # overlaps the series before it (runs logged at the same time): sort
+        previous = (key, hi_ts, hi_step, run)
+    return True
+
+
+def _copy_series_by_series(dbapi: Any, names: list[str]) -> int:
+    """Each series' points (by row id) in the order :func:`_order_series` listed the series: no sort."""
+    inserts = [f"INSERT INTO metrics ({_INSERT_COLUMNS}) SELECT ?, value, timestamp, ?, step, is_nan "
+               f"FROM {name}.{_TABLE} WHERE rowid BETWEEN ? AND ?" for name in names]
+    cur = dbapi.cursor()
+    moved = 0
+    for db, first, last, key, run in dbapi.execute(
+            f'SELECT db, first, last, "key", run_uuid FROM temp.{_ORDER_TABLE} ORDER BY rowid'):
+        moved += cur.execute(inserts[db], (key, run, first, last)).rowcount
+    return moved
+
+
+def _copy_sorted(dbapi: Any, names: list[str]) -> int:
+    """Every staged point through one sort into primary-key order."""
+    cols = ", ".join(f'"{c}"' for c in _COLUMNS)
+    # CROSS JOIN keeps the series as the outer loop (each series' points by their row-id range): the other
+    # order would scan the series once per point
+    union = " UNION ALL ".join(
+        f'SELECT s."key", p.value, p.timestamp, s.run_uuid, p.step, p.is_nan FROM {name}.series s '
+        f"CROSS JOIN {name}.{_TABLE} p ON p.rowid BETWEEN s.first AND s.last" for name in names)
+    return dbapi.execute(f"INSERT INTO metrics ({cols}) SELECT {cols} FROM ({union}) ORDER BY {_PK_ORDER}").rowcount
 
 
 def attach(dbapi: Any, prefix: str) -> None:
