@@ -90,7 +90,9 @@ def generate(base: Path, experiments: int, runs: int, params: int, metrics: int,
             run_dir = exp_dir / run_id
             for sub in ("params", "tags", "metrics", "artifacts"):
                 (run_dir / sub).mkdir(parents=True)
-            start = t0 + e * 10_000_000 + r * 10_000
+            # runs one after the other, 10 s apart, at any --scale: a larger store has the same shape (with a
+            # fixed gap per experiment, the 20 M-line store's experiments overlapped in time and the 2 M one's not)
+            start = t0 + (e * runs + r) * 10_000
             name = f"run-{e}-{r}"
             _write(run_dir / "meta.yaml", _run_meta(exp_id, run_id, name, root, start, start + 9_000))
             for p in range(params):

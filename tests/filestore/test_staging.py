@@ -118,30 +118,33 @@ def _run_series(key: str, start: int, points: int = 40, nan: bool = False) -> Se
                   list(range(points)), flags)
 
 
-def _decision_and_rows(tmp_path: Path, prefix: str, staged: list[tuple[int, int]]) -> tuple[bool, list[tuple]]:
+def _plan_and_rows(tmp_path: Path, prefix: str, staged: list[tuple[int, int]]) -> tuple[list[str], list[tuple]]:
+    """How the merge copies the series ("copy": one series as it lies, "sort N": N listed series sorted
+    together) and the metrics rows it wrote, in row order."""
     dbapi = _destination(tmp_path, staged)
     staging.discard_unrecorded(dbapi, prefix)
     staging.attach(dbapi, prefix)
     names = [r[1] for r in dbapi.execute("PRAGMA database_list") if r[1].startswith("stage")]
-    in_series_order = staging._order_series(dbapi, names)
+    staging.list_series(dbapi, names)
+    plan = [f"sort {s.last - s.first + 1}" if s.sort else "copy" for s in staging.copy_steps(dbapi)]
     staging.detach(dbapi)
     assert _merge(dbapi, prefix) == sum(rows for _, rows in staged)
-    return in_series_order, dbapi.execute('SELECT "key", value, timestamp, run_uuid, step, is_nan FROM metrics').fetchall()
+    return plan, dbapi.execute('SELECT "key", value, timestamp, run_uuid, step, is_nan FROM metrics').fetchall()
 
 
 def _pk(row: tuple) -> tuple:
     return row[0], row[2], row[4], row[3], row[1], row[5]
 
 
-@pytest.mark.parametrize(("b_start", "copied_as_is"), [(2000, True), (1005, False)], ids=["one-after-the-other",
-                                                                                         "at-the-same-time"])
+@pytest.mark.parametrize(("b_start", "plan"), [(2000, ["copy"] * 4), (1005, ["sort 4"])],
+                         ids=["one-after-the-other", "at-the-same-time"])
 def test_runs_come_back_in_primary_key_order_whether_or_not_they_overlap(tmp_path: Path, prefix: str, b_start: int,
-                                                                         copied_as_is: bool) -> None:
+                                                                         plan: list[str]) -> None:
     # run B (the other reader's file) starts after run A ends, or 5 ms after it started: its points interleave
     staged = [_stage(prefix, 0, RUN_A, _run_series("loss", 1000), _run_series("acc", 1000, nan=True)),
               _stage(prefix, 1, RUN_B, _run_series("loss", b_start), _run_series("acc", b_start))]
-    in_series_order, got = _decision_and_rows(tmp_path, prefix, staged)
-    assert in_series_order is copied_as_is
+    got_plan, got = _plan_and_rows(tmp_path, prefix, staged)
+    assert got_plan == plan
     assert got == sorted(got, key=_pk), "primary-key order"
     expected = {(s.key, v, t, run, st, int(bool(n))) for run, start in ((RUN_A, 1000), (RUN_B, b_start))
                 for s in (_run_series("loss", start), _run_series("acc", start, nan=run == RUN_A))
@@ -149,18 +152,28 @@ def test_runs_come_back_in_primary_key_order_whether_or_not_they_overlap(tmp_pat
     assert set(got) == expected and len(got) == len(expected)
 
 
+def test_only_the_runs_that_overlap_are_sorted(tmp_path: Path, prefix: str) -> None:
+    # A and B logged "loss" at the same time, C after both: A and B sorted together, C copied as it lies
+    staged = [_stage(prefix, 0, RUN_A, _run_series("loss", 1000)), _stage(prefix, 1, RUN_B, _run_series("loss", 1003)),
+              _stage(prefix, 0, RUN_C, _run_series("loss", 9000))]
+    plan, got = _plan_and_rows(tmp_path, prefix, staged)
+    assert plan == ["sort 2", "copy"]
+    assert got == sorted(got, key=_pk) and len(got) == 120
+
+
 def test_a_series_out_of_time_order_is_sorted(tmp_path: Path, prefix: str) -> None:
     back = _run_series("loss", 1000)
     back.timestamps[20] = 0  # a clock set back mid-run: this series' points are not in (timestamp, step) order
     staged = [_stage(prefix, 0, RUN_A, back), _stage(prefix, 0, RUN_B, _run_series("loss", 5000))]
-    in_series_order, got = _decision_and_rows(tmp_path, prefix, staged)
-    assert not in_series_order
+    plan, got = _plan_and_rows(tmp_path, prefix, staged)
+    assert plan == ["sort 1", "copy"]
     assert got == sorted(got, key=_pk) and len(got) == 80
 
 
-def test_short_series_are_sorted(tmp_path: Path, prefix: str) -> None:
+def test_short_series_are_sorted_together(tmp_path: Path, prefix: str) -> None:
     staged = [_stage(prefix, 0, RUN_A, _run_series("loss", 1000, points=3)),
-              _stage(prefix, 0, RUN_B, _run_series("loss", 5000, points=3))]
-    in_series_order, got = _decision_and_rows(tmp_path, prefix, staged)
-    assert not in_series_order, "one INSERT per 3-point series would cost more than the sort"
-    assert got == sorted(got, key=_pk) and len(got) == 6
+              _stage(prefix, 1, RUN_B, _run_series("loss", 5000, points=3)),
+              _stage(prefix, 0, RUN_C, _run_series("acc", 1, points=3))]
+    plan, got = _plan_and_rows(tmp_path, prefix, staged)
+    assert plan == ["sort 3"], "one INSERT per 3-point series would cost more than one sort of them all"
+    assert got == sorted(got, key=_pk) and len(got) == 9
