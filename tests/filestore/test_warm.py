@@ -5,6 +5,7 @@ than ``ahead`` folders past the one the readers were handed, and its threads end
 from __future__ import annotations
 
 import os
+import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -22,8 +23,8 @@ def advised(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     real = os.posix_fadvise
 
     def record(fd: int, offset: int, length: int, advice: int) -> None:
-        assert advice == os.POSIX_FADV_WILLNEED
-        seen.append(os.readlink(f"/proc/self/fd/{fd}"))
+        if advice == os.POSIX_FADV_WILLNEED:  # the test's own evictions (DONTNEED) are not the warmer's
+            seen.append(os.readlink(f"/proc/self/fd/{fd}"))
         real(fd, offset, length, advice)
 
     monkeypatch.setattr(os, "posix_fadvise", record)
@@ -44,9 +45,45 @@ def _run_folder(root: Path) -> Path:
     return run
 
 
-@pytest.mark.skipif(not hasattr(os, "posix_fadvise"), reason="no posix_fadvise on this platform")
-def test_warms_only_the_regular_files_the_migration_reads(tmp_path: Path, advised: list[str]) -> None:
+def _evict(path: Path) -> None:
+    """Drop ``path`` from the page cache (written back first: only clean pages can go); skip the test on a file
+    system that keeps every file in memory."""
+    kind = subprocess.run(["stat", "-f", "-c", "%T", str(path)], capture_output=True, text=True).stdout.strip()
+    if kind in ("tmpfs", "ramfs"):
+        pytest.skip(f"{kind} keeps files in memory")
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    finally:
+        os.close(fd)
+
+
+@pytest.mark.skipif(not hasattr(os, "RWF_NOWAIT"), reason="no RWF_NOWAIT on this platform")
+def test_tells_a_file_in_memory_from_one_on_disk(tmp_path: Path) -> None:
+    path = tmp_path / "meta.yaml"
+    path.write_text("run_id: x\n")
+    _evict(path)
+    assert not warm.in_page_cache(str(path))
+    path.read_bytes()
+    assert warm.in_page_cache(str(path))
+    assert not warm.in_page_cache(str(tmp_path / "missing"))
+    assert not warm.in_page_cache(str(tmp_path)), "not a regular file"
+
+
+@pytest.mark.skipif(not hasattr(os, "RWF_NOWAIT"), reason="no RWF_NOWAIT on this platform")
+def test_a_run_already_in_memory_is_skipped(tmp_path: Path, advised: list[str]) -> None:
     run = _run_folder(tmp_path)
+    (run / "meta.yaml").read_bytes()
+    warm.Warmer(lambda i: str(run), 1, ahead=0, threads=1).close()  # close() waits for the folder to be done
+    assert advised == []
+
+
+@pytest.mark.skipif(not hasattr(os, "posix_fadvise"), reason="no posix_fadvise on this platform")
+def test_warms_only_the_regular_files_the_migration_reads(tmp_path: Path, advised: list[str],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    run = _run_folder(tmp_path)
+    monkeypatch.setattr(warm, "in_page_cache", lambda path: False)  # as if nothing of it had been read yet
     warmer = warm.Warmer(lambda i: str(run), 1, ahead=0, threads=1)
     _wait_for(lambda: len(advised) >= 6)
     warmer.close()
