@@ -25,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from filestore import evict_page_cache  # bench/filestore.py (this script's folder is on sys.path)
+
 OLD_HEAD = "97727af70f4d"  # MLflow 1.30.1's tracking head (FACTS.md, tests/catalog/test_catalog.py)
 
 
@@ -66,12 +68,8 @@ command.upgrade(_get_alembic_config(url), "{OLD_HEAD}")
 
 def evict(path: Path) -> None:
     """Drop ``path``'s pages from the OS page cache (this file only)."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-    finally:
-        os.close(fd)
+    os.sync()
+    evict_page_cache(path)
 
 
 def time_cli(path: Path, repeat: int, *extra: str, cold: bool = False) -> list[float]:

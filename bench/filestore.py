@@ -109,11 +109,12 @@ def generate(base: Path, experiments: int, runs: int, params: int, metrics: int,
 
 # -- measuring ------------------------------------------------------------------------------------------------
 def evict_page_cache(root: Path) -> int:
-    """Drop every file under ``root`` from the OS page cache (``posix_fadvise(DONTNEED)``, no root needed):
-    the store is then read from disk, as on a machine that has not read it since it started. Returns how many
-    files. Run after ``os.sync()``: only clean pages can be dropped."""
+    """Drop the file ``root``, or every file under the folder ``root``, from the OS page cache
+    (``posix_fadvise(DONTNEED)``, no root needed): it is then read from disk, as on a machine that has not read
+    it since it started. Returns how many files. Run after ``os.sync()``: only clean pages can be dropped."""
     n = 0
-    for folder, _, names in os.walk(root):
+    walked = os.walk(root) if root.is_dir() else [(str(root.parent), [], [root.name])]
+    for folder, _, names in walked:
         for name in names:
             try:
                 fd = os.open(os.path.join(folder, name), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)

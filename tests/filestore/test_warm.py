@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from mlflow_upgrade.filestore import warm
+from tests.support.bench_store import evict_page_cache
 
 
 @pytest.fixture
@@ -51,12 +52,7 @@ def _evict(path: Path) -> None:
     kind = subprocess.run(["stat", "-f", "-c", "%T", str(path)], capture_output=True, text=True).stdout.strip()
     if kind in ("tmpfs", "ramfs"):
         pytest.skip(f"{kind} keeps files in memory")
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-    finally:
-        os.close(fd)
+    evict_page_cache(path)
 
 
 @pytest.mark.skipif(not hasattr(os, "RWF_NOWAIT"), reason="no RWF_NOWAIT on this platform")
