@@ -5,7 +5,6 @@ build does not linger holding its lock."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -161,7 +160,9 @@ def test_ctrl_c_during_builds_cancels_them_then_resumes(tmp_path: Path, pg_uri: 
 
     def ctrl_c_once_tags_waits() -> None:
         _until("tags' build to wait", lambda: _builds_of_tags(pg_uri, waiting=True))
-        os.kill(os.getpid(), signal.SIGINT)
+        # Received by this thread, not the main one (the kernel may hand a Ctrl-C to any thread): the main thread
+        # must still get its KeyboardInterrupt while the builds it waits for go on (it once waited forever).
+        signal.pthread_kill(threading.get_ident(), signal.SIGINT)
 
     engine = sa.create_engine(pg_uri, poolclass=sa.pool.NullPool)
     thread = threading.Thread(target=ctrl_c_once_tags_waits, daemon=True)

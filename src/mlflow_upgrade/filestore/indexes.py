@@ -219,7 +219,11 @@ def _build_at_once(engine: sa.Engine, builds: list[tuple[str, str]], tables: Seq
     with ThreadPoolExecutor(lanes, thread_name_prefix="mlflow-upgrade-index") as pool:
         futures: list[Future[None]] = [pool.submit(build, name, ddl) for name, ddl in builds]
         try:
-            wait(futures)
+            # In short waits: Python runs a signal's handler (Ctrl-C's KeyboardInterrupt) in this thread, but a
+            # SIGINT the kernel hands to another thread only reaches it when it is back in Python; one endless
+            # wait here hung for good behind a build waiting for a lock (seen in CI).
+            while wait(futures, timeout=0.5).not_done:
+                pass
         except BaseException:
             stop.set()
             # Cancel until every build is over: a build whose statement had not reached the server yet when a

@@ -262,6 +262,61 @@ class CopyStep(NamedTuple):
     run_uuid: str = ""
 
 
+class _Listed(NamedTuple):
+    """A row of the temporary series list (:func:`list_series`)."""
+
+    rowid: int
+    db: int
+    first: int
+    last: int
+    key: str
+    run_uuid: str
+    lo_ts: int
+    lo_step: int
+    hi_ts: int
+    hi_step: int
+    in_order: int
+
+
+class _Group:
+    """Consecutive listed series of one key that overlap: row ids ``first``..``last`` of the list, their highest
+    (timestamp, step, run) so far, and the series itself while there is only one."""
+
+    __slots__ = ("first", "high", "key", "last", "lone")
+
+    def __init__(self, row: _Listed) -> None:
+        self.first = self.last = row.rowid
+        self.key = row.key
+        self.high = (row.hi_ts, row.hi_step, row.run_uuid)
+        self.lone: _Listed | None = row
+
+    def takes(self, row: _Listed) -> bool:
+        """Add ``row`` if it overlaps the group: same key, lowest point not above the group's highest."""
+        if row.key != self.key or (row.lo_ts, row.lo_step, row.run_uuid) > self.high:
+            return False
+        self.last, self.lone = row.rowid, None
+        self.high = max(self.high, (row.hi_ts, row.hi_step, row.run_uuid))
+        return True
+
+    def copied_as_is(self) -> _Listed | None:
+        """The group's one series when its points may be copied as they lie."""
+        lone = self.lone
+        return lone if lone and lone.in_order and lone.last - lone.first + 1 >= _MIN_POINTS_PER_SERIES else None
+
+
+def _groups(dbapi: Any) -> Iterator[_Group]:
+    rows = dbapi.execute(f'SELECT rowid, db, first, last, "key", run_uuid, lo_ts, lo_step, hi_ts, hi_step, in_order '
+                         f"FROM temp.{_ORDER_TABLE} ORDER BY rowid")
+    group = None
+    for row in map(_Listed._make, rows):
+        if group is None or not group.takes(row):
+            if group is not None:
+                yield group
+            group = _Group(row)
+    if group is not None:
+        yield group
+
+
 def copy_steps(dbapi: Any) -> Iterator[CopyStep]:
     """How to copy the listed series (:func:`list_series`) so that the points arrive in primary-key order.
 
@@ -270,28 +325,16 @@ def copy_steps(dbapi: Any) -> Iterator[CopyStep]:
     form a group whose points must be sorted; a group of one series in (timestamp, step) order with at least
     ``_MIN_POINTS_PER_SERIES`` points is copied as it lies. Consecutive groups that need a sort are sorted
     together (one statement, not one per small series)."""
-    pending: list[int] | None = None  # [first, last] list row ids waiting for one sort
-    group: list[Any] | None = None  # [first row id, last row id, key, highest point, the first series' row]
-    rows = dbapi.execute(f'SELECT rowid, db, first, last, "key", run_uuid, lo_ts, lo_step, hi_ts, hi_step, in_order '
-                         f"FROM temp.{_ORDER_TABLE} ORDER BY rowid")
-    for row in itertools.chain(rows, [None]):
-        if row is not None:
-            rowid, _, _, _, key, run, lo_ts, lo_step, hi_ts, hi_step, _ = row
-            if group is not None and group[2] == key and (lo_ts, lo_step, run) <= group[3]:
-                group[1] = rowid  # overlaps the group: one more series to sort with it
-                group[3] = max(group[3], (hi_ts, hi_step, run))
-                continue
-        if group is not None:
-            first_row = group[4]
-            if group[0] == group[1] and first_row[10] and first_row[3] - first_row[2] + 1 >= _MIN_POINTS_PER_SERIES:
-                if pending is not None:
-                    yield CopyStep(True, *pending)
-                    pending = None
-                yield CopyStep(False, first_row[2], first_row[3], first_row[1], first_row[4], first_row[5])
-            else:
-                pending = [group[0], group[1]] if pending is None else [pending[0], group[1]]
-        if row is not None:
-            group = [rowid, rowid, key, (hi_ts, hi_step, run), row]
+    pending: tuple[int, int] | None = None  # list row ids first..last waiting for one sort
+    for group in _groups(dbapi):
+        lone = group.copied_as_is()
+        if lone is None:
+            pending = (group.first if pending is None else pending[0], group.last)
+            continue
+        if pending is not None:
+            yield CopyStep(True, *pending)
+            pending = None
+        yield CopyStep(False, lone.first, lone.last, lone.db, lone.key, lone.run_uuid)
     if pending is not None:
         yield CopyStep(True, *pending)
 
