@@ -166,6 +166,9 @@ def test_ctrl_c_during_builds_cancels_them_then_resumes(tmp_path: Path, pg_uri: 
 
     engine = sa.create_engine(pg_uri, poolclass=sa.pool.NullPool)
     thread = threading.Thread(target=ctrl_c_once_tags_waits, daemon=True)
+    # Python's Ctrl-C handler, whatever this process inherited: a job a script starts in the background (cmd &)
+    # begins with SIGINT ignored, and the signal would then never come (this test hung so, in such a CI run)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         thread.start()
         with pytest.raises(KeyboardInterrupt):
@@ -174,6 +177,7 @@ def test_ctrl_c_during_builds_cancels_them_then_resumes(tmp_path: Path, pg_uri: 
         # cancelled on the server, though the lock it waited for is still held
         assert not _builds_of_tags(pg_uri)
     finally:
+        signal.signal(signal.SIGINT, previous)
         engine.dispose()
         blocker.rollback()
         blocker.close()
