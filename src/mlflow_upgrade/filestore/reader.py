@@ -551,7 +551,7 @@ def _parse_fast(key: str, lines: list[str], run_uuid: str) -> tuple[Series, tupl
         steps = list(map(int, fields[2::3]))
     except ValueError:
         return None
-    in_order = _increasing(steps)
+    in_order = increasing(steps)
     low, high = (steps[0], steps[-1]) if in_order else (min(steps), max(steps))
     if low < INT64_MIN or high > INT64_MAX or min(stamps) < INT64_MIN or max(stamps) > INT64_MAX:
         return None  # beyond 64 bits: the careful path lists the lines
@@ -576,7 +576,8 @@ BIG_METRIC_BYTES = 8 << 20  # a metric file larger than this (~200 000 points) i
 _SLICE_BYTES = 2 << 20
 
 
-def _increasing(steps: list[int]) -> bool:
+def increasing(steps: list[int]) -> bool:
+    """Whether every value is above the one before it (C-level comparisons)."""
     return all(map(operator.lt, steps, itertools.islice(steps, 1, None)))
 
 
@@ -596,7 +597,7 @@ def _slices_in_order(key: str, path: str, run_uuid: str) -> Iterator[tuple[Serie
     last = None
     for lines in _line_slices(path):
         got = _parse_fast(key, lines, run_uuid)
-        if got is None or not _increasing(got[0].steps) or (last is not None and got[0].steps[0] <= last):
+        if got is None or not increasing(got[0].steps) or (last is not None and got[0].steps[0] <= last):
             raise _NotInOrder
         last = got[0].steps[-1]
         yield got

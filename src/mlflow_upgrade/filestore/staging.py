@@ -50,7 +50,7 @@ import sqlalchemy as sa
 from mlflow_upgrade import errors, safe_files
 from mlflow_upgrade.dialects.sqlite import insert_flat
 from mlflow_upgrade.filestore.checkpoint import STAGED_RUNS
-from mlflow_upgrade.filestore.reader import Series
+from mlflow_upgrade.filestore.reader import Series, increasing
 
 _TABLE = "points"
 _POINT = ("value", "timestamp", "step")  # a point's own columns; is_nan only for a series that has a NaN
@@ -123,8 +123,7 @@ class StagedRun:
 def _in_order(stamps: list[int], steps: list[int]) -> bool:
     """Whether (timestamp, step) strictly increases from point to point: timestamps never go back and steps
     always go up (the usual metric file; C-level comparisons, ~20 ns a point)."""
-    return (all(map(operator.le, stamps, itertools.islice(stamps, 1, None)))
-            and all(map(operator.lt, steps, itertools.islice(steps, 1, None))))
+    return all(map(operator.le, stamps, itertools.islice(stamps, 1, None))) and increasing(steps)
 
 
 def commit(prefix: str, reader: int) -> None:
@@ -239,31 +238,9 @@ _ORDER_TABLE = "mlflow_upgrade_series_order"
 _INSERT_COLUMNS = '"key", value, timestamp, run_uuid, step, is_nan'
 
 
-def list_series(dbapi: Any, names: list[str]) -> None:
-    """Every staged series (of the attached staging files ``names``) in a temporary table, by key and lowest
-    point (row ids in that order)."""
-    union = " UNION ALL ".join(f'SELECT {i}, first, last, "key", run_uuid, lo_ts, lo_step, hi_ts, hi_step, in_order '
-                               f"FROM {name}.series" for i, name in enumerate(names))
-    dbapi.execute(f"DROP TABLE IF EXISTS temp.{_ORDER_TABLE}")
-    dbapi.execute(f'CREATE TEMP TABLE {_ORDER_TABLE} (db INTEGER, first INTEGER, last INTEGER, "key", run_uuid, '
-                  "lo_ts, lo_step, hi_ts, hi_step, in_order)")
-    dbapi.execute(f"INSERT INTO temp.{_ORDER_TABLE} SELECT * FROM ({union}) ORDER BY 4, 6, 7, 5")
-
-
-class CopyStep(NamedTuple):
-    """Copy one series' points as they lie (``sort`` False: ``first``/``last`` are its points' row ids in staging
-    file ``db``), or sort the points of the listed series ``first``..``last`` (row ids of the temporary list)."""
-
-    sort: bool
-    first: int
-    last: int
-    db: int = 0
-    key: str = ""
-    run_uuid: str = ""
-
-
 class _Listed(NamedTuple):
-    """A row of the temporary series list (:func:`list_series`)."""
+    """A row of the temporary series list (:func:`list_series`): its row id, the staging file's number, then a
+    staging file's series columns."""
 
     rowid: int
     db: int
@@ -276,6 +253,28 @@ class _Listed(NamedTuple):
     hi_ts: int
     hi_step: int
     in_order: int
+
+
+def list_series(dbapi: Any, names: list[str]) -> None:
+    """Every staged series (of the attached staging files ``names``) in a temporary table, by key and lowest
+    point (row ids in that order)."""
+    series_cols = ", ".join(f'"{c}"' for c in _Listed._fields[2:])  # a staging file's series columns
+    union = " UNION ALL ".join(f"SELECT {i}, {series_cols} FROM {name}.series" for i, name in enumerate(names))
+    dbapi.execute(f"DROP TABLE IF EXISTS temp.{_ORDER_TABLE}")
+    dbapi.execute(f"CREATE TEMP TABLE {_ORDER_TABLE} (db, {series_cols})")
+    dbapi.execute(f'INSERT INTO temp.{_ORDER_TABLE} SELECT * FROM ({union}) ORDER BY "key", lo_ts, lo_step, run_uuid')
+
+
+class CopyStep(NamedTuple):
+    """Copy one series' points as they lie (``sort`` False: ``first``/``last`` are its points' row ids in staging
+    file ``db``), or sort the points of the listed series ``first``..``last`` (row ids of the temporary list)."""
+
+    sort: bool
+    first: int
+    last: int
+    db: int = 0
+    key: str = ""
+    run_uuid: str = ""
 
 
 class _Group:
@@ -305,8 +304,8 @@ class _Group:
 
 
 def _groups(dbapi: Any) -> Iterator[_Group]:
-    rows = dbapi.execute(f'SELECT rowid, db, first, last, "key", run_uuid, lo_ts, lo_step, hi_ts, hi_step, in_order '
-                         f"FROM temp.{_ORDER_TABLE} ORDER BY rowid")
+    columns = ", ".join(f'"{c}"' for c in _Listed._fields)
+    rows = dbapi.execute(f"SELECT {columns} FROM temp.{_ORDER_TABLE} ORDER BY rowid")
     group = None
     for row in map(_Listed._make, rows):
         if group is None or not group.takes(row):
