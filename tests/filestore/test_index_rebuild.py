@@ -212,3 +212,17 @@ def test_rebuild_plan_builds_a_primary_key_as_an_index_and_attaches_a_leftover(p
             assert dialect.rebuild_plan(conn, odd, ["t"]).finish == odd
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize(("cores", "lanes"), [(1, 1), (2, 2), (64, None)])
+def test_index_build_lanes_of_a_server_on_this_machine_are_at_most_its_cores(
+        pg_uri: str, monkeypatch: pytest.MonkeyPatch, cores: int, lanes: int | None) -> None:
+    """Builds beyond the cores only take turns; a server on another machine gets 1 + its parallel workers."""
+    engine = sa.create_engine(pg_uri, poolclass=sa.pool.NullPool)
+    monkeypatch.setattr("os.cpu_count", lambda: cores)
+    try:
+        with engine.connect() as conn:
+            own = 1 + int(conn.exec_driver_sql("SHOW max_parallel_maintenance_workers").scalar())
+            assert get_dialect("postgresql").index_build_lanes(conn) == min(own, lanes or own)
+    finally:
+        engine.dispose()

@@ -235,7 +235,16 @@ class PostgresDialect(PostgresFingerprintSql, Dialect):
     def index_build_lanes(self, conn: Connection) -> int:
         # As many builds at once as processes the server lets one build use (itself and its parallel workers):
         # separate builds keep the cores busier than one build's workers, whose leader merges and writes alone.
-        return 1 + int(conn.exec_driver_sql("SHOW max_parallel_maintenance_workers").scalar() or 0)
+        # A server on this machine (the same address at both ends of the connection, or a Unix socket) has no
+        # more cores than we see: more builds than cores only take turns. On 2 cores, metrics' primary key on
+        # one and its two run indexes one after the other on the other: 2.5 s instead of 2.9 s for all three at
+        # once (2 M points).
+        workers, same_host = conn.exec_driver_sql(
+            "SELECT current_setting('max_parallel_maintenance_workers')::int, "
+            "inet_server_addr() IS NOT DISTINCT FROM inet_client_addr()"
+        ).one()
+        lanes = 1 + int(workers or 0)
+        return min(lanes, os.cpu_count() or lanes) if same_host else lanes
 
     def before_index_build(self, conn: Connection, tables: Sequence[str], lanes: int = 1) -> None:
         row = conn.exec_driver_sql(
