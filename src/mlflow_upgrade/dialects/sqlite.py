@@ -15,6 +15,7 @@ import os
 import queue
 import re
 import sqlite3
+import sys
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -228,20 +229,21 @@ class SQLiteDialect(SQLiteFingerprintSql, Dialect):
         out = safe_files.create_new(target, "backup file")
         source = connect_readonly(ref.path)
         digests: dict[Path, str] = {}
+        method = "backup API"
         try:
             try:
                 with write_behind(target):
-                    digest = _copy_file_locked(source, ref.path.resolve(), out, progress, f"backup {ref.path.name}")
+                    copied = _copy_file_locked(source, ref.path.resolve(), out, progress, f"backup {ref.path.name}")
             finally:
                 os.close(out)
-            if digest is None:  # a WAL database: its committed pages may be in the -wal file, not the file
+            if copied is None:  # a WAL database: its committed pages may be in the -wal file, not the file
                 copy = sqlite3.connect(target)
                 try:
                     _copy(source, copy, progress, f"backup {ref.path.name}")
                 finally:
                     copy.close()
             else:
-                digests[target] = digest
+                digests[target], method = copied
             copy = connect_readonly(target)
             try:
                 tables = _user_tables(copy)
@@ -254,8 +256,7 @@ class SQLiteDialect(SQLiteFingerprintSql, Dialect):
         finally:
             source.close()
         return NativeResult(files=[target], row_counts=counts, versions=versions,
-                            details={"sqlite_version": sqlite3.sqlite_version, "method": "locked file copy"
-                                     if digests else "backup API"}, sha256=digests)
+                            details={"sqlite_version": sqlite3.sqlite_version, "method": method}, sha256=digests)
 
     def native_load(self, ref: StoreRef, engine: Engine, check: NativeCheck, files: Sequence[Path],
                     progress: Progress) -> None:
@@ -458,15 +459,16 @@ _COPY_CHUNK = 4 << 20  # bytes per read of the locked file copy (at most 3 queue
 
 
 def _copy_file_locked(source: sqlite3.Connection, path: Path, out: int, progress: Progress,
-                      description: str) -> str | None:
-    """Copy the database file ``path`` byte for byte to the descriptor ``out`` and return the copy's SHA-256,
-    or None (nothing written) when the database is in WAL mode.
+                      description: str) -> tuple[str, str] | None:
+    """Copy the database file ``path`` byte for byte to the descriptor ``out`` and return the copy's SHA-256
+    and how it was made, or None (nothing written) when the database is in WAL mode.
 
     In rollback-journal mode a writer must hold an EXCLUSIVE lock to change the file, which our open read
     transaction's SHARED lock excludes: the file is one consistent snapshot for the whole copy (a hot journal
     left by a crashed writer makes the first read fail, and nothing is copied). Twice as fast as the backup
     API (which copies page by page through the pager) and hashed on the way, so the manifest's checksum needs
-    no second read (20 M metric rows, 3.6 GB: backup API 9.1 s + SHA-256 2.7 s)."""
+    no second read (20 M metric rows, 3.6 GB: backup API 9.1 s + SHA-256 2.7 s). Where the filesystem can
+    share the file's blocks with the copy (:func:`_clone`), nothing is copied at all."""
     if str(source.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
         return None
     source.execute("BEGIN")
@@ -476,11 +478,45 @@ def _copy_file_locked(source: sqlite3.Connection, path: Path, out: int, progress
         # closed only after the last byte is copied.
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
         try:
-            return _copy_and_hash(fd, out, progress, description)
+            if _clone(fd, out):
+                # the clone holds the very blocks of the file, which our lock keeps unchanged: hashing the
+                # file reads what the page cache likely holds, where the clone's pages would come from disk
+                return _hash_file(fd, progress, description), "locked file clone (reflink)"
+            return _copy_and_hash(fd, out, progress, description), "locked file copy"
         finally:
             os.close(fd)
     finally:
         source.execute("ROLLBACK")
+
+
+_FICLONE = 0x40049409  # linux/fs.h: _IOW(0x94, 9, int)
+
+
+def _clone(fd: int, out: int) -> bool:
+    """Make ``out`` share ``fd``'s blocks, copy-on-write (XFS, Btrfs, bcachefs, OCFS2: one metadata operation,
+    whatever the size; 3.6 GB copied at this disk's speed took 9.6 s). Later writes to the database then
+    get new blocks and the backup keeps the old ones. False, with ``out`` left empty, where the filesystem
+    cannot (ext4, another filesystem than the backup's, not Linux)."""
+    if sys.platform != "linux":
+        return False
+    try:
+        fcntl.ioctl(out, _FICLONE, fd)
+        os.fsync(out)
+        return True
+    except OSError:  # EOPNOTSUPP, EXDEV, EINVAL, ENOSPC, ...: copy instead, from an empty file
+        os.ftruncate(out, 0)
+        return False
+
+
+def _hash_file(fd: int, progress: Progress, description: str) -> str:
+    digest = hashlib.sha256()
+    with progress.task(description, total=os.fstat(fd).st_size, unit="bytes") as task:
+        offset = 0
+        while chunk := os.pread(fd, _COPY_CHUNK, offset):
+            digest.update(chunk)
+            offset += len(chunk)
+            task.advance(len(chunk))
+    return digest.hexdigest()
 
 
 def _copy_and_hash(fd: int, out: int, progress: Progress, description: str) -> str:
