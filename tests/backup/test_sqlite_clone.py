@@ -20,6 +20,7 @@ import pytest
 from mlflow_upgrade.backup import backup, restore
 from mlflow_upgrade.dialects import sqlite as sqlite_dialect
 from tests.support.fixture_stores import copy_sqlite_fixture
+from tests.support.sqlite_writer import try_write
 
 CLONE = "locked file clone (reflink)"
 
@@ -86,15 +87,7 @@ def test_writers_wait_while_the_clone_is_hashed(xfs: Path, monkeypatch: pytest.M
     real = sqlite_dialect._hash_file
 
     def hash_while_someone_writes(fd, progress, description):
-        writer = sqlite3.connect(db, timeout=0)
-        try:
-            writer.execute("UPDATE runs SET name = 'changed during the backup'")
-            writer.commit()
-            seen.append("written")
-        except sqlite3.OperationalError as exc:
-            seen.append(str(exc))
-        finally:
-            writer.close()
+        seen.append(try_write(db))
         return real(fd, progress, description)
 
     monkeypatch.setattr(sqlite_dialect, "_hash_file", hash_while_someone_writes)

@@ -14,6 +14,7 @@ from mlflow_upgrade import errors
 from mlflow_upgrade.backup import backup, restore
 from mlflow_upgrade.dialects import sqlite as sqlite_dialect
 from tests.support.fixture_stores import copy_sqlite_fixture
+from tests.support.sqlite_writer import try_write
 
 
 def _db(tmp_path: Path) -> Path:
@@ -45,15 +46,7 @@ def test_writers_wait_while_the_file_is_copied(tmp_path: Path, monkeypatch: pyte
     real = sqlite_dialect._copy_and_hash
 
     def copy_while_someone_writes(fd, out, progress, description):
-        writer = sqlite3.connect(db, timeout=0)
-        try:
-            writer.execute("UPDATE runs SET name = 'changed during the backup'")
-            writer.commit()
-            seen.append("written")
-        except sqlite3.OperationalError as exc:
-            seen.append(str(exc))
-        finally:
-            writer.close()
+        seen.append(try_write(db))
         return real(fd, out, progress, description)
 
     monkeypatch.setattr(sqlite_dialect, "_copy_and_hash", copy_while_someone_writes)
