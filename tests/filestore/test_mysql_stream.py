@@ -299,7 +299,7 @@ def test_the_reference_check_refreshes_stale_statistics_first(mysql_uri: str, tm
         before = conn.exec_driver_sql(stats).scalar()
         conn.exec_driver_sql(
             "INSERT INTO metrics (`key`, value, `timestamp`, step, is_nan, run_uuid) "
-            "SELECT 'loss', 1, seq, seq, 0, 'r1' FROM seq_1_to_5000" if _is_mariadb(conn) else
+            "SELECT 'loss', 1, seq, seq, 0, 'r1' FROM seq_1_to_5000" if get_dialect("mysql").server_info(conn)[0] else
             "INSERT INTO metrics (`key`, value, `timestamp`, step, is_nan, run_uuid) WITH RECURSIVE s(n) AS "
             "(SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 5000) SELECT 'loss', 1, n, n, 0, 'r1' FROM s")
     with engine.begin() as conn:
@@ -308,7 +308,3 @@ def test_the_reference_check_refreshes_stale_statistics_first(mysql_uri: str, tm
     with engine.connect() as conn:
         assert conn.exec_driver_sql(stats).scalar() > 4000  # sampled, so about 5 002
     engine.dispose()
-
-
-def _is_mariadb(conn: sa.Connection) -> bool:
-    return "mariadb" in str(conn.exec_driver_sql("SELECT VERSION()").scalar()).lower()
