@@ -422,7 +422,7 @@ def _growth(work: Path, scale: float, factor: float, repeat: int) -> None:
         for _ in range(repeat):
             db = work / "growth.db"
             db.unlink(missing_ok=True)
-            # both stores read from disk: the larger one does not fit this machine's page cache anyway
+            # both stores read from disk, as a migration meets them: neither gains from the page cache
             runs.append(ours(src.parent, f"sqlite:///{db}", cache, cold=True))
             db.unlink(missing_ok=True)
             if runs[-1]["rc"]:
